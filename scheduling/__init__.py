@@ -1,0 +1,12 @@
+"""The workforce: operators' teams and skills, call-demand history, forecasts, staffing, shifts."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from scheduling import demo
+    from tenants.signals import demo_seeded
+
+    demo_seeded.connect(demo.add_demo_team, weak=False)

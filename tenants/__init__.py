@@ -1,0 +1,24 @@
+"""The multi-tenant platform every domain stands on."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from tenants import api, auth, cli, database, i18n, logs, request_cycle, views
+    from tenants.config import settings_from
+    from tenants.health import bp as health_bp
+    from tenants.web import limiter
+
+    logs.configure_logging(settings_from(app.config).log_json)
+    database.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    request_cycle.init_app(app)
+    logs.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(health_bp)
+    api.init_app(app)
+    cli.init_app(app)

@@ -1,0 +1,73 @@
+"""The demo a new user meets after `make run`: two shops with an owner each, a supervisor, eight
+operators and a platform admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from tenants import services
+from tenants.models import Shop, ShopRole, StaffRole, User
+from tenants.signals import demo_seeded
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+SHOPS = [
+    ("hanako-zakka", "はなこ雑貨店", "ハナコザッカテン", "owner@hanako-zakka.example.jp", "山田 花子"),
+    ("kobe-coffee", "神戸珈琲焙煎所", "コウベコーヒーバイセンジョ", "owner@kobe-coffee.example.jp", "佐藤 健"),
+]
+SUPERVISOR = ("supervisor@answering.example.jp", "鈴木 真理")
+ADMIN = ("admin@answering.example.jp", "管理者")
+OPERATORS = [
+    ("高橋 美咲", "operator1"),
+    ("田中 翔", "operator2"),
+    ("伊藤 さくら", "operator3"),
+    ("渡辺 大輔", "operator4"),
+    ("中村 葵", "operator5"),
+    ("小林 陽菜", "operator6"),
+    ("加藤 蓮", "operator7"),
+    ("吉田 結衣", "operator8"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+
+
+def seed_demo() -> tuple[bool, list[DemoLogin]]:
+    """Add the demo once; return whether it was added now and the logins to print."""
+    logins = [DemoLogin(f"owner of {slug}", email) for slug, _, _, email, _ in SHOPS]
+    logins += [DemoLogin("supervisor", SUPERVISOR[0]), DemoLogin("admin", ADMIN[0])]
+    logins += [DemoLogin("operator", f"{local}@answering.example.jp") for _, local in OPERATORS]
+    from tenants.db import db
+
+    if db.session.scalar(select(Shop.id).where(Shop.slug == SHOPS[0][0])) is not None:
+        return False, logins
+    shops: list[Shop] = []
+    for slug, name, kana, email, owner_name in SHOPS:
+        shop = services.create_shop(slug=slug, name=name, name_kana=kana)
+        owner = services.create_user(email=email, display_name=owner_name, password=DEMO_PASSWORD)
+        services.add_member(shop, owner, ShopRole.OWNER)
+        shops.append(shop)
+    staff: dict[str, list[User]] = {
+        "supervisor": [_staff(SUPERVISOR, StaffRole.SUPERVISOR)],
+        "admin": [_staff(ADMIN, StaffRole.ADMIN)],
+        "operator": [
+            _staff((f"{local}@answering.example.jp", name), StaffRole.OPERATOR)
+            for name, local in OPERATORS
+        ],
+    }
+    db.session.flush()  # listeners refer to these rows by id
+    demo_seeded.send(current_app._get_current_object(), staff=staff, shops=shops)  # type: ignore[attr-defined]
+    return True, logins
+
+
+def _staff(who: tuple[str, str], role: StaffRole) -> User:
+    email, name = who
+    return services.create_user(
+        email=email, display_name=name, password=DEMO_PASSWORD, staff_role=role
+    )

@@ -1,0 +1,44 @@
+"""Japanese first, English available; dates in Asia/Tokyo, yen and phone numbers in Japanese formats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, session
+from flask_babel import Babel, format_datetime, get_locale
+
+from tenants.auth import logged_in_user
+
+LOCALES = ("ja", "en")
+babel = Babel()
+
+
+def select_locale() -> str:
+    user = logged_in_user()
+    if user is not None and user.locale in LOCALES:
+        return user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LOCALES else "ja"
+
+
+def format_when(value: datetime | None, style: str = "datetime") -> str:
+    """`2026年11月24日 13:05` in Japanese, `Nov 24, 2026, 13:05` in English (Asia/Tokyo)."""
+    if value is None:
+        return "—"
+    pattern = {"datetime": "medium", "date": "yyyy/MM/dd", "time": "HH:mm"}[style]
+    return format_datetime(value, pattern)
+
+
+def format_yen(amount: int) -> str:
+    return f"¥{amount:,}"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["yen"] = format_yen

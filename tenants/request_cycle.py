@@ -1,0 +1,45 @@
+"""Each request: scoped to who is asking, committed once at the end, sent with safe headers."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from tenants.auth import scope_to_logged_in_user
+from tenants.db import db
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+
+    @app.before_request
+    def _scope() -> None:
+        if not request.path.startswith("/api/"):
+            scope_to_logged_in_user()
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        # The one commit of a request (DESIGN.md section 3, rule 1). An error answer discards what
+        # the request wrote, unless the view kept it on purpose (a counted failed login).
+        if response.status_code < 400 or g.get("keep_changes"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/api/docs"):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response

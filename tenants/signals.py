@@ -1,0 +1,11 @@
+"""Events of the platform that other domains react to without being imported here."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent by `flask seed-demo` after the platform's demo rows are added, with `staff` (a dict of
+#: role → list of users) and `shops`; listeners add their own demo rows in the same transaction.
+demo_seeded = _signals.signal("demo-seeded")
