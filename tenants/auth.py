@@ -50,7 +50,11 @@ def _ask_to_log_in() -> Any:
 
 def scope_to_logged_in_user() -> None:
     """Before each web request: scope the transaction to the logged-in user (or to nothing)."""
-    user = logged_in_user()
+    scope_to_user(logged_in_user())
+
+
+def scope_to_user(user: User | None) -> None:
+    """A user's own rows (their memberships and shops), or every shop for staff; nothing for None."""
     if user is None:
         set_scope(db.session, Scope())
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from tenants.passwords import MIN_LENGTH
@@ -34,7 +35,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(choices=[("ja", "日本語"), ("en", "English")])
+    locale = SelectField(choices=[SelectChoice("ja", "日本語"), SelectChoice("en", "English")])
     next = HiddenField()
 
 

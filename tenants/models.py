@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -79,8 +80,9 @@ class User(Model):
         return False
 
     def get_id(self) -> str:
-        # The session names the password generation too, so a password change ends other sessions.
-        return f"{self.id}:{int(self.password_changed_at.timestamp())}"
+        # The session names the password too (a digest of its hash), so a password change ends
+        # every other session.
+        return f"{self.id}:{hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]}"
 
     @property
     def is_staff(self) -> bool:

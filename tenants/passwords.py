@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a wrong e-mail costs as long as a wrong password.
@@ -28,9 +29,9 @@ def needs_rehash(stored_hash: str) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, in English (callers translate), or None."""
+    """Why a new password is not acceptable (in the user's language), or None."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return gettext("Use at least %(count)d characters.", count=MIN_LENGTH)
     if len(password) > 256:
-        return "Use at most 256 characters."
+        return gettext("Use at most %(count)d characters.", count=256)
     return None

@@ -28,6 +28,8 @@ def create_app_role() -> None:
     if not _postgres():
         return
     role = app_role()
+    # Several databases of one server may migrate at once (test workers): creating the role and
+    # joining it must tolerate the other doing it first.
     op.execute(
         f"""
         DO $$
@@ -35,10 +37,20 @@ def create_app_role() -> None:
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
             CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS;
           END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$;
         """
     )
-    op.execute(f'GRANT "{role}" TO CURRENT_USER')
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+          IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I', '{role}', current_user);
+          END IF;
+        END $$;
+        """
+    )
     op.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
     op.execute(
         f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"'

@@ -82,7 +82,7 @@ def create_user(
         raise ValidationFailed("email", gettext("An account with this e-mail address exists."))
     problem = password_problem(password)
     if problem:
-        raise ValidationFailed("password", gettext(problem))
+        raise ValidationFailed("password", problem)
     user = User(
         id=new_id(),
         email=email,
@@ -193,7 +193,7 @@ def authenticate(email: str, password: str, *, ip: str | None) -> LoginOutcome:
 def set_password(user: User, password: str, *, ip: str | None) -> None:
     problem = password_problem(password)
     if problem:
-        raise ValidationFailed("password", gettext(problem))
+        raise ValidationFailed("password", problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.failed_logins = 0

@@ -20,9 +20,16 @@ from flask_babel import format_datetime, gettext
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from tenants import services
-from tenants.auth import enter_shop, logged_in_user, login_required, staff_required
+from tenants.auth import (
+    enter_shop,
+    logged_in_user,
+    login_required,
+    scope_to_user,
+    staff_required,
+)
 from tenants.db import db
 from tenants.forms import (
     EmptyForm,
@@ -81,6 +88,7 @@ def login() -> Page:
         return render_template("tenants/login.html", form=form, error=message), 401
     session.clear()
     login_user(outcome.user)
+    scope_to_user(outcome.user)
     return redirect(safe_next(form.next.data) or home_url(outcome.user))
 
 
@@ -218,8 +226,8 @@ def tokens() -> Page:
 
 def _token_scopes(user: User) -> list[Any]:
     if user.is_staff:
-        return [("staff", gettext("My staff role (%(role)s)", role=user.staff_role))]
-    return [(m.shop.slug, m.shop.name) for m in services.memberships_of(user)]
+        return [SelectChoice("staff", gettext("My staff role (%(role)s)", role=user.staff_role))]
+    return [SelectChoice(m.shop.slug, m.shop.name) for m in services.memberships_of(user)]
 
 
 def _shop_for_token(user: User, choice: str | None) -> Shop | None:

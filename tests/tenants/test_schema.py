@@ -1,0 +1,79 @@
+"""The tenancy rules hold on the live schema (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import inspect, text
+
+from tenants.db import db
+
+# Tables with a shop_id that are not owned by a shop, and why.
+PLATFORM_WITH_SHOP_ID = {
+    "api_tokens": "looked up by hash before any shop is known; shop_id is the token's scope",
+    "audit_events": "kept after a shop is deleted; staff read it across shops",
+    "job_outbox": "written and drained by the platform for every shop",
+}
+# Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
+NOT_SHOP_OWNED = {"shops", "users", "teams", "team_members", "alembic_version"}
+
+
+def shop_owned_tables(app: Flask) -> list[str]:
+    with app.app_context():
+        inspector = inspect(db.engine)
+        tables = inspector.get_table_names()
+        owned = [
+            t for t in tables
+            if "shop_id" in {c["name"] for c in inspector.get_columns(t)}
+            and t not in PLATFORM_WITH_SHOP_ID
+        ]
+    return owned
+
+
+def test_every_table_is_classified(app: Flask) -> None:
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+    unclassified = tables - set(shop_owned_tables(app)) - set(PLATFORM_WITH_SHOP_ID) - NOT_SHOP_OWNED
+    assert unclassified == set(), "give each new table a shop_id or list it here with a reason"
+
+
+def test_shop_owned_tables_follow_the_citus_rules(app: Flask) -> None:
+    owned = shop_owned_tables(app)
+    assert "shop_memberships" in owned
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for table in owned:
+            columns = {c["name"]: c for c in inspector.get_columns(table)}
+            assert columns["shop_id"]["nullable"] is False, table
+            assert "shop_id" in inspector.get_pk_constraint(table)["constrained_columns"], table
+            for unique in inspector.get_unique_constraints(table):
+                assert "shop_id" in unique["column_names"], (table, unique["name"])
+            for index in inspector.get_indexes(table):
+                if index["unique"]:
+                    assert "shop_id" in index["column_names"], (table, index["name"])
+            for fk in inspector.get_foreign_keys(table):
+                if fk["referred_table"] in owned:
+                    assert fk["constrained_columns"][0] == "shop_id", (table, fk["name"])
+                    assert fk["referred_columns"][0] == "shop_id", (table, fk["name"])
+
+
+@pytest.mark.postgres
+def test_shop_owned_tables_force_row_level_security(app: Flask) -> None:
+    owned = [*shop_owned_tables(app), "shops"]
+    with app.app_context():
+        rows = db.session.execute(
+            text(
+                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
+                " WHERE relname = ANY(:tables) AND relkind = 'r'"
+            ),
+            {"tables": owned},
+        ).all()
+        policies = set(
+            db.session.execute(
+                text("SELECT tablename FROM pg_policies WHERE policyname = 'shop_isolation'")
+            ).scalars()
+        )
+    assert {r.relname: (r.relrowsecurity, r.relforcerowsecurity) for r in rows} == {
+        t: (True, True) for t in owned
+    }
+    assert set(owned) <= policies
