@@ -11,7 +11,10 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard tenants/translations/*/LC_MESSAGES/m
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) (jobs run in-process; Ctrl-C stops)"
+	@LOG_JSON=$${LOG_JSON:-false} $(FLASK) tenants scheduler & scheduler=$$!; \
+	  trap "kill $$scheduler 2>/dev/null" EXIT INT TERM; \
+	  LOG_JSON=$${LOG_JSON:-false} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev-installed translations lint typecheck pytest
 
@@ -48,7 +51,10 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-installed translations
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+	@rm -f .pytest-exit-code
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS); \
+	  code=$$?; echo $$code > .pytest-exit-code; \
+	  if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; fi; exit $$code
 
 bench: $(VENV)/.dev-installed translations
 	$(BIN)/python -m tests.benchmarks

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.exceptions import HTTPException, NotFound
 
 from tenants import services
@@ -18,7 +18,6 @@ from tenants.models import Shop, ShopMembership, StaffRole
 from tenants.request_cycle import csrf
 from tenants.schemas import MemberSchema, MeSchema, ShopSchema, TokenSchema
 from tenants.web import client_ip
-
 
 api = Api()
 
@@ -33,12 +32,11 @@ def _authenticate() -> None:
 
 
 def principal() -> Principal:
-    found = g.principal
-    assert isinstance(found, Principal)
+    found: Principal = g.principal  # set by `_authenticate` before every view
     return found
 
 
-def shops_for(who: Principal) -> Any:
+def shops_for(who: Principal) -> Select[Shop]:
     """The shops a principal may read: its own shop, or every shop for supervisors and admins."""
     query = select(Shop).order_by(Shop.created_at)
     if who.shop_id is not None:
@@ -117,9 +115,7 @@ def init_app(app: Flask) -> None:
     api.init_app(
         app,
         spec_kwargs={
-            "components": {
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
         },
     )

@@ -31,7 +31,7 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    user_id, _, generation = session_id.partition(":")
+    user_id = session_id.partition(":")[0]
     try:
         user = db.session.get(User, uuid.UUID(user_id))
     except ValueError:
@@ -65,6 +65,14 @@ def logged_in_user() -> User | None:
     if current_user.is_authenticated:
         return cast(User, current_user._get_current_object())
     return None
+
+
+def current_account() -> User:
+    """The logged-in user of a view that requires one (see `login_required`)."""
+    user = logged_in_user()
+    if user is None:
+        raise Unauthorized()
+    return user
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, R]:

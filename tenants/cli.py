@@ -8,10 +8,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from tenants import services
 from tenants.config import settings_from
@@ -37,11 +38,12 @@ def system_transaction() -> Iterator[None]:
         raise
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Add the demo shops and staff (once) and print their logins."""
     with system_transaction():
@@ -75,8 +77,9 @@ def create_staff(email: str, role: str, name: str, password_stdin: bool) -> None
             user = services.create_user(
                 email=email, display_name=name, password=password, staff_role=StaffRole(role)
             )
-            services.audit("staff.created", actor=None, target=user.email, ip="cli",
-                           detail={"role": role})
+            services.audit(
+                "staff.created", actor=None, target=user.email, ip="cli", detail={"role": role}
+            )
         except services.ValidationFailed as failure:
             _fail(f"{failure.field}: {failure.message}")
     click.echo(f"Created {role} {user.email}.")
@@ -92,7 +95,6 @@ def create_token(email: str, name: str, shop_slug: str | None) -> None:
         user = services.find_user(email)
         if user is None:
             _fail(f"No user with the e-mail address {email}.")
-        assert user is not None
         shop = None
         if not user.is_staff:
             memberships = services.memberships_of(user)
@@ -104,7 +106,7 @@ def create_token(email: str, name: str, shop_slug: str | None) -> None:
                 _fail("This user is a member of several shops: choose one with --shop.")
             shop = memberships[0].shop
         try:
-            token, plaintext = services.create_token(user, name=name, shop=shop, ip="cli")
+            _token, plaintext = services.create_token(user, name=name, shop=shop, ip="cli")
         except services.ValidationFailed as failure:
             _fail(failure.message)
     scope = f"shop {shop.slug}" if shop else f"staff role {user.staff_role}"

@@ -64,7 +64,9 @@ class Settings:
         instance = Path(instance_path)
         base_url = environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         if not base_url.startswith(("http://", "https://")):
-            raise SettingsError(f"PUBLIC_BASE_URL must start with http:// or https://, got {base_url!r}")
+            raise SettingsError(
+                f"PUBLIC_BASE_URL must start with http:// or https://, got {base_url!r}"
+            )
         return cls(
             database_url=environ.get("DATABASE_URL") or f"sqlite:///{instance / 'answering.db'}",
             redis_url=environ.get("REDIS_URL") or None,
@@ -133,7 +135,8 @@ def _embedded_secret_key(instance: Path) -> str:
 def settings_from(app_config: Mapping[str, Any]) -> Settings:
     """The Settings stored on an application's config by `create_app`."""
     settings = app_config["SETTINGS"]
-    assert isinstance(settings, Settings)
+    if not isinstance(settings, Settings):
+        raise TypeError("the application was not built by create_app")
     return settings
 
 

@@ -12,11 +12,23 @@ from tenants import services
 from tenants.models import Shop, ShopRole, StaffRole, User
 from tenants.signals import demo_seeded
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 
 SHOPS = [
-    ("hanako-zakka", "はなこ雑貨店", "ハナコザッカテン", "owner@hanako-zakka.example.jp", "山田 花子"),
-    ("kobe-coffee", "神戸珈琲焙煎所", "コウベコーヒーバイセンジョ", "owner@kobe-coffee.example.jp", "佐藤 健"),
+    (
+        "hanako-zakka",
+        "はなこ雑貨店",
+        "ハナコザッカテン",
+        "owner@hanako-zakka.example.jp",
+        "山田 花子",
+    ),
+    (
+        "kobe-coffee",
+        "神戸珈琲焙煎所",
+        "コウベコーヒーバイセンジョ",
+        "owner@kobe-coffee.example.jp",
+        "佐藤 健",
+    ),
 ]
 SUPERVISOR = ("supervisor@answering.example.jp", "鈴木 真理")
 ADMIN = ("admin@answering.example.jp", "管理者")

@@ -64,9 +64,11 @@ def _api_detail(error: HTTPException) -> str | None:
 
 def _page_message(error: HTTPException) -> str:
     if error.code == 400 and type(error).__name__ == "CSRFError":
-        return gettext(
-            "This form has expired or did not come from this site. Go back, reload the page "
-            "and send it again."
+        return str(
+            gettext(
+                "This form has expired or did not come from this site. Go back, reload the page "
+                "and send it again."
+            )
         )
     messages = {
         400: gettext("The request could not be understood."),
@@ -76,4 +78,4 @@ def _page_message(error: HTTPException) -> str:
         429: gettext("Too many attempts. Wait a minute and try again."),
         500: gettext("Something went wrong on our side. It has been logged; please try again."),
     }
-    return messages.get(error.code or 500, error.name)
+    return str(messages.get(error.code or 500, error.name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import Babel, format_datetime, get_locale
 
 from tenants.auth import logged_in_user
@@ -15,6 +15,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "ja"  # mails choose their reader's locale with force_locale; tools speak Japanese
     user = logged_in_user()
     if user is not None and user.locale in LOCALES:
         return user.locale
@@ -27,7 +29,7 @@ def format_when(value: datetime | None, style: str = "datetime") -> str:
     if value is None:
         return "—"
     pattern = {"datetime": "medium", "date": "yyyy/MM/dd", "time": "HH:mm"}[style]
-    return format_datetime(value, pattern)
+    return str(format_datetime(value, pattern))
 
 
 def format_yen(amount: int) -> str:

@@ -141,7 +141,9 @@ def perform(outbox_id: str) -> None:
     """The RQ entry point, run by `flask tenants worker` inside the application."""
     global _worker_pid
     if not has_app_context():
-        raise RuntimeError("jobs run inside the application: start workers with `flask tenants worker`")
+        raise RuntimeError(
+            "jobs run inside the application: start workers with `flask tenants worker`"
+        )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if os.getpid() != _worker_pid:
         # A forked work horse must not share its parent's database connections.
@@ -154,7 +156,7 @@ def perform(outbox_id: str) -> None:
 def run_outbox_job(app: Flask, outbox_id: uuid.UUID, *, reraise: bool) -> None:
     """Run one outbox row in its shop's scope and commit once; record a failure for the drain."""
     with app.app_context():
-        session = db.session
+        session = db.session()
         set_scope(session, SYSTEM)
         row = _claim(session, outbox_id)
         if row is None:

@@ -31,7 +31,7 @@ def needs_rehash(stored_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable (in the user's language), or None."""
     if len(password) < MIN_LENGTH:
-        return gettext("Use at least %(count)d characters.", count=MIN_LENGTH)
+        return str(gettext("Use at least %(count)d characters.", count=MIN_LENGTH))
     if len(password) > 256:
-        return gettext("Use at most %(count)d characters.", count=256)
+        return str(gettext("Use at most %(count)d characters.", count=256))
     return None

@@ -40,9 +40,9 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {}
 
 
-def periodic(name: str, every: timedelta, lock_timeout: timedelta | None = None) -> Callable[
-    [Callable[[Flask], None]], Callable[[Flask], None]
-]:
+def periodic(
+    name: str, every: timedelta, lock_timeout: timedelta | None = None
+) -> Callable[[Callable[[Flask], None]], Callable[[Flask], None]]:
     """Register `fn(app)` to run every `every`; it opens its own transactions (see `in_system_scope`)."""
 
     def register(fn: Callable[[Flask], None]) -> Callable[[Flask], None]:
@@ -103,7 +103,9 @@ def overlap_lock(app: Flask, job: Periodic) -> Iterator[bool]:
 def run_periodic(name: str) -> None:
     """Run one periodic job now, unless a run of it is still going (the RQ entry point)."""
     if not has_app_context():
-        raise RuntimeError("jobs run inside the application: start workers with `flask tenants worker`")
+        raise RuntimeError(
+            "jobs run inside the application: start workers with `flask tenants worker`"
+        )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     run_periodic_in(app, name)
 

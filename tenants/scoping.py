@@ -35,7 +35,7 @@ NO_SCOPE = Scope()
 SYSTEM = Scope(staff=True)
 
 
-def set_scope(session: Session | scoped_session[Session], scope: Scope) -> None:
+def set_scope(session: Session | scoped_session[Any], scope: Scope) -> None:
     """Scope this session's current and later transactions."""
     real = session() if isinstance(session, scoped_session) else session
     real.info["scope"] = scope
@@ -44,8 +44,7 @@ def set_scope(session: Session | scoped_session[Session], scope: Scope) -> None:
 
 
 def current_scope(session: Session) -> Scope:
-    scope = session.info.get("scope", NO_SCOPE)
-    assert isinstance(scope, Scope)
+    scope: Scope = session.info.get("scope", NO_SCOPE)
     return scope
 
 

@@ -38,7 +38,7 @@ from tenants.scoping import parse_id
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 RESET_MAX_AGE = timedelta(hours=1)
-TOKEN_PREFIX = "ans_"
+TOKEN_PREFIX = "ans_"  # noqa: S105 - a public marker, not a secret
 
 
 class ValidationFailed(ValueError):
@@ -66,7 +66,9 @@ def create_shop(*, slug: str, name: str, name_kana: str) -> Shop:
         raise ValidationFailed("slug", gettext("This shop ID is already taken."))
     if not name.strip() or not name_kana.strip():
         raise ValidationFailed("name", gettext("Enter the shop's name and its reading."))
-    shop = Shop(id=new_id(), slug=slug, name=name.strip(), name_kana=name_kana.strip(), status="active")
+    shop = Shop(
+        id=new_id(), slug=slug, name=name.strip(), name_kana=name_kana.strip(), status="active"
+    )
     db.session.add(shop)
     return shop
 
@@ -241,7 +243,8 @@ def request_password_reset(email: str, *, ip: str | None) -> None:
     if user is not None and user.is_active:
         # One mail per request: the key carries the moment it was asked for.
         enqueue_after_commit(
-            send_password_reset_mail, key=f"password-reset:{user.id}:{utcnow().isoformat()}",
+            send_password_reset_mail,
+            key=f"password-reset:{user.id}:{utcnow().isoformat()}",
             user_id=str(user.id),
         )
 
@@ -297,7 +300,11 @@ def create_token(
     )
     db.session.add(token)
     audit(
-        "token.created", actor=user, shop_id=shop.id if shop else None, target=name, ip=ip,
+        "token.created",
+        actor=user,
+        shop_id=shop.id if shop else None,
+        target=name,
+        ip=ip,
         detail={"prefix": token.prefix},
     )
     return token, plaintext
@@ -351,8 +358,14 @@ def revoke_token(user: User, token_id: Any, *, ip: str | None) -> ApiToken:
         raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit("token.revoked", actor=user, shop_id=token.shop_id, target=token.name, ip=ip,
-              detail={"prefix": token.prefix})
+        audit(
+            "token.revoked",
+            actor=user,
+            shop_id=token.shop_id,
+            target=token.name,
+            ip=ip,
+            detail={"prefix": token.prefix},
+        )
     return token
 
 

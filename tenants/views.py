@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tenants import services
 from tenants.auth import (
+    current_account,
     enter_shop,
     logged_in_user,
     login_required,
@@ -158,16 +159,14 @@ def set_locale() -> Response:
 @bp.get("/account")
 @login_required
 def account() -> str:
-    user = logged_in_user()
-    assert user is not None
+    user = current_account()
     return render_template("tenants/account.html", memberships=services.memberships_of(user))
 
 
 @bp.get("/shops/<slug>/")
 @login_required
 def shop_home(slug: str) -> str:
-    user = logged_in_user()
-    assert user is not None
+    user = current_account()
     membership = enter_shop(user, slug)
     members = db.session.scalars(
         select(ShopMembership)
@@ -198,15 +197,14 @@ def audit_log() -> str:
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens() -> Page:
-    user = logged_in_user()
-    assert user is not None
+    user = current_account()
     form = TokenForm()
     form.shop.choices = _token_scopes(user)
     created: str | None = None
     if form.validate_on_submit():
         shop = _shop_for_token(user, form.shop.data)
         try:
-            token, created = services.create_token(
+            _token, created = services.create_token(
                 user, name=form.name.data or "", shop=shop, ip=client_ip()
             )
         except services.ValidationFailed as failure:
@@ -239,8 +237,7 @@ def _shop_for_token(user: User, choice: str | None) -> Shop | None:
 @bp.post("/account/tokens/<token_id>/revoke")
 @login_required
 def revoke_token(token_id: str) -> Response:
-    user = logged_in_user()
-    assert user is not None
+    user = current_account()
     if not EmptyForm().validate_on_submit():
         abort(400)
     token = services.revoke_token(user, token_id, ip=client_ip())

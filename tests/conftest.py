@@ -54,15 +54,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     services = detect()
     missing = services.missing()
-    skipped = [r.nodeid for r in terminalreporter.stats.get("skipped", [])
-               if "set CI=true to require it" in str(r.longrepr)]
+    skipped = [
+        r.nodeid
+        for r in terminalreporter.stats.get("skipped", [])
+        if "set CI=true to require it" in str(r.longrepr)
+    ]
     if missing or skipped:
         bar = "!" * 78
         terminalreporter.write_line(bar, red=True, bold=True)
         terminalreporter.write_line(
             f"NOT RUN ON THE REAL SERVICES: {', '.join(missing) or 'none missing'}; "
             f"{len(skipped)} test(s) skipped:",
-            red=True, bold=True,
+            red=True,
+            bold=True,
         )
         for nodeid in skipped:
             terminalreporter.write_line(f"  skipped: {nodeid}", red=True)
@@ -127,11 +131,15 @@ def smtp() -> Iterator[SmtpStandIn]:
 
 
 @pytest.fixture(scope="session")
-def app(smtp: SmtpStandIn, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(smtp: SmtpStandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from tenants.db import db
+
     url = fresh_database_url("main", tmp_path_factory.mktemp("db"))
     application = build_app(url, MAIL_URL=smtp.url)
     migrate(application)
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -16,17 +16,25 @@ def make_shop(app: Flask, slug: str, owner_email: str | None = None) -> dict[str
     with system(app):
         shop = services.create_shop(slug=slug, name=f"{slug} shop", name_kana="テストショップ")
         owner = services.create_user(
-            email=owner_email or f"owner@{slug}.example.jp", display_name=f"{slug} owner",
+            email=owner_email or f"owner@{slug}.example.jp",
+            display_name=f"{slug} owner",
             password=PASSWORD,
         )
         services.add_member(shop, owner, ShopRole.OWNER)
-        return {"shop_id": str(shop.id), "slug": slug, "owner_id": str(owner.id), "email": owner.email}
+        return {
+            "shop_id": str(shop.id),
+            "slug": slug,
+            "owner_id": str(owner.id),
+            "email": owner.email,
+        }
 
 
 def make_staff(app: Flask, role: StaffRole, email: str | None = None) -> dict[str, str]:
     with system(app):
         user = services.create_user(
-            email=email or f"{role.value}@answering.example.jp", display_name=role.value,
-            password=PASSWORD, staff_role=role,
+            email=email or f"{role.value}@answering.example.jp",
+            display_name=role.value,
+            password=PASSWORD,
+            staff_role=role,
         )
         return {"user_id": str(user.id), "email": user.email}

@@ -48,4 +48,6 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     package = tmp_path / "tenants"
     package.mkdir()
     (package / "bad.py").write_text("import answering\nfrom billing.services import price\n")
-    assert imported_domains("tenants", root=tmp_path) == {"tenants/bad.py": {"answering", "billing"}}
+    assert imported_domains("tenants", root=tmp_path) == {
+        "tenants/bad.py": {"answering", "billing"}
+    }

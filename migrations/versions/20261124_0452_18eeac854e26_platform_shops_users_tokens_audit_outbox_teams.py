@@ -8,11 +8,11 @@ Rules: a revision must work with the code of the release before it (add, backfil
 revision, then remove); a new shop-owned table gets `tenants.rls.enable_shop_rls` in the same revision.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import tenants.db
 from tenants import rls
-
 
 # revision identifiers, used by Alembic.
 revision = "18eeac854e26"

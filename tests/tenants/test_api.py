@@ -71,7 +71,9 @@ def test_revoked_token_is_refused(app: Flask, client: FlaskClient) -> None:
     alpha = make_shop(app, "alpha")
     token = token_for(app, alpha["email"], "alpha")
     listed = client.get("/api/v1/tokens", headers=bearer(token)).get_json()
-    assert client.delete(f"/api/v1/tokens/{listed[0]['id']}", headers=bearer(token)).status_code == 204
+    assert (
+        client.delete(f"/api/v1/tokens/{listed[0]['id']}", headers=bearer(token)).status_code == 204
+    )
     response = client.get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 401
     assert "revoked" in response.get_json()["detail"]
@@ -106,7 +108,9 @@ def test_supervisor_token_reads_every_shop_operator_token_none(
     make_shop(app, "beta")
     supervisor = make_staff(app, StaffRole.SUPERVISOR)
     operator = make_staff(app, StaffRole.OPERATOR)
-    sup = client.get("/api/v1/shops", headers=bearer(token_for(app, supervisor["email"]))).get_json()
+    sup = client.get(
+        "/api/v1/shops", headers=bearer(token_for(app, supervisor["email"]))
+    ).get_json()
     assert sorted(s["slug"] for s in sup) == ["alpha", "beta"]
     op_headers = bearer(token_for(app, operator["email"]))
     assert client.get("/api/v1/shops", headers=op_headers).get_json() == []

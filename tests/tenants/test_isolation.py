@@ -15,7 +15,10 @@ pytestmark = pytest.mark.xdist_group("canary")
 
 def count_canaries(app: Flask) -> int:
     with system(app) as session:
-        return int(session.scalar(select(func.count()).select_from(Shop).where(Shop.slug == "canary-shop")) or 0)
+        return int(
+            session.scalar(select(func.count()).select_from(Shop).where(Shop.slug == "canary-shop"))
+            or 0
+        )
 
 
 def test_canary_a_writes_a_shop(app: Flask) -> None:

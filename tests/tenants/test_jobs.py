@@ -28,8 +28,9 @@ def note_in_audit(*, note: str, shop_id: uuid.UUID | None = None) -> None:
 def note_visible_memberships(*, shop_id: uuid.UUID) -> None:
     seen = db.session.execute(text("SELECT DISTINCT shop_id FROM shop_memberships")).scalars().all()
     db.session.add(
-        AuditEvent(action="test.scope", target=",".join(sorted(str(s) for s in seen)),
-                   shop_id=shop_id)
+        AuditEvent(
+            action="test.scope", target=",".join(sorted(str(s) for s in seen)), shop_id=shop_id
+        )
     )
 
 
@@ -55,9 +56,10 @@ def test_job_runs_once_the_transaction_commits(app: Flask) -> None:
     with system(app):
         enqueue_after_commit(note_in_audit, note="hello")
         # Inside the transaction the job has not run yet.
-        assert db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "test.job")
-        ).all() == []
+        assert (
+            db.session.scalars(select(AuditEvent).where(AuditEvent.action == "test.job")).all()
+            == []
+        )
     assert notes(app) == ["hello"]
     assert [row.state for row in outbox(app)] == ["done"]
 
@@ -107,11 +109,17 @@ def test_failure_is_kept_with_its_error_and_retried_later(app: Flask) -> None:
 
 def test_drain_runs_a_job_whose_hand_over_was_lost(app: Flask) -> None:
     with system(app) as session:
-        session.add(OutboxJob(
-            key="lost", task=f"{__name__}.note_in_audit", kwargs={"note": "late"},
-            state="pending", attempts=0, run_after=utcnow(),
-            created_at=utcnow() - timedelta(minutes=5),
-        ))
+        session.add(
+            OutboxJob(
+                key="lost",
+                task=f"{__name__}.note_in_audit",
+                kwargs={"note": "late"},
+                state="pending",
+                attempts=0,
+                run_after=utcnow(),
+                created_at=utcnow() - timedelta(minutes=5),
+            )
+        )
     assert drain_outbox(app) == 1
     assert notes(app) == ["late"]
 

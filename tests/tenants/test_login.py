@@ -113,8 +113,12 @@ def test_next_parameter_cannot_leave_the_site(app: Flask, client: FlaskClient) -
     token = csrf_token(client, "/login")
     response = client.post(
         "/login",
-        data={"email": shop["email"], "password": PASSWORD, "next": "//evil.example/",
-              "csrf_token": token},
+        data={
+            "email": shop["email"],
+            "password": PASSWORD,
+            "next": "//evil.example/",
+            "csrf_token": token,
+        },
     )
     assert response.headers["Location"] == "/shops/alpha/"
 

@@ -42,8 +42,12 @@ def test_reset_mail_in_japanese_and_new_password_works(
     link = reset_link(smtp)
     token = csrf_token(client, link)
     response = client.post(
-        link, data={"password": "a-brand-new-secret", "confirm": "a-brand-new-secret",
-                    "csrf_token": token},
+        link,
+        data={
+            "password": "a-brand-new-secret",
+            "confirm": "a-brand-new-secret",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     assert log_in(client, shop["email"], PASSWORD).status_code == 401
@@ -62,8 +66,11 @@ def test_link_works_once(app: Flask, client: FlaskClient, smtp: SmtpStandIn) -> 
     shop = make_shop(app, "alpha")
     ask_for_reset(client, shop["email"])
     link = reset_link(smtp)
-    data = {"password": "a-brand-new-secret", "confirm": "a-brand-new-secret",
-            "csrf_token": csrf_token(client, link)}
+    data = {
+        "password": "a-brand-new-secret",
+        "confirm": "a-brand-new-secret",
+        "csrf_token": csrf_token(client, link),
+    }
     client.post(link, data=data)
     again = client.get(link)
     assert again.status_code == 410
@@ -101,9 +108,7 @@ def test_short_new_password_is_refused(app: Flask, client: FlaskClient, smtp: Sm
     assert log_in(client, shop["email"], PASSWORD).status_code == 302
 
 
-def test_reset_ends_sessions_logged_in_with_the_old_password(
-    app: Flask, smtp: SmtpStandIn
-) -> None:
+def test_reset_ends_sessions_logged_in_with_the_old_password(app: Flask, smtp: SmtpStandIn) -> None:
     shop = make_shop(app, "alpha")
     elsewhere = app.test_client()
     log_in(elsewhere, shop["email"], PASSWORD)
@@ -111,6 +116,12 @@ def test_reset_ends_sessions_logged_in_with_the_old_password(
     client = app.test_client()
     ask_for_reset(client, shop["email"])
     link = reset_link(smtp)
-    client.post(link, data={"password": "a-brand-new-secret", "confirm": "a-brand-new-secret",
-                            "csrf_token": csrf_token(client, link)})
+    client.post(
+        link,
+        data={
+            "password": "a-brand-new-secret",
+            "confirm": "a-brand-new-secret",
+            "csrf_token": csrf_token(client, link),
+        },
+    )
     assert elsewhere.get("/shops/alpha/").status_code == 302

@@ -63,8 +63,6 @@ def test_no_scope_sees_no_shop_rows(app: Flask) -> None:
 def test_the_application_role_cannot_bypass_policies(app: Flask) -> None:
     with app.app_context():
         row = db.session.execute(
-            text(
-                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-            )
+            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         ).one()
         assert tuple(row) == (False, False)

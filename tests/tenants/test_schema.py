@@ -23,7 +23,8 @@ def shop_owned_tables(app: Flask) -> list[str]:
         inspector = inspect(db.engine)
         tables = inspector.get_table_names()
         owned = [
-            t for t in tables
+            t
+            for t in tables
             if "shop_id" in {c["name"] for c in inspector.get_columns(t)}
             and t not in PLATFORM_WITH_SHOP_ID
         ]
@@ -33,7 +34,9 @@ def shop_owned_tables(app: Flask) -> list[str]:
 def test_every_table_is_classified(app: Flask) -> None:
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
-    unclassified = tables - set(shop_owned_tables(app)) - set(PLATFORM_WITH_SHOP_ID) - NOT_SHOP_OWNED
+    unclassified = (
+        tables - set(shop_owned_tables(app)) - set(PLATFORM_WITH_SHOP_ID) - NOT_SHOP_OWNED
+    )
     assert unclassified == set(), "give each new table a shop_id or list it here with a reason"
 
 

@@ -30,7 +30,8 @@ def test_create_use_and_revoke_a_token(app: Flask, client: FlaskClient) -> None:
     assert plaintext not in listing  # shown once only
     token_id = client.get("/api/v1/tokens", headers=headers).get_json()[0]["id"]
     revoke = client.post(
-        f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")}
+        f"/account/tokens/{token_id}/revoke",
+        data={"csrf_token": csrf_token(client, "/account/tokens")},
     )
     assert revoke.status_code == 302
     assert client.get("/api/v1/shops/alpha", headers=headers).status_code == 401

@@ -1,0 +1,91 @@
+"""In Debian's Chromium: the login page in Japanese, a demo owner logs in, sees the dashboard, logs out."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import build_app, fresh_database_url, migrate
+from tests.services import detect
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real application on a real port, on its own database with the demo seeded."""
+    from tenants.db import db
+
+    app = build_app(fresh_database_url("browser", tmp_path_factory.mktemp("browser")))
+    migrate(app)
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = detect().chromium
+    assert chromium is not None
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_owner_logs_in_sees_the_dashboard_and_logs_out(
+    live_server: str, browser: Browser, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/login")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+
+    page.get_by_label("メールアドレス").fill("owner@hanako-zakka.example.jp")
+    page.get_by_label("パスワード").fill("demo-pass-2026")
+    page.get_by_role("button", name="ログイン").click()
+
+    page.wait_for_url(f"{live_server}/shops/hanako-zakka/")
+    expect(page.get_by_role("heading", name="はなこ雑貨店")).to_be_visible()
+    expect(page.get_by_text("山田 花子").first).to_be_visible()
+    page.screenshot(path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/dashboard.png")
+
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_url(f"{live_server}/login")
+    expect(page.get_by_text("ログアウトしました。")).to_be_visible()
+    page.goto(f"{live_server}/shops/hanako-zakka/")
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+
+
+def test_wrong_password_shows_the_message_in_japanese(live_server: str, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("メールアドレス").fill("owner@hanako-zakka.example.jp")
+    page.get_by_label("パスワード").fill("not-the-password")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "メールアドレスまたはパスワードが正しくありません。"
+    )
