@@ -22,9 +22,6 @@ from sqlalchemy import create_engine, text
 from tests.services import CI, detect
 from tests.smtp import SmtpStandIn
 
-SKIPPED_FOR_SERVICES: list[str] = []
-
-
 def pytest_configure(config: pytest.Config) -> None:
     services = detect()
     if CI and services.missing():
@@ -44,11 +41,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker, (available, reason) in reasons.items():
             if item.get_closest_marker(marker) and available is None:
                 item.add_marker(pytest.mark.skip(reason=f"{reason} (set CI=true to require it)"))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped and "set CI=true to require it" in str(report.longrepr):
-        SKIPPED_FOR_SERVICES.append(report.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
