@@ -24,12 +24,18 @@ def select_locale() -> str:
     return chosen if chosen in LOCALES else "ja"
 
 
+PATTERNS = {
+    "ja": {"datetime": "yyyy年M月d日 HH:mm", "date": "yyyy年M月d日", "time": "HH:mm"},
+    "en": {"datetime": "MMM d, yyyy HH:mm", "date": "MMM d, yyyy", "time": "HH:mm"},
+}
+
+
 def format_when(value: datetime | None, style: str = "datetime") -> str:
-    """`2026年11月24日 13:05` in Japanese, `Nov 24, 2026, 13:05` in English (Asia/Tokyo)."""
+    """`2026年11月24日 13:05` in Japanese, `Nov 24, 2026 13:05` in English, in Asia/Tokyo."""
     if value is None:
         return "—"
-    pattern = {"datetime": "medium", "date": "yyyy/MM/dd", "time": "HH:mm"}[style]
-    return str(format_datetime(value, pattern))
+    language = getattr(get_locale(), "language", "ja")
+    return str(format_datetime(value, PATTERNS.get(language, PATTERNS["ja"])[style]))
 
 
 def format_yen(amount: int) -> str:

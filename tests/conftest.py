@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from tests.services import CI, detect
 from tests.smtp import SmtpStandIn
 
+
 def pytest_configure(config: pytest.Config) -> None:
     services = detect()
     if CI and services.missing():

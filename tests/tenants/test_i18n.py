@@ -1,0 +1,25 @@
+"""Dates and yen in Japanese formats, in Asia/Tokyo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask_babel import force_locale
+
+from tenants.i18n import format_when, format_yen
+
+
+def test_dates_are_japanese_and_in_tokyo_time(app: Flask) -> None:
+    moment = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 00:30 the next day in Tokyo
+    with app.test_request_context():
+        assert format_when(moment) == "2026年11月25日 00:30"
+        assert format_when(moment, "date") == "2026年11月25日"
+        with force_locale("en"):
+            assert format_when(moment) == "Nov 25, 2026 00:30"
+        assert format_when(None) == "—"
+
+
+def test_yen_has_the_sign_and_thousands_separators() -> None:
+    assert format_yen(30000) == "¥30,000"
+    assert format_yen(0) == "¥0"
