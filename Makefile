@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard tenants/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test lint fmt typecheck pytest bench up worker scheduler translations extract clean
