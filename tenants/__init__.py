@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from tenants import api, auth, cli, database, i18n, logs, request_cycle, views
     from tenants.config import settings_from
+    from tenants.coverage import views as coverage_views
     from tenants.health import bp as health_bp
     from tenants.web import limiter
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     request_cycle.init_app(app)
     logs.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(coverage_views.bp)
     app.register_blueprint(health_bp)
     api.init_app(app)
     cli.init_app(app)

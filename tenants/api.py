@@ -119,8 +119,11 @@ def init_app(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    api.register_blueprint(blp)
-    csrf.exempt(blp)  # bearer tokens, never cookies: no cross-site request can carry one
+    from tenants.coverage.api import blp as coverage_blp
+
+    for blueprint in (blp, coverage_blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # bearer tokens, never cookies: no cross-site request carries one
     # flask-smorest answers every HTTP error with its own JSON; ours is problem+json for the API
     # and a page for everything else.
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -9,6 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from tenants import services
+from tenants.coverage import services as coverage
+from tenants.db import db
 from tenants.models import Shop, ShopRole, StaffRole, User
 from tenants.signals import demo_seeded
 
@@ -29,6 +31,11 @@ SHOPS = [
         "owner@kobe-coffee.example.jp",
         "佐藤 健",
     ),
+]
+# はなこ雑貨店: weekdays 9–18, closed on public holidays; 神戸珈琲焙煎所: every day 9–21.
+HOURS = [
+    coverage.WeekInput({d: "09:00-18:00" for d in range(5)}, "closed", "", None),
+    coverage.WeekInput({d: "09:00-21:00" for d in range(7)}, "as_weekday", "", None),
 ]
 SUPERVISOR = ("supervisor@answering.example.jp", "鈴木 真理")
 ADMIN = ("admin@answering.example.jp", "管理者")
@@ -55,15 +62,15 @@ def seed_demo() -> tuple[bool, list[DemoLogin]]:
     logins = [DemoLogin(f"owner of {slug}", email) for slug, _, _, email, _ in SHOPS]
     logins += [DemoLogin("supervisor", SUPERVISOR[0]), DemoLogin("admin", ADMIN[0])]
     logins += [DemoLogin("operator", f"{local}@answering.example.jp") for _, local in OPERATORS]
-    from tenants.db import db
-
     if db.session.scalar(select(Shop.id).where(Shop.slug == SHOPS[0][0])) is not None:
         return False, logins
     shops: list[Shop] = []
-    for slug, name, kana, email, owner_name in SHOPS:
+    for (slug, name, kana, email, owner_name), hours in zip(SHOPS, HOURS, strict=True):
         shop = services.create_shop(slug=slug, name=name, name_kana=kana)
         owner = services.create_user(email=email, display_name=owner_name, password=DEMO_PASSWORD)
         services.add_member(shop, owner, ShopRole.OWNER)
+        db.session.flush()  # the version names its author, who must exist first
+        coverage.save_version(shop, owner, hours)
         shops.append(shop)
     staff: dict[str, list[User]] = {
         "supervisor": [_staff(SUPERVISOR, StaffRole.SUPERVISOR)],

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import Connection, event, select, text
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from werkzeug.exceptions import NotFound
 
 from tenants.config import settings_from
-from tenants.db import db
+from tenants.db import ShopOwned, db
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,7 @@ def _apply(connection: Connection, scope: Scope) -> None:
     )
 
 
-class _ShopRow(Protocol):
-    shop_id: Mapped[uuid.UUID]
-    id: Mapped[uuid.UUID]
-
-
-RowT = TypeVar("RowT", bound=_ShopRow)
+RowT = TypeVar("RowT", bound=ShopOwned)
 
 
 def parse_id(raw: Any) -> uuid.UUID:

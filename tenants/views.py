@@ -31,7 +31,8 @@ from tenants.auth import (
     scope_to_user,
     staff_required,
 )
-from tenants.db import db
+from tenants.coverage import services as coverage
+from tenants.db import db, utcnow
 from tenants.forms import (
     EmptyForm,
     ForgotPasswordForm,
@@ -173,8 +174,16 @@ def shop_home(slug: str) -> str:
         .where(ShopMembership.shop_id == membership.shop_id)
         .order_by(ShopMembership.created_at)
     ).all()
+    now = utcnow()
     return render_template(
-        "tenants/shop_home.html", shop=membership.shop, membership=membership, members=members
+        "tenants/shop_home.html",
+        shop=membership.shop,
+        membership=membership,
+        members=members,
+        covered_now=coverage.is_covered(membership.shop_id, now),
+        next_change=coverage.next_change(membership.shop_id, now),
+        emergency=coverage.active_emergency(membership.shop_id),
+        has_hours=coverage.current_version(membership.shop_id) is not None,
     )
 
 

@@ -57,9 +57,7 @@ def parse_band(text: str) -> Band:
     start = parse_time(parts[0])
     end = parse_time(parts[1], allow_24=True)
     if end == start:
-        raise BandError(
-            gettext("“%(text)s” starts and ends at the same time.", text=text.strip())
-        )
+        raise BandError(gettext("“%(text)s” starts and ends at the same time.", text=text.strip()))
     if end <= start:
         end += DAY  # runs past midnight
     if end - start > DAY:

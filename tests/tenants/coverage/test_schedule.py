@@ -117,10 +117,14 @@ class TestCoverage:
     def test_price_bands_split_weekday_day_and_night(self) -> None:
         hours = coverage(TEMPLATES["daily_9_21"])
         assert minutes_by_price_band(hours, MONDAY) == {
-            "weekday_day": 540, "weekday_night": 180, "weekend_holiday": 0
+            "weekday_day": 540,
+            "weekday_night": 180,
+            "weekend_holiday": 0,
         }
         assert minutes_by_price_band(hours, date(2026, 11, 22)) == {
-            "weekday_day": 0, "weekday_night": 0, "weekend_holiday": 720
+            "weekday_day": 0,
+            "weekday_night": 0,
+            "weekend_holiday": 720,
         }
         assert minutes_by_price_band(hours, date(2026, 12, 30))["weekend_holiday"] == 720
 
@@ -162,8 +166,10 @@ def test_a_plain_week_covers_exactly_its_band_lengths(week: dict) -> None:
 def test_covers_agrees_with_minutes(week: dict, day_offset: int, minute: int) -> None:
     hours = coverage(week, holiday_mode="closed")
     day = date(2026, 1, 1) + timedelta(days=day_offset)
-    at = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=9) + timedelta(
-        minutes=minute
+    at = (
+        datetime(day.year, day.month, day.day, tzinfo=UTC)
+        - timedelta(hours=9)
+        + timedelta(minutes=minute)
     )
     inside = any(s <= minute < e for s, e in hours.minutes_on(day))
     assert hours.covers(at) == inside

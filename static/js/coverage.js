@@ -1,0 +1,103 @@
+// Paint coverage bands on a 48-cell grid per weekday, kept in step with the typed bands.
+// The text fields stay the source of truth: without this script, typing works the same.
+(function () {
+  "use strict";
+  var SLOTS = 48;
+
+  function parse(text) {
+    var bands = [];
+    text.split(/[,、，\s]+(?=\d)/).forEach(function (piece) {
+      var m = piece.trim().match(/^(\d{1,2}):?(\d{2})\s*[-–〜~]\s*(\d{1,2}):?(\d{2})$/);
+      if (!m) { return; }
+      var start = (+m[1]) * 60 + (+m[2]);
+      var end = (+m[3]) * 60 + (+m[4]);
+      if (end <= start) { end += 1440; }
+      bands.push([start, end]);
+    });
+    return bands;
+  }
+
+  function fmt(minutes) {
+    if (minutes > 1440) { minutes -= 1440; }
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
+  }
+
+  function cellsFrom(bands) {
+    var on = [];
+    for (var i = 0; i < SLOTS; i++) { on.push(false); }
+    bands.forEach(function (b) {
+      for (var t = b[0]; t < Math.min(b[1], 1440); t += 30) { on[t / 30] = true; }
+    });
+    return on;
+  }
+
+  function textFrom(on, spill) {
+    var bands = [], start = null;
+    for (var i = 0; i <= SLOTS; i++) {
+      if (i < SLOTS && on[i] && start === null) { start = i * 30; }
+      if ((i === SLOTS || !on[i]) && start !== null) { bands.push([start, i * 30]); start = null; }
+    }
+    return bands.map(function (b) {
+      var end = b[1] === 1440 && spill > 1440 ? spill : b[1];
+      return fmt(b[0]) + "-" + (end === 1440 ? "24:00" : fmt(end));
+    }).join(", ");
+  }
+
+  function setup(input, grid) {
+    var painting = null;
+    var cells = [];
+    for (var i = 0; i < SLOTS; i++) {
+      var cell = document.createElement("span");
+      cell.className = "slot" + (i % 2 === 0 ? " hour" : "");
+      cell.dataset.slot = String(i);
+      grid.appendChild(cell);
+      cells.push(cell);
+    }
+    function spill() {
+      var bands = parse(input.value), last = 0;
+      bands.forEach(function (b) { if (b[1] > last) { last = b[1]; } });
+      return last;
+    }
+    function draw() {
+      var on = cellsFrom(parse(input.value));
+      cells.forEach(function (c, i) { c.classList.toggle("on", on[i]); });
+    }
+    function paint(cell) {
+      var on = cells.map(function (c) { return c.classList.contains("on"); });
+      on[+cell.dataset.slot] = painting;
+      input.value = textFrom(on, spill());
+      draw();
+    }
+    if (!input.readOnly) {
+      grid.addEventListener("mousedown", function (e) {
+        if (!e.target.dataset.slot) { return; }
+        painting = !e.target.classList.contains("on");
+        paint(e.target);
+        e.preventDefault();
+      });
+      grid.addEventListener("mouseover", function (e) {
+        if (painting !== null && e.target.dataset.slot) { paint(e.target); }
+      });
+      document.addEventListener("mouseup", function () { painting = null; });
+    }
+    input.addEventListener("input", draw);
+    draw();
+    return draw;
+  }
+
+  var redraw = {};
+  document.querySelectorAll("input.bands").forEach(function (input) {
+    var grid = document.querySelector('.paint[data-day="' + input.dataset.day + '"]');
+    if (grid) { redraw[input.dataset.day] = setup(input, grid); }
+  });
+  document.querySelectorAll("button.copy-day").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById("day_" + button.dataset.day);
+      for (var d = 0; d < 5; d++) {
+        document.getElementById("day_" + d).value = source.value;
+        if (redraw[d]) { redraw[d](); }
+      }
+    });
+  });
+}());

@@ -1,0 +1,1 @@
+"""Coverage hours: when we answer a shop's calls (weekly bands, holidays, closures, versions)."""
