@@ -63,9 +63,15 @@
       var on = cellsFrom(parse(input.value));
       cells.forEach(function (c, i) { c.classList.toggle("on", on[i]); });
     }
+    var lastSlot = null;
     function paint(cell) {
+      // A fast drag skips cells: paint every slot between the last one and this one.
       var on = cells.map(function (c) { return c.classList.contains("on"); });
-      on[+cell.dataset.slot] = painting;
+      var slot = +cell.dataset.slot;
+      var from = lastSlot === null ? slot : Math.min(lastSlot, slot);
+      var to = lastSlot === null ? slot : Math.max(lastSlot, slot);
+      for (var i = from; i <= to; i++) { on[i] = painting; }
+      lastSlot = slot;
       input.value = textFrom(on, spill());
       draw();
     }
@@ -73,13 +79,14 @@
       grid.addEventListener("mousedown", function (e) {
         if (!e.target.dataset.slot) { return; }
         painting = !e.target.classList.contains("on");
+        lastSlot = null;
         paint(e.target);
         e.preventDefault();
       });
       grid.addEventListener("mouseover", function (e) {
         if (painting !== null && e.target.dataset.slot) { paint(e.target); }
       });
-      document.addEventListener("mouseup", function () { painting = null; });
+      document.addEventListener("mouseup", function () { painting = null; lastSlot = null; });
     }
     input.addEventListener("input", draw);
     draw();

@@ -24,7 +24,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 GRID = 30
 DAY = 1440
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOLIDAY_MODES = ("closed", "bands", "as_weekday")
+HOLIDAY_MODES = ("as_weekday", "closed", "bands")
 
 Band = tuple[int, int]
 _TIME = re.compile(r"^\s*(\d{1,2}):?(\d{2})\s*$")

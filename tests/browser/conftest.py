@@ -1,0 +1,60 @@
+"""A live server with the demo seeded, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import build_app, fresh_database_url, migrate
+from tests.services import detect
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real application on a real port, on its own database with the demo seeded."""
+    from tenants.db import db
+
+    app = build_app(fresh_database_url("browser", tmp_path_factory.mktemp("browser")))
+    migrate(app)
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = detect().chromium
+    assert chromium is not None
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def log_in_as(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill("demo-pass-2026")
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_load_state()
