@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from tenants.config import settings_from
     from tenants.coverage import views as coverage_views
     from tenants.health import bp as health_bp
+    from tenants.numbers import views as number_views
     from tenants.web import limiter
 
     logs.configure_logging(settings_from(app.config).log_json)
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     logs.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(coverage_views.bp)
+    app.register_blueprint(number_views.bp)
     app.register_blueprint(health_bp)
     api.init_app(app)
     cli.init_app(app)

@@ -20,6 +20,7 @@ from tenants.db import db
 from tenants.demo import DEMO_PASSWORD, seed_demo
 from tenants.jobs import job_queue, redis_connection
 from tenants.models import StaffRole
+from tenants.numbers import services as numbers
 from tenants.scheduler import Scheduler
 from tenants.scoping import SYSTEM, set_scope
 
@@ -112,6 +113,20 @@ def create_token(email: str, name: str, shop_slug: str | None) -> None:
     scope = f"shop {shop.slug}" if shop else f"staff role {user.staff_role}"
     click.echo(f"Token {name!r} for {scope}; it is shown only this once:", err=True)
     click.echo(plaintext)
+
+
+@group.command("add-number")
+@click.argument("number")
+@click.option("--kind", type=click.Choice(["phone", "fax"]), default="phone", show_default=True)
+@click.option("--note", default="", help="Where the number came from.")
+def add_number(number: str, kind: str, note: str) -> None:
+    """Add a number the service owns (bought outside the carrier adapter) to the pool."""
+    with system_transaction():
+        try:
+            row = numbers.add_to_pool(number, kind=kind, note=note, ip="cli")
+        except services.ValidationFailed as failure:
+            _fail(f"{number}: {failure.message}")
+    click.echo(f"Added {numbers.national(row.e164)} ({row.e164}) as {kind}.")
 
 
 @group.command("worker")

@@ -12,6 +12,7 @@ from tenants import services
 from tenants.coverage import services as coverage
 from tenants.db import db
 from tenants.models import Shop, ShopRole, StaffRole, User
+from tenants.numbers import services as numbers
 from tenants.signals import demo_seeded
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -36,6 +37,18 @@ SHOPS = [
 HOURS = [
     coverage.WeekInput({d: "09:00-18:00" for d in range(5)}, "closed", "", None),
     coverage.WeekInput({d: "09:00-21:00" for d in range(7)}, "as_weekday", "", None),
+]
+POOL = [
+    ("03-4500-0001", "phone"),
+    ("078-600-0001", "phone"),
+    ("03-4500-0002", "phone"),
+    ("03-4500-0003", "phone"),
+    ("050-5550-0001", "phone"),
+    ("050-5550-0002", "phone"),
+    ("0120-440-001", "phone"),
+    ("0120-440-002", "phone"),
+    ("03-4500-0900", "fax"),
+    ("050-5550-0900", "fax"),
 ]
 SUPERVISOR = ("supervisor@answering.example.jp", "鈴木 真理")
 ADMIN = ("admin@answering.example.jp", "管理者")
@@ -72,6 +85,10 @@ def seed_demo() -> tuple[bool, list[DemoLogin]]:
         db.session.flush()  # the version names its author, who must exist first
         coverage.save_version(shop, owner, hours)
         shops.append(shop)
+    pool = [numbers.add_to_pool(text, kind=kind, note="demo") for text, kind in POOL]
+    db.session.flush()  # rent() claims the rows with an UPDATE
+    for shop, number in zip(shops, pool, strict=False):
+        numbers.rent(shop, number.id, actor=None, ip=None)
     staff: dict[str, list[User]] = {
         "supervisor": [_staff(SUPERVISOR, StaffRole.SUPERVISOR)],
         "admin": [_staff(ADMIN, StaffRole.ADMIN)],

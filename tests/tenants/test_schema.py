@@ -15,7 +15,14 @@ PLATFORM_WITH_SHOP_ID = {
     "job_outbox": "written and drained by the platform for every shop",
 }
 # Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
-NOT_SHOP_OWNED = {"shops", "users", "teams", "team_members", "alembic_version"}
+NOT_SHOP_OWNED = {
+    "shops",
+    "users",
+    "teams",
+    "team_members",
+    "alembic_version",
+    "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
+}
 
 
 def shop_owned_tables(app: Flask) -> list[str]:

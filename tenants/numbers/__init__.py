@@ -1,0 +1,1 @@
+"""Phone and fax numbers: the service's pool, shops' rentals, quarantine after release."""

@@ -1,0 +1,173 @@
+"""The number pool: add numbers, rent one to a shop (exactly one winner), release into quarantine."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import phonenumbers
+from flask_babel import gettext
+from sqlalchemy import and_, or_, select, update
+
+from tenants.db import db, new_id, utcnow
+from tenants.models import Shop, User
+from tenants.numbers.models import NumberRental, PhoneNumber
+from tenants.scoping import get_for_shop, parse_id
+from tenants.services import ValidationFailed, audit
+
+QUARANTINE = timedelta(days=90)
+MAX_NUMBERS_PER_SHOP = 5
+_LINE_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "geographic",
+    phonenumbers.PhoneNumberType.VOIP: "ip",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+}
+
+
+class NumberTaken(Exception):
+    """Someone else rented the number first."""
+
+
+def parse_japanese_number(text: str) -> phonenumbers.PhoneNumber:
+    """A Japanese fixed, 050 or 0120/0800 number; anything else is a clear error."""
+    try:
+        number = phonenumbers.parse(text.strip(), "JP")
+    except phonenumbers.NumberParseException:
+        raise ValidationFailed(
+            "number", gettext("Enter a phone number like 03-1234-5678.")
+        ) from None
+    if number.country_code != 81 or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed("number", gettext("This is not a valid Japanese phone number."))
+    if phonenumbers.number_type(number) not in _LINE_TYPES:
+        raise ValidationFailed(
+            "number", gettext("Only fixed-line, 050 and toll-free numbers can be rented.")
+        )
+    return number
+
+
+def national(e164: str) -> str:
+    """`+81345000001` → `03-4500-0001`."""
+    return str(
+        phonenumbers.format_number(
+            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+    )
+
+
+def add_to_pool(
+    text: str,
+    *,
+    kind: str,
+    note: str = "",
+    carrier_sid: str | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
+) -> PhoneNumber:
+    """Add a number the service owns (bought through the carrier or elsewhere) to the pool."""
+    if kind not in ("phone", "fax"):
+        raise ValidationFailed("kind", gettext("Choose phone or fax."))
+    number = parse_japanese_number(text)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if db.session.scalar(select(PhoneNumber.id).where(PhoneNumber.e164 == e164)) is not None:
+        raise ValidationFailed("number", gettext("This number is already in the pool."))
+    row = PhoneNumber(
+        id=new_id(),
+        e164=e164,
+        kind=kind,
+        line_type=_LINE_TYPES[phonenumbers.number_type(number)],
+        status="available",
+        note=note.strip()[:200],
+        carrier_sid=carrier_sid,
+    )
+    db.session.add(row)
+    audit("number.added", actor=actor, target=e164, ip=ip, detail={"kind": kind})
+    return row
+
+
+def _rentable() -> Any:
+    now = utcnow()
+    return and_(
+        PhoneNumber.rented_by_shop_id.is_(None),
+        or_(
+            PhoneNumber.status == "available",
+            and_(PhoneNumber.status == "quarantine", PhoneNumber.quarantine_until <= now),
+        ),
+    )
+
+
+def available_numbers(
+    kind: str | None = None, line_type: str | None = None, limit: int = 50
+) -> list[PhoneNumber]:
+    query = select(PhoneNumber).where(_rentable()).order_by(PhoneNumber.e164).limit(limit)
+    if kind:
+        query = query.where(PhoneNumber.kind == kind)
+    if line_type:
+        query = query.where(PhoneNumber.line_type == line_type)
+    return list(db.session.scalars(query))
+
+
+def pool(limit: int = 500) -> list[PhoneNumber]:
+    return list(db.session.scalars(select(PhoneNumber).order_by(PhoneNumber.e164).limit(limit)))
+
+
+def rentals(shop_id: uuid.UUID, *, current_only: bool = True) -> list[NumberRental]:
+    query = select(NumberRental).where(NumberRental.shop_id == shop_id)
+    if current_only:
+        query = query.where(NumberRental.ended_at.is_(None))
+    return list(db.session.scalars(query.order_by(NumberRental.started_at)))
+
+
+def rent(shop: Shop, number_id: Any, *, actor: User | None, ip: str | None) -> NumberRental:
+    """Rent a pool number to the shop. Of two shops racing for one number, exactly one wins.
+
+    The claim is one conditional UPDATE: the database lets only one transaction change the row
+    from unrented to rented; the other sees zero rows changed and gets `NumberTaken`.
+    """
+    if len(rentals(shop.id)) >= MAX_NUMBERS_PER_SHOP:
+        raise ValidationFailed(
+            "number",
+            gettext("A shop can rent at most %(count)d numbers.", count=MAX_NUMBERS_PER_SHOP),
+        )
+    wanted = parse_id(number_id)
+    claimed = db.session.execute(
+        update(PhoneNumber)
+        .where(PhoneNumber.id == wanted, _rentable())
+        .values(status="rented", rented_by_shop_id=shop.id, quarantine_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NumberTaken()
+    rental = NumberRental(id=new_id(), shop_id=shop.id, number_id=wanted, started_at=utcnow())
+    db.session.add(rental)
+    number = db.session.get(PhoneNumber, wanted)
+    audit(
+        "number.rented", actor=actor, shop_id=shop.id, target=number.e164 if number else None, ip=ip
+    )
+    return rental
+
+
+def release(shop: Shop, rental_id: Any, *, actor: User | None, ip: str | None) -> NumberRental:
+    """End the shop's rental; the number rests in quarantine for 90 days before anyone may rent it."""
+    rental = get_for_shop(NumberRental, shop.id, rental_id)
+    if rental.ended_at is not None:
+        return rental
+    now = utcnow()
+    rental.ended_at = now
+    db.session.execute(
+        update(PhoneNumber)
+        .where(PhoneNumber.id == rental.number_id, PhoneNumber.rented_by_shop_id == shop.id)
+        .values(status="quarantine", rented_by_shop_id=None, quarantine_until=now + QUARANTINE)
+        .execution_options(synchronize_session="fetch")
+    )
+    audit("number.released", actor=actor, shop_id=shop.id, target=rental.number.e164, ip=ip)
+    return rental
+
+
+def shop_for_number(e164: str) -> uuid.UUID | None:
+    """The shop that rents this number now (for routing an incoming call), or None."""
+    return db.session.scalar(
+        select(PhoneNumber.rented_by_shop_id).where(
+            PhoneNumber.e164 == e164, PhoneNumber.status == "rented"
+        )
+    )
