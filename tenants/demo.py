@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tenants import services
 from tenants.coverage import services as coverage
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.models import Shop, ShopRole, StaffRole, User
 from tenants.numbers import services as numbers
 from tenants.signals import demo_seeded
@@ -81,6 +81,7 @@ def seed_demo() -> tuple[bool, list[DemoLogin]]:
     for (slug, name, kana, email, owner_name), hours in zip(SHOPS, HOURS, strict=True):
         shop = services.create_shop(slug=slug, name=name, name_kana=kana)
         owner = services.create_user(email=email, display_name=owner_name, password=DEMO_PASSWORD)
+        owner.email_verified_at = utcnow()
         services.add_member(shop, owner, ShopRole.OWNER)
         db.session.flush()  # the version names its author, who must exist first
         coverage.save_version(shop, owner, hours)

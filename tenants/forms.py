@@ -11,17 +11,21 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 from tenants.passwords import MIN_LENGTH
 
 # The same shape `tenants.services` accepts; deliverability is proven by the mail itself.
-_email = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address."))
+email_format = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address."))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), _email, Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), email_format, Length(max=254)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), _email, Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), email_format, Length(max=254)]
+    )
 
 
 class ResetPasswordForm(FlaskForm):

@@ -57,8 +57,8 @@ def normalise_email(email: str) -> str:
 # --- shops, users, memberships ---------------------------------------------------------------
 
 
-def create_shop(*, slug: str, name: str, name_kana: str) -> Shop:
-    """A new shop (tenant); the caller runs in the system scope."""
+def create_shop(*, slug: str, name: str, name_kana: str, shop_id: uuid.UUID | None = None) -> Shop:
+    """A new shop (tenant); the caller's scope must allow it (the system, or this new shop)."""
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
         raise ValidationFailed("slug", gettext("Use 3–40 lower-case letters, digits or hyphens."))
@@ -67,7 +67,11 @@ def create_shop(*, slug: str, name: str, name_kana: str) -> Shop:
     if not name.strip() or not name_kana.strip():
         raise ValidationFailed("name", gettext("Enter the shop's name and its reading."))
     shop = Shop(
-        id=new_id(), slug=slug, name=name.strip(), name_kana=name_kana.strip(), status="active"
+        id=shop_id or new_id(),
+        slug=slug,
+        name=name.strip(),
+        name_kana=name_kana.strip(),
+        status="active",
     )
     db.session.add(shop)
     return shop

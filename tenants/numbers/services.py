@@ -124,6 +124,10 @@ def rent(shop: Shop, number_id: Any, *, actor: User | None, ip: str | None) -> N
     The claim is one conditional UPDATE: the database lets only one transaction change the row
     from unrented to rented; the other sees zero rows changed and gets `NumberTaken`.
     """
+    if shop.status != "active":
+        raise ValidationFailed(
+            "number", gettext("Confirm your e-mail address first: then your shop can rent numbers.")
+        )
     if len(rentals(shop.id)) >= MAX_NUMBERS_PER_SHOP:
         raise ValidationFailed(
             "number",

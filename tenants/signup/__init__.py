@@ -1,0 +1,1 @@
+"""Sign-up: a new shop and its owner, billing details for invoices, e-mail verification."""
