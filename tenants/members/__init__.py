@@ -1,0 +1,1 @@
+"""A shop's people: members and their roles, invitations by e-mail."""
