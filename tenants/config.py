@@ -57,6 +57,7 @@ class Settings:
     sl_threshold_s: int
     login_max_failures: int
     login_lockout_minutes: int
+    shop_retention_days: int
     log_json: bool
 
     @classmethod
@@ -86,6 +87,7 @@ class Settings:
             sl_threshold_s=_int(environ, "SL_THRESHOLD_S", 20),
             login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
+            shop_retention_days=_int(environ, "SHOP_RETENTION_DAYS", 90),
             log_json=_bool(environ, "LOG_JSON", True),
         )
 

@@ -9,3 +9,10 @@ _signals = Namespace()
 #: Sent by `flask seed-demo` after the platform's demo rows are added, with `staff` (a dict of
 #: role → list of users) and `shops`; listeners add their own demo rows in the same transaction.
 demo_seeded = _signals.signal("demo-seeded")
+
+#: Sent while a shop's export is assembled, with `shop` and `files` (a dict of file name → bytes);
+#: each domain adds its own files (calls, messages, invoices) to `files`.
+shop_export = _signals.signal("shop-export")
+
+#: Sent in the transaction that closes a shop, with `shop`; domains stop what they do for it.
+shop_closed = _signals.signal("shop-closed")
