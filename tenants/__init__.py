@@ -6,7 +6,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from tenants import account_views, api, auth, cli, database, i18n, logs, request_cycle, views
+    from tenants import (
+        account_views,
+        api,
+        auth,
+        cli,
+        database,
+        i18n,
+        logs,
+        request_cycle,
+        two_factor_views,
+        views,
+    )
     from tenants.config import settings_from
     from tenants.coverage import views as coverage_views
     from tenants.health import bp as health_bp
@@ -30,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(script_views.bp)
     app.register_blueprint(member_views.bp)
     app.register_blueprint(account_views.bp)
+    app.register_blueprint(two_factor_views.bp)
     app.register_blueprint(health_bp)
     api.init_app(app)
     cli.init_app(app)

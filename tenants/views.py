@@ -42,6 +42,7 @@ from tenants.forms import (
     TokenForm,
 )
 from tenants.models import Shop, ShopMembership, StaffRole, User
+from tenants.two_factor_views import start_second_step
 from tenants.web import client_ip, keep_changes, limiter, safe_next
 
 bp = Blueprint("tenants", __name__, template_folder="templates")
@@ -88,6 +89,8 @@ def login() -> Page:
         else:
             message = gettext("The e-mail address or the password is wrong.")
         return render_template("tenants/login.html", form=form, error=message), 401
+    if outcome.user.totp_enabled_at is not None:
+        return start_second_step(outcome.user, safe_next(form.next.data))
     session.clear()
     login_user(outcome.user)
     scope_to_user(outcome.user)

@@ -21,6 +21,7 @@ NOT_SHOP_OWNED = {
     "teams",
     "team_members",
     "alembic_version",
+    "recovery_codes",  # belong to a login, not to a shop
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
 }
 
