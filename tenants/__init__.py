@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from tenants.coverage import views as coverage_views
     from tenants.health import bp as health_bp
     from tenants.members import views as member_views
+    from tenants.notifications import views as notification_views
     from tenants.numbers import views as number_views
     from tenants.scripts import views as script_views
     from tenants.signup import views as signup_views
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(member_views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(two_factor_views.bp)
+    app.register_blueprint(notification_views.bp)
     app.register_blueprint(health_bp)
     api.init_app(app)
     cli.init_app(app)

@@ -103,6 +103,7 @@ def build_app(database_url: str, **overrides: Any) -> Flask:
         "LOG_JSON": "false",
         "TESTING": True,
         "RQ_QUEUE": f"test-{_worker()}-{os.getpid()}",
+        "WEBHOOK_ALLOW_PRIVATE": True,  # the test receiver listens on 127.0.0.1
     }
     config.update(overrides)
     return create_app(config)

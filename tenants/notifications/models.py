@@ -1,0 +1,25 @@
+"""A shop's notification settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
+
+
+class NotificationSettings(ShopOwned, Model):
+    __tablename__ = "notification_settings"
+
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_test_result: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id"),)

@@ -1,0 +1,157 @@
+"""Reading and changing a shop's notification settings, and the test delivery."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from tenants import services
+from tenants.db import db, new_id, utcnow
+from tenants.jobs import enqueue_after_commit, task
+from tenants.models import Shop
+from tenants.notifications import webhooks
+from tenants.notifications.models import NotificationSettings
+from tenants.providers import build_message, mail_provider
+
+CATEGORIES = ("message", "urgent", "voicemail", "fax")
+MODES = ("instant", "digest", "off")
+MAX_EMAILS = 5
+DEFAULTS = {"message": "instant", "urgent": "instant", "voicemail": "instant", "fax": "instant"}
+
+
+def settings_for(shop: Shop) -> NotificationSettings:
+    row = db.session.scalar(
+        select(NotificationSettings).where(NotificationSettings.shop_id == shop.id)
+    )
+    if row is None:
+        row = NotificationSettings(
+            id=new_id(),
+            shop_id=shop.id,
+            emails=[],
+            webhook_url=None,
+            webhook_secret=new_secret(),
+            categories=dict(DEFAULTS),
+        )
+        db.session.add(row)
+    return row
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def update(
+    shop: Shop,
+    *,
+    emails: list[str],
+    webhook_url: str,
+    categories: dict[str, str],
+    ip: str | None = None,
+) -> NotificationSettings:
+    """Validate everything first; a bad field changes nothing."""
+    cleaned = []
+    for email in emails:
+        email = services.normalise_email(email)
+        if not services.EMAIL_RE.match(email):
+            raise services.ValidationFailed(
+                "emails", gettext("“%(email)s” is not an e-mail address.", email=email)
+            )
+        if email not in cleaned:
+            cleaned.append(email)
+    if len(cleaned) > MAX_EMAILS:
+        raise services.ValidationFailed(
+            "emails", gettext("At most %(count)d addresses.", count=MAX_EMAILS)
+        )
+    url = None
+    if webhook_url.strip():
+        try:
+            url = webhooks.check_url(
+                webhook_url, allow_private=current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False)
+            )
+        except ValueError as problem:
+            raise services.ValidationFailed("webhook_url", str(problem)) from None
+    modes = dict(DEFAULTS)
+    for category, mode in categories.items():
+        if category not in CATEGORIES or mode not in MODES:
+            raise services.ValidationFailed("categories", gettext("Unknown notification choice."))
+        modes[category] = mode
+    if modes["urgent"] == "digest":
+        raise services.ValidationFailed(
+            "categories", gettext("Urgent messages are sent at once, never in a digest.")
+        )
+    row = settings_for(shop)
+    row.emails, row.webhook_url, row.categories, row.updated_at = cleaned, url, modes, utcnow()
+    services.audit("notifications.changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip)
+    return row
+
+
+def rotate_secret(shop: Shop, ip: str | None = None) -> NotificationSettings:
+    row = settings_for(shop)
+    row.webhook_secret = new_secret()
+    services.audit(
+        "notifications.secret_rotated", actor=None, shop_id=shop.id, target=shop.slug, ip=ip
+    )
+    return row
+
+
+def request_test(shop: Shop) -> None:
+    """Send a test to every address and to the webhook, after this transaction commits."""
+    settings_for(shop)
+    enqueue_after_commit(send_test, shop_id=shop.id, key=f"notify-test:{shop.id}:{utcnow()}")
+
+
+def webhook_sender() -> webhooks.WebhookSender:
+    return webhooks.HttpWebhookSender()
+
+
+@task
+def send_test(*, shop_id: uuid.UUID) -> None:
+    shop = db.session.get(Shop, shop_id)
+    row = db.session.scalar(
+        select(NotificationSettings).where(NotificationSettings.shop_id == shop_id)
+    )
+    if shop is None or row is None:
+        return
+    results: list[str] = []
+    config = current_app.config["SETTINGS"]
+    for email in row.emails:
+        message = build_message(
+            config.mail_from,
+            email,
+            gettext("Test notification from %(shop)s", shop=shop.name),
+            gettext(
+                "This is a test. Messages we take for %(shop)s will arrive like this.",
+                shop=shop.name,
+            ),
+        )
+        mail_provider(config.mail_url, current_app.instance_path).send(message)
+        results.append(f"mail:{len(row.emails)}")
+    if row.webhook_url:
+        body = webhooks.payload("test", shop.slug, {"message": "test"}, uuid.uuid4().hex)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "answering-webhooks/1",
+            webhooks.SIGNATURE_HEADER: webhooks.sign(row.webhook_secret, body),
+        }
+        try:
+            status = webhook_sender().post(row.webhook_url, body, headers)
+            results.append(f"webhook:HTTP {status}")
+        except OSError as error:
+            results.append(f"webhook:{type(error).__name__}")
+    row.last_test_at, row.last_test_result = utcnow(), ", ".join(dict.fromkeys(results))[:200]
+
+
+def as_dict(row: NotificationSettings) -> dict[str, Any]:
+    return {
+        "emails": row.emails,
+        "webhook_url": row.webhook_url,
+        "webhook_secret": row.webhook_secret,
+        "categories": row.categories,
+        "last_test_at": row.last_test_at,
+        "last_test_result": row.last_test_result,
+    }

@@ -1,0 +1,83 @@
+"""Notification settings in the shop portal."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from tenants.auth import current_account, enter_shop, login_required
+from tenants.models import ShopMembership, ShopRole
+from tenants.notifications import services
+from tenants.services import ValidationFailed
+from tenants.web import client_ip, limiter
+
+bp = Blueprint("notifications", __name__, url_prefix="/shops/<slug>/notifications")
+
+Page = str | Response | tuple[str, int]
+
+
+def _owner_of(slug: str) -> ShopMembership:
+    membership = enter_shop(current_account(), slug)
+    if membership.role != ShopRole.OWNER:
+        abort(403)
+    return membership
+
+
+def _render(membership: ShopMembership, error: str | None = None, status: int = 200) -> Page:
+    return render_template(
+        "notifications/settings.html",
+        shop=membership.shop,
+        membership=membership,
+        settings=services.settings_for(membership.shop),
+        categories=services.CATEGORIES,
+        modes=services.MODES,
+        error=error,
+    ), status
+
+
+@bp.get("/")
+@login_required
+def page(slug: str) -> Page:
+    return _render(_owner_of(slug))
+
+
+@bp.post("/")
+@login_required
+def save(slug: str) -> Page:
+    membership = _owner_of(slug)
+    emails = [e for e in re.split(r"[\s,、]+", request.form.get("emails", "")) if e]
+    categories = {c: request.form.get(f"mode_{c}", "instant") for c in services.CATEGORIES}
+    try:
+        services.update(
+            membership.shop,
+            emails=emails,
+            webhook_url=request.form.get("webhook_url", ""),
+            categories=categories,
+            ip=client_ip(),
+        )
+    except ValidationFailed as failure:
+        return _render(membership, failure.message, 400)
+    flash(gettext("Notification settings saved."), "info")
+    return redirect(url_for("notifications.page", slug=slug))
+
+
+@bp.post("/secret")
+@login_required
+def rotate(slug: str) -> Response:
+    membership = _owner_of(slug)
+    services.rotate_secret(membership.shop, client_ip())
+    flash(gettext("A new signing secret is in force; update your server."), "info")
+    return redirect(url_for("notifications.page", slug=slug))
+
+
+@bp.post("/test")
+@login_required
+@limiter.limit("10 per hour")
+def test(slug: str) -> Response:
+    membership = _owner_of(slug)
+    services.request_test(membership.shop)
+    flash(gettext("Test sent. The result appears below."), "info")
+    return redirect(url_for("notifications.page", slug=slug))

@@ -1,0 +1,141 @@
+"""Notification settings: validation, a signed test webhook received by a real HTTP server, mail."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tenants.notifications import webhooks
+from tests.conftest import csrf_token, log_in
+from tests.factories import PASSWORD, make_shop
+from tests.smtp import SmtpStandIn
+
+PAGE = "/shops/alpha/notifications/"
+
+
+class Receiver:
+    """A shop's server: records each POST's body and signature header."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((body, self.headers[webhooks.SIGNATURE_HEADER]))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def owner(app: Flask) -> FlaskClient:
+    alpha = make_shop(app, "alpha")
+    client = app.test_client()
+    log_in(client, alpha["email"], PASSWORD)
+    return client
+
+
+def save(client: FlaskClient, **data: str) -> object:
+    form = {
+        "emails": "",
+        "webhook_url": "",
+        "mode_message": "instant",
+        "mode_urgent": "instant",
+        "mode_voicemail": "digest",
+        "mode_fax": "off",
+    }
+    form.update(data)
+    return client.post(PAGE, data={**form, "csrf_token": csrf_token(client, PAGE)})
+
+
+def test_test_delivery_is_signed_and_mailed(
+    app: Flask, receiver: Receiver, smtp: SmtpStandIn
+) -> None:
+    client = owner(app)
+    assert (
+        save(
+            client, emails="shop@alpha.example.jp\nboss@alpha.example.jp", webhook_url=receiver.url
+        ).status_code
+        == 302
+    )
+    page = client.get(PAGE).get_data(as_text=True)
+    secret = page.split('data-testid="webhook-secret">')[1].split("<")[0]
+    client.post(PAGE + "test", data={"csrf_token": csrf_token(client, PAGE)})
+    [(body, signature)] = receiver.received
+    assert webhooks.verify(secret, body, signature)
+    assert not webhooks.verify("whsec_wrong", body, signature)
+    assert b'"type": "test"' in body
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "boss@alpha.example.jp",
+        "shop@alpha.example.jp",
+    ]
+    assert "HTTP 204" in client.get(PAGE).get_data(as_text=True)
+
+
+def test_rotating_the_secret_changes_the_signature(app: Flask, receiver: Receiver) -> None:
+    client = owner(app)
+    save(client, webhook_url=receiver.url)
+    before = client.get(PAGE).get_data(as_text=True).split('data-testid="webhook-secret">')[1]
+    client.post(PAGE + "secret", data={"csrf_token": csrf_token(client, PAGE)})
+    after = client.get(PAGE).get_data(as_text=True).split('data-testid="webhook-secret">')[1]
+    assert before.split("<")[0] != after.split("<")[0]
+
+
+def test_bad_settings_are_refused_and_nothing_changes(app: Flask) -> None:
+    client = owner(app)
+    save(client, emails="shop@alpha.example.jp")
+    for data, message in (
+        ({"emails": "not-mail"}, "メールアドレスではありません"),
+        ({"emails": "\n".join(f"a{i}@x.jp" for i in range(6))}, "5件まで"),
+        ({"webhook_url": "ftp://example.jp/x"}, "https://"),
+        ({"mode_urgent": "digest"}, "緊急の伝言"),
+    ):
+        response = save(client, **data)
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True)
+    assert "shop@alpha.example.jp" in client.get(PAGE).get_data(as_text=True)
+
+
+def test_private_addresses_are_refused_outside_tests() -> None:
+    with pytest.raises(ValueError, match="https"):
+        webhooks.check_url("http://example.jp/hook", allow_private=False)
+    with pytest.raises(ValueError, match="internet"):
+        webhooks.check_url("https://127.0.0.1/hook", allow_private=False)
+    with pytest.raises(ValueError, match="internet"):
+        webhooks.check_url("https://10.1.2.3/hook", allow_private=False)
+
+
+def test_stale_signatures_are_refused() -> None:
+    header = webhooks.sign("whsec_x", b"{}", timestamp=1_000_000)
+    assert webhooks.verify("whsec_x", b"{}", header, now=1_000_100)
+    assert not webhooks.verify("whsec_x", b"{}", header, now=1_000_000 + 301)
+    assert not webhooks.verify("whsec_x", b"{ }", header, now=1_000_100)
+
+
+def test_other_shops_cannot_reach_the_settings(app: Flask) -> None:
+    owner(app)
+    beta = make_shop(app, "beta")
+    other = app.test_client()
+    log_in(other, beta["email"], PASSWORD)
+    assert other.get(PAGE).status_code == 404
