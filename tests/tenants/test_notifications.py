@@ -139,3 +139,31 @@ def test_other_shops_cannot_reach_the_settings(app: Flask) -> None:
     other = app.test_client()
     log_in(other, beta["email"], PASSWORD)
     assert other.get(PAGE).status_code == 404
+
+
+class TestApi:
+    def test_put_and_get(self, app: Flask, client: FlaskClient, receiver: Receiver) -> None:
+        from tests.tenants.test_api import bearer, token_for
+
+        alpha = make_shop(app, "alpha")
+        headers = bearer(token_for(app, alpha["email"], "alpha"))
+        put = client.put(
+            "/api/v1/shop/notifications",
+            headers=headers,
+            json={
+                "emails": ["shop@alpha.example.jp"],
+                "webhook_url": receiver.url,
+                "categories": {"voicemail": "digest"},
+            },
+        )
+        assert put.status_code == 200, put.get_json()
+        body = client.get("/api/v1/shop/notifications", headers=headers).get_json()
+        assert body["categories"]["voicemail"] == "digest"
+        assert body["webhook_secret"].startswith("whsec_")
+        bad = client.put(
+            "/api/v1/shop/notifications", headers=headers, json={"categories": {"urgent": "digest"}}
+        )
+        assert bad.status_code == 422
+        assert bad.mimetype == "application/problem+json"
+        assert client.post("/api/v1/shop/notifications/test", headers=headers).status_code == 202
+        assert len(receiver.received) == 1
