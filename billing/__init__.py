@@ -1,5 +1,4 @@
-"""Rate card, monthly amounts, qualified invoices and payment through Stripe. Its pages and
-endpoints arrive with the billing issue."""
+"""Rate card, monthly amounts, qualified invoices and payment through Stripe."""
 
 from __future__ import annotations
 
@@ -7,4 +6,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register yet."""
+    from billing import views
+
+    app.register_blueprint(views.bp)

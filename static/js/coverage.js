@@ -98,6 +98,38 @@
     var grid = document.querySelector('.paint[data-day="' + input.dataset.day + '"]');
     if (grid) { redraw[input.dataset.day] = setup(input, grid); }
   });
+  // The projected price for this month and next, asked of billing while the owner edits.
+  var form = document.getElementById("coverage-form");
+  var box = document.getElementById("price-estimate");
+  var timer = null;
+  function yen(n) { return "¥" + n.toLocaleString("ja-JP"); }
+  function estimate() {
+    if (!form || !box) { return; }
+    fetch(box.dataset.url, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+      .then(function (result) {
+        var ok = result[0], body = result[1];
+        if (!ok) { box.querySelector(".estimate-error").textContent = body.message || ""; return; }
+        box.querySelector(".estimate-error").textContent = "";
+        body.months.forEach(function (m, i) {
+          var cell = box.querySelectorAll(".estimate-month")[i];
+          if (!cell) { return; }
+          cell.querySelector(".label").textContent = m.year + "/" + m.month;
+          cell.querySelector(".total").textContent = yen(m.total);
+          cell.querySelector(".detail").textContent =
+            yen(m.subtotal) + " + " + yen(m.tax) + (m.minimum_applies ? " ・" + box.dataset.minimum : "");
+        });
+      })
+      .catch(function () {});
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(estimate, 250); }
+  if (form && box) {
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    form.addEventListener("mouseup", schedule);
+    estimate();
+  }
+
   document.querySelectorAll("button.copy-day").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById("day_" + button.dataset.day);
@@ -105,6 +137,7 @@
         document.getElementById("day_" + d).value = source.value;
         if (redraw[d]) { redraw[d](); }
       }
+      schedule();
     });
   });
 }());

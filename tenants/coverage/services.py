@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tenants.coverage.models import CoverageClosure, CoverageVersion, EmergencyClosure
 from tenants.coverage.schedule import (
+    PRICE_BANDS,
     TOKYO,
     Band,
     BandError,
@@ -20,8 +21,12 @@ from tenants.coverage.schedule import (
     Coverage,
     WeeklySchedule,
     holiday_name,
+    minutes_by_price_band,
     parse_day,
 )
+
+# What other domains use of the coverage arithmetic (billing prices covered minutes per band).
+__all__ = ["PRICE_BANDS", "TOKYO", "Coverage", "minutes_by_price_band"]
 from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
 from tenants.scoping import get_for_shop
@@ -110,8 +115,8 @@ class WeekInput:
     effective_from: date | None
 
 
-def save_version(shop: Shop, actor: User | None, given: WeekInput) -> CoverageVersion:
-    """Validate and store a new version; nothing is stored when any field is wrong."""
+def read_week_input(given: WeekInput) -> tuple[WeeklySchedule, date]:
+    """The schedule and effective date an owner typed, validated; raises `ValidationFailed`."""
     week: dict[int, tuple[Band, ...]] = {}
     for weekday in range(7):
         try:
@@ -131,6 +136,20 @@ def save_version(shop: Shop, actor: User | None, given: WeekInput) -> CoverageVe
     effective = given.effective_from or today_in_tokyo()
     if effective < today_in_tokyo():
         raise ValidationFailed("effective_from", gettext("The hours cannot start in the past."))
+    return schedule, effective
+
+
+def coverage_with_draft(shop_id: uuid.UUID, given: WeekInput) -> Coverage:
+    """The shop's coverage as it would be if `given` were saved now (for price estimates)."""
+    schedule, effective = read_week_input(given)
+    saved = coverage_for(shop_id)
+    versions = [(d, s) for d, s in saved.versions if d < effective] + [(effective, schedule)]
+    return Coverage(versions, saved.closures, saved.emergency_closed)
+
+
+def save_version(shop: Shop, actor: User | None, given: WeekInput) -> CoverageVersion:
+    """Validate and store a new version; nothing is stored when any field is wrong."""
+    schedule, effective = read_week_input(given)
     row = CoverageVersion(
         id=new_id(),
         shop_id=shop.id,

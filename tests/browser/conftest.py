@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import build_app, fresh_database_url, migrate
 from tests.services import detect
+from tests.smtp import SmtpStandIn
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -25,11 +26,21 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mailbox() -> Iterator[SmtpStandIn]:
+    server = SmtpStandIn()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn) -> Iterator[str]:
     """The real application on a real port, on its own database with the demo seeded."""
     from tenants.db import db
 
-    app = build_app(fresh_database_url("browser", tmp_path_factory.mktemp("browser")))
+    app = build_app(
+        fresh_database_url("browser", tmp_path_factory.mktemp("browser")), MAIL_URL=mailbox.url
+    )
     migrate(app)
     seeded = app.test_cli_runner().invoke(args=["seed-demo"])
     assert seeded.exit_code == 0, seeded.output

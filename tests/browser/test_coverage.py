@@ -51,4 +51,4 @@ def test_typing_an_overlap_shows_the_message_next_to_the_day(
     page.goto(f"{live_server}/shops/hanako-zakka/coverage/")
     page.locator("#day_2").fill("09:00-12:00, 11:00-13:00")
     page.get_by_role("button", name="新しい版として保存").click()
-    expect(page.get_by_text("が重なっています")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("が重なっています")

@@ -1,0 +1,74 @@
+"""Billing's reads: the rate card in force, and a shop's monthly amount from its coverage."""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import select
+
+from billing.models import RateCard
+from billing.pricing import DEFAULT_RATES, MonthlyAmount, Rates, Rental, monthly_amount, next_month
+from tenants.coverage import services as coverage
+from tenants.coverage.services import TOKYO, Coverage
+from tenants.db import db
+from tenants.models import Shop
+from tenants.numbers import services as numbers
+
+
+def _rates(card: RateCard) -> Rates:
+    return Rates(
+        card.weekday_day_yen_per_hour,
+        card.weekday_night_yen_per_hour,
+        card.weekend_holiday_yen_per_hour,
+        card.phone_number_yen_per_month,
+        card.fax_number_yen_per_month,
+        card.monthly_minimum_yen,
+        card.tax_rate_percent,
+    )
+
+
+def rates_lookup() -> Callable[[date], Rates]:
+    """The rates in force on a day (the defaults of DESIGN.md before the first card)."""
+    cards = list(db.session.scalars(select(RateCard).order_by(RateCard.effective_from)))
+    starts = [c.effective_from for c in cards]
+    parsed = [_rates(c) for c in cards]
+
+    def on(day: date) -> Rates:
+        index = bisect.bisect_right(starts, day) - 1
+        return parsed[index] if index >= 0 else DEFAULT_RATES
+
+    return on
+
+
+def _rentals(shop_id: uuid.UUID) -> list[Rental]:
+    return [
+        Rental(
+            r.number.kind,
+            r.started_at.astimezone(TOKYO).date(),
+            r.ended_at.astimezone(TOKYO).date() if r.ended_at else None,
+        )
+        for r in numbers.rentals(shop_id, current_only=False)
+    ]
+
+
+def amount_for(shop: Shop, year: int, month: int, hours: Coverage | None = None) -> MonthlyAmount:
+    """The shop's amount for a month from its coverage (or `hours`, a draft) and number rentals."""
+    return monthly_amount(
+        hours or coverage.coverage_for(shop.id),
+        year,
+        month,
+        rates_lookup(),
+        active_from=shop.created_at.astimezone(TOKYO).date(),
+        active_until=shop.closed_at.astimezone(TOKYO).date() if shop.closed_at else None,
+        rentals=_rentals(shop.id),
+    )
+
+
+def estimate(shop: Shop, hours: Coverage | None = None) -> list[MonthlyAmount]:
+    """This month and next month, for the owner editing hours."""
+    today = coverage.today_in_tokyo()
+    following = next_month(today.year, today.month)
+    return [amount_for(shop, today.year, today.month, hours), amount_for(shop, *following, hours)]
