@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import views
+    from billing import dashboard, views
+    from tenants.signals import shop_dashboard
 
     app.register_blueprint(views.bp)
+    shop_dashboard.connect(dashboard.estimate_card, weak=False)

@@ -14,7 +14,7 @@ from tenants.auth import current_account, enter_shop, login_required
 from tenants.coverage import services as coverage
 from tenants.services import ValidationFailed
 
-bp = Blueprint("billing", __name__)
+bp = Blueprint("billing", __name__, template_folder="templates")
 
 
 def as_json(amount: MonthlyAmount) -> dict[str, Any]:

@@ -120,11 +120,12 @@ def init_app(app: Flask) -> None:
         },
     )
     from tenants.coverage.api import blp as coverage_blp
+    from tenants.members.api import blp as members_blp
     from tenants.notifications.api import blp as notifications_blp
     from tenants.numbers.api import blp as numbers_blp
     from tenants.scripts.api import blp as script_blp
 
-    for blueprint in (blp, coverage_blp, numbers_blp, script_blp, notifications_blp):
+    for blueprint in (blp, coverage_blp, numbers_blp, script_blp, notifications_blp, members_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, never cookies: no cross-site request carries one
     # flask-smorest answers every HTTP error with its own JSON; ours is problem+json for the API

@@ -16,3 +16,6 @@ shop_export = _signals.signal("shop-export")
 
 #: Sent in the transaction that closes a shop, with `shop`; domains stop what they do for it.
 shop_closed = _signals.signal("shop-closed")
+
+#: Sent while a shop's dashboard is drawn, with `shop`; a receiver returns a card (Markup) or None.
+shop_dashboard = _signals.signal("shop-dashboard")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -42,6 +43,7 @@ from tenants.forms import (
     TokenForm,
 )
 from tenants.models import Shop, ShopMembership, StaffRole, User
+from tenants.signals import shop_dashboard
 from tenants.two_factor_views import start_second_step
 from tenants.web import client_ip, keep_changes, limiter, safe_next
 
@@ -187,6 +189,14 @@ def shop_home(slug: str) -> str:
         next_change=coverage.next_change(membership.shop_id, now),
         emergency=coverage.active_emergency(membership.shop_id),
         has_hours=coverage.current_version(membership.shop_id) is not None,
+        cards=[
+            card
+            for _, card in shop_dashboard.send(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                shop=membership.shop,
+            )
+            if card
+        ],
     )
 
 

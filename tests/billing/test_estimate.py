@@ -59,3 +59,11 @@ def test_another_shops_estimate_is_404(app: Flask) -> None:
     log_in(other, beta["email"], PASSWORD)
     response = other.post(URL, data={"csrf_token": csrf_token(other, "/shops/beta/coverage/")})
     assert response.status_code == 404
+
+
+def test_dashboard_shows_the_running_amount(app: Flask) -> None:
+    client = owner(app)
+    page = client.get("/shops/alpha/").get_data(as_text=True)
+    assert 'data-testid="estimate-card"' in page
+    assert "¥" in page
+    assert "月額最低料金が適用されます" in page  # no hours yet: the minimum

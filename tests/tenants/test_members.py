@@ -130,3 +130,67 @@ def test_members_page_is_for_owners_of_this_shop_only(app: Flask) -> None:
 
 def test_tampered_link_is_refused(client: FlaskClient) -> None:
     assert client.get("/invitations/abc.def").status_code == 410
+
+
+class TestApi:
+    def test_owner_invites_lists_and_withdraws(
+        self, app: Flask, client: FlaskClient, smtp: SmtpStandIn
+    ) -> None:
+        from tests.tenants.test_api import bearer, token_for
+
+        alpha = make_shop(app, "alpha")
+        headers = bearer(token_for(app, alpha["email"], "alpha"))
+        created = client.post(
+            "/api/v1/shop/invitations",
+            headers=headers,
+            json={"email": "new@alpha.example.jp", "role": "member"},
+        )
+        assert created.status_code == 201
+        assert len(smtp.messages) == 1
+        listed = client.get("/api/v1/shop/invitations", headers=headers).get_json()
+        assert [i["email"] for i in listed] == ["new@alpha.example.jp"]
+        again = client.post(
+            "/api/v1/shop/invitations", headers=headers, json={"email": "new@alpha.example.jp"}
+        )
+        assert again.status_code == 422
+        assert (
+            client.delete(
+                f"/api/v1/shop/invitations/{listed[0]['id']}", headers=headers
+            ).status_code
+            == 204
+        )
+        assert client.get("/api/v1/shop/invitations", headers=headers).get_json() == []
+        export = client.get("/api/v1/shop/export", headers=headers)
+        assert export.status_code == 200
+        assert export.mimetype == "application/zip"
+
+    def test_members_tokens_cannot_invite_and_other_shops_see_nothing(
+        self, app: Flask, client: FlaskClient
+    ) -> None:
+        from tenants import services as platform
+        from tenants.models import Shop, ShopRole
+        from tests.tenants.test_api import bearer, token_for
+
+        make_shop(app, "alpha")
+        beta = make_shop(app, "beta")
+        with system(app) as session:
+            member = platform.create_user(
+                email="m@alpha.example.jp", display_name="m", password=PASSWORD
+            )
+            platform.add_member(
+                session.scalars(select(Shop).where(Shop.slug == "alpha")).one(),
+                member,
+                ShopRole.MEMBER,
+            )
+        member_headers = bearer(token_for(app, "m@alpha.example.jp", "alpha"))
+        assert (
+            client.post(
+                "/api/v1/shop/invitations", headers=member_headers, json={"email": "x@example.jp"}
+            ).status_code
+            == 404
+        )
+        assert client.get("/api/v1/shop/export", headers=member_headers).status_code == 404
+        beta_members = client.get(
+            "/api/v1/shop/members", headers=bearer(token_for(app, beta["email"], "beta"))
+        ).get_json()
+        assert [m["user"]["email"] for m in beta_members] == [beta["email"]]
