@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from billing import services
 from billing.pricing import MonthlyAmount
-from tenants.auth import current_account, enter_shop, login_required
+from tenants.auth import login_required, shop_of_account
 from tenants.coverage import services as coverage
 from tenants.services import ValidationFailed
 
@@ -37,7 +37,7 @@ def as_json(amount: MonthlyAmount) -> dict[str, Any]:
 @login_required
 def estimate(slug: str) -> Response | tuple[Response, int]:
     """This month's and next month's amount if the submitted (unsaved) hours were saved."""
-    membership = enter_shop(current_account(), slug)
+    membership = shop_of_account(slug)
     form = request.form
     effective = None
     if form.get("effective_from"):

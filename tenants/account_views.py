@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from tenants import closing
-from tenants.auth import current_account, enter_shop, login_required
-from tenants.models import ShopMembership, ShopRole
+from tenants.auth import current_account, login_required, shop_of_account
 from tenants.services import ValidationFailed
 from tenants.web import client_ip, limiter
 
@@ -17,17 +16,10 @@ bp = Blueprint("shop_account", __name__, url_prefix="/shops/<slug>/account")
 Page = str | Response | tuple[str, int]
 
 
-def _owner_of(slug: str) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
-
-
 @bp.get("/")
 @login_required
 def page(slug: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     return render_template(
         "closing/account.html",
         shop=membership.shop,
@@ -41,7 +33,7 @@ def page(slug: str) -> Page:
 @login_required
 @limiter.limit("10 per hour")
 def export(slug: str) -> Response:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     archive = closing.export_zip(membership.shop, current_account(), client_ip())
     return Response(
         archive,
@@ -56,7 +48,7 @@ def export(slug: str) -> Response:
 @bp.post("/close")
 @login_required
 def close(slug: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     try:
         closing.close_shop(
             membership.shop,

@@ -17,7 +17,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.exceptions import Unauthorized
 
 from tenants.db import db
-from tenants.models import ApiToken, ShopMembership, StaffRole, User
+from tenants.models import ApiToken, ShopMembership, ShopRole, StaffRole, User
 from tenants.scoping import Scope, set_scope
 from tenants.services import find_live_token, membership_for, token_entitled
 
@@ -101,6 +101,17 @@ def staff_required(*roles: StaffRole) -> Callable[[Callable[P, R]], Callable[P, 
         return wrapper
 
     return decorate
+
+
+def shop_of_account(slug: str, *, owner: bool = False) -> ShopMembership:
+    """The logged-in user's membership in the shop a URL names (404 if none), scope narrowed to it.
+
+    With `owner`, a member who is not an owner gets 403: they may see the shop, not change it.
+    """
+    membership = enter_shop(current_account(), slug)
+    if owner and membership.role != ShopRole.OWNER:
+        abort(403)
+    return membership
 
 
 def enter_shop(user: User, slug: str) -> ShopMembership:

@@ -72,6 +72,7 @@ def _page_message(error: HTTPException) -> str:
         )
     messages = {
         400: gettext("The request could not be understood."),
+        403: gettext("Only the shop's owners can do this."),
         404: gettext("There is no such page, or it is not one you can see."),
         405: gettext("This page cannot be used that way."),
         410: gettext("This link is no longer valid."),

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from tenants.auth import current_account, enter_shop, login_required
+from tenants.auth import current_account, login_required, shop_of_account
 from tenants.coverage import services
 from tenants.coverage.schedule import (
     HOLIDAY_MODES,
@@ -25,13 +25,6 @@ from tenants.web import client_ip
 bp = Blueprint("coverage", __name__, url_prefix="/shops/<slug>/coverage")
 
 Page = str | Response | tuple[str, int]
-
-
-def _membership(slug: str, *, write: bool = False) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if write and membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
 
 
 def _parse_date(raw: str | None) -> date | None:
@@ -122,14 +115,14 @@ def _check_result(shop_id: Any) -> dict[str, Any] | None:
 @bp.get("/")
 @login_required
 def editor(slug: str) -> Page:
-    membership = _membership(slug)
+    membership = shop_of_account(slug)
     return _render(membership, _form_from_version(membership), {})
 
 
 @bp.post("/")
 @login_required
 def save(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     form = _form_from_request()
     template = request.form.get("template")
     if template:
@@ -160,7 +153,7 @@ def save(slug: str) -> Page:
 @bp.post("/closures")
 @login_required
 def add_closure(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     preset = request.form.get("preset")
     today = services.today_in_tokyo()
     if preset == "year_end":
@@ -205,7 +198,7 @@ def add_closure(slug: str) -> Page:
 @bp.post("/closures/<closure_id>/delete")
 @login_required
 def remove_closure(slug: str, closure_id: str) -> Response:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     services.remove_closure(membership.shop, closure_id)
     flash(gettext("Closure removed."), "info")
     return redirect(url_for("coverage.editor", slug=slug) + "#closures")
@@ -214,7 +207,7 @@ def remove_closure(slug: str, closure_id: str) -> Response:
 @bp.post("/emergency")
 @login_required
 def start_emergency(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     try:
         services.start_emergency(
             membership.shop, current_account(), request.form.get("message", ""), client_ip()
@@ -230,7 +223,7 @@ def start_emergency(slug: str) -> Page:
 @bp.post("/emergency/end")
 @login_required
 def end_emergency(slug: str) -> Response:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     services.end_emergency(membership.shop, current_account(), client_ip())
     flash(gettext("Emergency closure ended: we answer by your hours again."), "info")
     return redirect(url_for("coverage.editor", slug=slug))

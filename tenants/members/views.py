@@ -8,7 +8,12 @@ from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from tenants import services as platform
-from tenants.auth import current_account, enter_shop, logged_in_user, login_required
+from tenants.auth import (
+    current_account,
+    logged_in_user,
+    login_required,
+    shop_of_account,
+)
 from tenants.db import db
 from tenants.members import services
 from tenants.members.models import Invitation
@@ -19,13 +24,6 @@ from tenants.web import client_ip, limiter
 bp = Blueprint("members", __name__)
 
 Page = str | Response | tuple[str, int]
-
-
-def _owner_of(slug: str) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
 
 
 def _render(membership: ShopMembership, error: str | None = None, status: int = 200) -> Page:
@@ -42,14 +40,14 @@ def _render(membership: ShopMembership, error: str | None = None, status: int = 
 @bp.get("/shops/<slug>/members/")
 @login_required
 def members(slug: str) -> Page:
-    return _render(_owner_of(slug))
+    return _render(shop_of_account(slug, owner=True))
 
 
 @bp.post("/shops/<slug>/members/invite")
 @login_required
 @limiter.limit("20 per hour")
 def invite(slug: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     role = request.form.get("role", "member")
     if role not in (ShopRole.OWNER, ShopRole.MEMBER):
         abort(400)
@@ -70,7 +68,7 @@ def invite(slug: str) -> Page:
 @bp.post("/shops/<slug>/members/invitations/<invitation_id>/revoke")
 @login_required
 def revoke(slug: str, invitation_id: str) -> Response:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     services.revoke(membership.shop, invitation_id, actor=current_account(), ip=client_ip())
     flash(gettext("Invitation withdrawn."), "info")
     return redirect(url_for("members.members", slug=slug))
@@ -79,7 +77,7 @@ def revoke(slug: str, invitation_id: str) -> Response:
 @bp.post("/shops/<slug>/members/<membership_id>/role")
 @login_required
 def change_role(slug: str, membership_id: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     role = request.form.get("role", "")
     if role not in (ShopRole.OWNER, ShopRole.MEMBER):
         abort(400)
@@ -96,7 +94,7 @@ def change_role(slug: str, membership_id: str) -> Page:
 @bp.post("/shops/<slug>/members/<membership_id>/remove")
 @login_required
 def remove(slug: str, membership_id: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     try:
         services.remove(membership.shop, membership_id, actor=current_account(), ip=client_ip())
     except platform.ValidationFailed as failure:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from tenants.auth import current_account, enter_shop, login_required
-from tenants.models import ShopMembership, ShopRole
+from tenants.auth import login_required, shop_of_account
+from tenants.models import ShopMembership
 from tenants.notifications import services
 from tenants.services import ValidationFailed
 from tenants.web import client_ip, limiter
@@ -17,13 +17,6 @@ from tenants.web import client_ip, limiter
 bp = Blueprint("notifications", __name__, url_prefix="/shops/<slug>/notifications")
 
 Page = str | Response | tuple[str, int]
-
-
-def _owner_of(slug: str) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
 
 
 def _render(membership: ShopMembership, error: str | None = None, status: int = 200) -> Page:
@@ -41,13 +34,13 @@ def _render(membership: ShopMembership, error: str | None = None, status: int = 
 @bp.get("/")
 @login_required
 def page(slug: str) -> Page:
-    return _render(_owner_of(slug))
+    return _render(shop_of_account(slug, owner=True))
 
 
 @bp.post("/")
 @login_required
 def save(slug: str) -> Page:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     emails = [e for e in re.split(r"[\s,、]+", request.form.get("emails", "")) if e]
     categories = {c: request.form.get(f"mode_{c}", "instant") for c in services.CATEGORIES}
     try:
@@ -67,7 +60,7 @@ def save(slug: str) -> Page:
 @bp.post("/secret")
 @login_required
 def rotate(slug: str) -> Response:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     services.rotate_secret(membership.shop, client_ip())
     flash(gettext("A new signing secret is in force; update your server."), "info")
     return redirect(url_for("notifications.page", slug=slug))
@@ -77,7 +70,7 @@ def rotate(slug: str) -> Response:
 @login_required
 @limiter.limit("10 per hour")
 def test(slug: str) -> Response:
-    membership = _owner_of(slug)
+    membership = shop_of_account(slug, owner=True)
     services.request_test(membership.shop)
     flash(gettext("Test sent. The result appears below."), "info")
     return redirect(url_for("notifications.page", slug=slug))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from tenants.auth import current_account, enter_shop, login_required, staff_required
+from tenants.auth import (
+    current_account,
+    login_required,
+    shop_of_account,
+    staff_required,
+)
 from tenants.models import ShopMembership, ShopRole, StaffRole
 from tenants.numbers import services
 from tenants.services import ValidationFailed
@@ -17,13 +22,6 @@ bp = Blueprint("numbers", __name__)
 Page = str | Response | tuple[str, int]
 KINDS = ("phone", "fax")
 LINE_TYPES = ("geographic", "ip", "toll_free")
-
-
-def _membership(slug: str, *, write: bool = False) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if write and membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
 
 
 def _render_shop(membership: ShopMembership, error: str | None = None, status: int = 200) -> Page:
@@ -46,13 +44,13 @@ def _render_shop(membership: ShopMembership, error: str | None = None, status: i
 @bp.get("/shops/<slug>/numbers/")
 @login_required
 def shop_numbers(slug: str) -> Page:
-    return _render_shop(_membership(slug))
+    return _render_shop(shop_of_account(slug))
 
 
 @bp.post("/shops/<slug>/numbers/rent")
 @login_required
 def rent(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     try:
         rental = services.rent(
             membership.shop, request.form.get("number_id"), actor=current_account(), ip=client_ip()
@@ -78,7 +76,7 @@ def rent(slug: str) -> Page:
 @bp.post("/shops/<slug>/numbers/<rental_id>/release")
 @login_required
 def release(slug: str, rental_id: str) -> Response:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     rental = services.release(membership.shop, rental_id, actor=current_account(), ip=client_ip())
     flash(
         gettext(

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from tenants.auth import current_account, enter_shop, login_required
+from tenants.auth import current_account, login_required, shop_of_account
 from tenants.coverage.services import today_in_tokyo
 from tenants.models import ShopMembership, ShopRole
 from tenants.scripts import content as script
@@ -21,13 +21,6 @@ from tenants.web import client_ip
 bp = Blueprint("scripts", __name__, url_prefix="/shops/<slug>/script")
 
 Page = str | Response | tuple[str, int]
-
-
-def _membership(slug: str, *, write: bool = False) -> ShopMembership:
-    membership = enter_shop(current_account(), slug)
-    if write and membership.role != ShopRole.OWNER:
-        abort(403)
-    return membership
 
 
 def _words(raw: str) -> list[str]:
@@ -110,13 +103,13 @@ def _render(
 @bp.get("/")
 @login_required
 def editor(slug: str) -> Page:
-    return _render(_membership(slug))
+    return _render(shop_of_account(slug))
 
 
 @bp.post("/basics")
 @login_required
 def basics(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     try:
         services.update_basics(
             membership.shop,
@@ -134,7 +127,7 @@ def basics(slug: str) -> Page:
 @bp.post("/items/<section>")
 @login_required
 def save_item(slug: str, section: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     if section not in script.SECTIONS:
         abort(404)
     try:
@@ -149,7 +142,7 @@ def save_item(slug: str, section: str) -> Page:
 @bp.post("/items/<section>/<item_id>/delete")
 @login_required
 def delete_item(slug: str, section: str, item_id: str) -> Response:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     if section not in script.SECTIONS:
         abort(404)
     services.delete_item(membership.shop, section, item_id)
@@ -160,7 +153,7 @@ def delete_item(slug: str, section: str, item_id: str) -> Response:
 @bp.post("/import")
 @login_required
 def import_products(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render(membership, errors={"import": gettext("Choose a CSV file.")}, status=400)
@@ -180,7 +173,7 @@ def import_products(slug: str) -> Page:
 @bp.post("/publish")
 @login_required
 def publish(slug: str) -> Page:
-    membership = _membership(slug, write=True)
+    membership = shop_of_account(slug, owner=True)
     try:
         version = services.publish(membership.shop, current_account(), client_ip())
     except ValidationFailed as failure:
@@ -197,14 +190,14 @@ def publish(slug: str) -> Page:
 @bp.get("/preview")
 @login_required
 def preview(slug: str) -> str:
-    membership = _membership(slug)
+    membership = shop_of_account(slug)
     return _operator_view(membership, services.draft(membership.shop).content, None)
 
 
 @bp.get("/versions/<int:number>")
 @login_required
 def show_version(slug: str, number: int) -> str:
-    membership = _membership(slug)
+    membership = shop_of_account(slug)
     found = services.version(membership.shop_id, number)
     if found is None:
         abort(404)
@@ -225,7 +218,7 @@ def _operator_view(membership: ShopMembership, content: dict[str, Any], version:
 @bp.get("/diff")
 @login_required
 def diff(slug: str) -> Page:
-    membership = _membership(slug)
+    membership = shop_of_account(slug)
     try:
         old_n, new_n = int(request.args.get("from", "")), int(request.args.get("to", ""))
     except ValueError:

@@ -190,6 +190,7 @@ def test_members_may_look_but_not_change(app: Flask) -> None:
     assert client.get(PAGE).status_code == 200
     response = client.post(PAGE, data=week_form(client, day_0="09:00-18:00"))
     assert response.status_code == 403
+    assert "オーナーだけ" in response.get_data(as_text=True)
     assert versions(app) == 0
 
 
