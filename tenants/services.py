@@ -15,10 +15,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
+from tenants import signed_links
 from tenants.config import settings_from
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
@@ -210,27 +210,22 @@ def set_password(user: User, password: str, *, ip: str | None) -> None:
 # --- password reset by signed link ---------------------------------------------------------------
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
 def _password_fingerprint(user: User) -> str:
     # Part of the link, so that a link stops working once the password it was for has changed.
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def password_reset_token(user: User) -> str:
-    return _reset_serializer().dumps({"u": str(user.id), "p": _password_fingerprint(user)})
+    return signed_links.make(
+        "password-reset", {"u": str(user.id), "p": _password_fingerprint(user)}
+    )
 
 
 def user_for_reset_token(token: str) -> tuple[User | None, str | None]:
     """The user a reset link is for, or None and why: "expired" or "invalid"."""
-    try:
-        data = _reset_serializer().loads(token, max_age=int(RESET_MAX_AGE.total_seconds()))
-    except SignatureExpired:
-        return None, "expired"
-    except BadSignature:
-        return None, "invalid"
+    data = signed_links.read("password-reset", token, RESET_MAX_AGE)
+    if isinstance(data, str):
+        return None, data
     try:
         user = db.session.get(User, uuid.UUID(str(data.get("u"))))
     except (ValueError, AttributeError):

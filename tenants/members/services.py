@@ -8,11 +8,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
-from tenants import services
+from tenants import services, signed_links
 from tenants.config import settings_from
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
@@ -71,22 +70,20 @@ def invite(shop: Shop, *, email: str, role: ShopRole, actor: User, ip: str | Non
     return invitation
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="shop-invitation")
-
-
 def invitation_token(invitation: Invitation) -> str:
-    return _serializer().dumps({"s": str(invitation.shop_id), "i": str(invitation.id)})
+    return signed_links.make(
+        "shop-invitation", {"s": str(invitation.shop_id), "i": str(invitation.id)}
+    )
 
 
 def read_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | str:
     """The (shop id, invitation id) a link names, or why it cannot be used."""
+    data = signed_links.read("shop-invitation", token, INVITATION_MAX_AGE)
+    if isinstance(data, str):
+        return data
     try:
-        data = _serializer().loads(token, max_age=int(INVITATION_MAX_AGE.total_seconds()))
         return uuid.UUID(str(data["s"])), uuid.UUID(str(data["i"]))
-    except SignatureExpired:
-        return "expired"
-    except (BadSignature, KeyError, ValueError, TypeError):
+    except (KeyError, ValueError):
         return "invalid"
 
 

@@ -6,15 +6,15 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import phonenumbers
 from flask import current_app
 from flask_babel import force_locale, gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tenants import services
+from tenants import services, signed_links
 from tenants.config import settings_from
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
@@ -22,7 +22,7 @@ from tenants.models import Shop, ShopMembership, ShopRole, User
 from tenants.providers import build_message, mail_provider
 from tenants.signup.models import ShopProfile
 
-VERIFY_MAX_AGE_S = 7 * 24 * 3600
+VERIFY_MAX_AGE = timedelta(days=7)
 KANA = re.compile(r"^[ぁ-ゖァ-ヺー・ 　]+$")
 POSTAL = re.compile(r"^\d{3}-?\d{4}$")
 REGISTRATION = re.compile(r"^T\d{13}$")
@@ -136,12 +136,8 @@ def send_verification(user: User) -> None:
     )
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="verify-email")
-
-
 def verification_token(user: User) -> str:
-    return _serializer().dumps({"u": str(user.id), "e": user.email})
+    return signed_links.make("verify-email", {"u": str(user.id), "e": user.email})
 
 
 @task
@@ -166,12 +162,9 @@ def send_verification_mail(*, user_id: str) -> None:
 
 def verify(token: str, *, ip: str | None) -> tuple[User | None, str | None]:
     """Mark the address of a signed link verified; or say why not ("expired", "invalid")."""
-    try:
-        data = _serializer().loads(token, max_age=VERIFY_MAX_AGE_S)
-    except SignatureExpired:
-        return None, "expired"
-    except BadSignature:
-        return None, "invalid"
+    data = signed_links.read("verify-email", token, VERIFY_MAX_AGE)
+    if isinstance(data, str):
+        return None, data
     try:
         user = db.session.get(User, uuid.UUID(str(data.get("u"))))
     except (ValueError, AttributeError):
