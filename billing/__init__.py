@@ -6,8 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import dashboard, views
+    from billing import admin_views, dashboard, views
+    from tenants.api import api
+    from tenants.request_cycle import csrf
     from tenants.signals import shop_dashboard
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
+    api.register_blueprint(admin_views.api)
+    csrf.exempt(admin_views.api)  # bearer tokens only
     shop_dashboard.connect(dashboard.estimate_card, weak=False)
