@@ -1,5 +1,5 @@
 """Live calls: carrier webhooks, voice guidance, queue and routing, recording, the operator console,
-messages to shops and supervisors' reports. Its pages and endpoints arrive with the live-calls issue."""
+messages to shops and supervisors' reports."""
 
 from __future__ import annotations
 
@@ -7,4 +7,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register yet."""
+    from answering import carrier_views, models  # noqa: F401 - models join the metadata
+
+    carrier_views.init_app(app)

@@ -106,6 +106,7 @@ class Settings:
             REMEMBER_COOKIE_HTTPONLY=True,
             PREFERRED_URL_SCHEME="https" if secure else "http",
             WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead of a clock
+            MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # the largest upload is a 2 MB product CSV
             RATELIMIT_STORAGE_URI=self.redis_url or "memory://",
             RATELIMIT_HEADERS_ENABLED=True,
             BABEL_DEFAULT_LOCALE="ja",

@@ -13,6 +13,7 @@ PLATFORM_WITH_SHOP_ID = {
     "api_tokens": "looked up by hash before any shop is known; shop_id is the token's scope",
     "audit_events": "kept after a shop is deleted; staff read it across shops",
     "job_outbox": "written and drained by the platform for every shop",
+    "call_index": "finds a carrier callback's shop from its CallSid before any scope",
 }
 # Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
 NOT_SHOP_OWNED = {

@@ -1,0 +1,174 @@
+"""Incoming calls: the decision (queue, after-hours voicemail, closed, unknown number) and the call
+record, completed by status and recording callbacks that may come late, twice or out of order.
+
+The record's outcome is derived from its fields every time a callback lands, and each field only
+moves one way (a time is set once, a terminal status replaces a passing one), so any order and any
+number of repeats of the same callbacks converge to the same record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from sqlalchemy import select
+
+from answering.models import Call, CallIndex
+from tenants.coverage import services as coverage
+from tenants.db import db, new_id
+from tenants.models import Shop
+from tenants.scripts import services as scripts
+
+TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+# When two terminal statuses disagree (a retried callback), the stronger one wins, whatever came first.
+STATUS_RANK = {
+    "queued": 0,
+    "ringing": 1,
+    "in-progress": 2,
+    "canceled": 3,
+    "no-answer": 4,
+    "busy": 5,
+    "failed": 6,
+    "completed": 7,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "queue", "after_hours", "closed"
+    message: str
+
+
+def welcome_text(shop: Shop) -> str:
+    return f"お電話ありがとうございます。{shop.name_kana}です。ただいまおつなぎします。"
+
+
+def decide(shop: Shop, at: datetime) -> Decision:
+    """What a caller of this shop hears now (the scope must be this shop)."""
+    if shop.status in ("suspended", "closed"):
+        return Decision(
+            "closed",
+            f"お電話ありがとうございます。{shop.name_kana}は、"
+            "ただいまお電話でのご案内を休止しております。",
+        )
+    emergency = coverage.active_emergency(shop.id)
+    if emergency is not None:
+        return Decision("closed", emergency.message)
+    if coverage.is_covered(shop.id, at):
+        return Decision("queue", welcome_text(shop))
+    published = scripts.latest_version(shop.id)
+    text = (published.content.get("after_hours_message") if published else "") or (
+        f"お電話ありがとうございます。{shop.name_kana}です。ただいま営業時間外です。"
+        "発信音のあとに、お名前とご用件をお話しください。"
+    )
+    return Decision("after_hours", text)
+
+
+def shop_of_call(call_sid: str) -> uuid.UUID | None:
+    return db.session.scalar(select(CallIndex.shop_id).where(CallIndex.call_sid == call_sid))
+
+
+def known_call(call_sid: str) -> bool:
+    return db.session.get(CallIndex, call_sid) is not None
+
+
+def index_unknown_number(call_sid: str) -> None:
+    if not known_call(call_sid):
+        db.session.add(CallIndex(call_sid=call_sid, shop_id=None))
+
+
+def open_call(
+    shop: Shop, *, call_sid: str, caller: str, dialled: str, decision: Decision, at: datetime
+) -> Call:
+    """The call's record, created once however often the carrier retries the webhook."""
+    existing = db.session.scalar(
+        select(Call).where(Call.shop_id == shop.id, Call.call_sid == call_sid)
+    )
+    if existing is not None:
+        return existing
+    if not known_call(call_sid):
+        db.session.add(CallIndex(call_sid=call_sid, shop_id=shop.id))
+    call = Call(
+        id=new_id(),
+        shop_id=shop.id,
+        call_sid=call_sid,
+        from_number=caller[:32],
+        to_number=dialled[:32],
+        arrived_at=at,
+        in_coverage=decision.kind == "queue",
+        queued_at=at if decision.kind == "queue" else None,
+        outcome="in_progress",
+        carrier_status="ringing",
+    )
+    call.outcome = derive_outcome(call, short_abandon=timedelta(0))
+    if decision.kind == "closed":
+        call.outcome = "closed"
+    db.session.add(call)
+    return call
+
+
+def find_call(shop_id: uuid.UUID, call_sid: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.shop_id == shop_id, Call.call_sid == call_sid))
+
+
+def apply_status(
+    call: Call, params: Mapping[str, str], at: datetime, short_abandon: timedelta
+) -> None:
+    """A status callback: times are set once, a stronger status replaces a weaker one."""
+    status = params.get("CallStatus", "")
+    if status not in STATUS_RANK:
+        return
+    if STATUS_RANK[status] > STATUS_RANK.get(call.carrier_status, -1):
+        call.carrier_status = status
+    if status in TERMINAL:
+        ended = callback_time(params, at)
+        if call.ended_at is None or ended < call.ended_at:
+            call.ended_at = ended
+        duration = params.get("CallDuration", "")
+        if duration.isdigit():
+            call.duration_s = max(call.duration_s or 0, int(duration))
+    call.outcome = derive_outcome(call, short_abandon)
+
+
+def apply_recording(call: Call, params: Mapping[str, str], short_abandon: timedelta) -> None:
+    if params.get("RecordingStatus", "completed") != "completed":
+        return
+    call.recording_sid = call.recording_sid or params.get("RecordingSid", "")[:64] or None
+    call.recording_url = call.recording_url or params.get("RecordingUrl", "")[:500] or None
+    duration = params.get("RecordingDuration", "")
+    if duration.isdigit():
+        call.recording_duration_s = max(call.recording_duration_s or 0, int(duration))
+    call.outcome = derive_outcome(call, short_abandon)
+
+
+def callback_time(params: Mapping[str, str], received: datetime) -> datetime:
+    """When the carrier says the event happened (`Timestamp`, RFC 2822), else when it arrived."""
+    try:
+        stamp = parsedate_to_datetime(params.get("Timestamp", ""))
+    except (TypeError, ValueError):
+        return received
+    return stamp if stamp.tzinfo is not None else received
+
+
+def derive_outcome(call: Call, short_abandon: timedelta) -> str:
+    """The outcome from the record's fields alone (DESIGN.md section 2)."""
+    if call.outcome in ("closed", "unknown_number"):
+        return call.outcome
+    if call.answered_at is not None:
+        return "answered"
+    if not call.in_coverage:
+        return (
+            "after_hours_message"
+            if call.recording_sid
+            else ("after_hours" if call.ended_at else "in_progress")
+        )
+    if call.ended_at is None:
+        return "in_progress"
+    if call.carrier_status in ("failed", "busy") and call.queued_at is None:
+        return "failed"
+    if call.queued_at is not None and call.ended_at - call.queued_at < short_abandon:
+        return "short_abandon"
+    return "abandoned"

@@ -1,0 +1,150 @@
+"""The carrier's webhooks (Twilio's contract): every request's signature is checked against
+`PUBLIC_BASE_URL` + the request's full path; a bad or missing one gets 403 and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from werkzeug.exceptions import BadRequest
+
+from answering import calls, twiml
+from answering.models import Call
+from answering.providers import Telephony, TwilioTelephony
+from tenants.config import settings_from
+from tenants.db import db, utcnow
+from tenants.models import Shop
+from tenants.numbers import services as numbers
+from tenants.request_cycle import csrf
+from tenants.scoping import SYSTEM, Scope, set_scope
+from tenants.web import limiter
+
+log = logging.getLogger(__name__)
+bp = Blueprint("carrier", __name__, url_prefix="/carrier/twilio")
+WEBHOOK_LIMIT = "3000 per minute"
+
+
+def telephony(app: Flask) -> Telephony:
+    """The carrier adapter; without TWILIO_AUTH_TOKEN a token derived from SECRET_KEY, which the
+    local simulator uses too."""
+    found = app.extensions.get("telephony")
+    if found is None:
+        settings = settings_from(app.config)
+        token = (
+            settings.twilio_auth_token
+            or hmac.new(settings.secret_key.encode(), b"local-carrier", hashlib.sha256).hexdigest()
+        )
+        found = TwilioTelephony(token)
+        app.extensions["telephony"] = found
+    return found
+
+
+def signed_params() -> dict[str, str]:
+    """The form parameters of a request whose signature is right; 403 otherwise, 400 if malformed."""
+    settings = settings_from(current_app.config)
+    path = request.full_path.rstrip("?")
+    url = settings.public_base_url + path
+    params = {key: value for key, value in request.form.items(multi=False)}
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not telephony(current_app).signature_valid(url, params, signature):
+        log.warning("carrier webhook refused: bad signature", extra={"path": request.path})
+        abort(403)
+    if any("\x00" in key or "\x00" in value for key, value in params.items()):
+        raise BadRequest("NUL bytes in parameters")
+    if not params.get("CallSid"):
+        raise BadRequest("CallSid is missing")
+    return params
+
+
+def xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def short_abandon() -> timedelta:
+    return timedelta(seconds=settings_from(current_app.config).short_abandon_s)
+
+
+@bp.post("/voice")
+@limiter.limit(WEBHOOK_LIMIT)
+def voice() -> Response:
+    params = signed_params()
+    call_sid, dialled = params["CallSid"], params.get("To", "")
+    set_scope(db.session, SYSTEM)  # only the number pool and the call index are read here
+    shop_id = numbers.shop_for_number(dialled)
+    if shop_id is None:
+        calls.index_unknown_number(call_sid)
+        log.info("call to a number no shop rents", extra={"call_sid": call_sid, "to": dialled})
+        return xml(twiml.unknown_number())
+    set_scope(db.session, Scope(shop_id=shop_id))
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        return xml(twiml.unknown_number())
+    now = utcnow()
+    decision = calls.decide(shop, now)
+    calls.open_call(
+        shop,
+        call_sid=call_sid,
+        caller=params.get("From", ""),
+        dialled=dialled,
+        decision=decision,
+        at=now,
+    )
+    base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
+    if decision.kind == "queue":
+        return xml(twiml.to_queue(decision.message, "team-default", f"{base}/wait"))
+    if decision.kind == "after_hours":
+        return xml(
+            twiml.after_hours(decision.message, f"{base}/recording", f"{base}/voicemail-done")
+        )
+    return xml(twiml.closed(decision.message))
+
+
+def _scoped_call(call_sid: str) -> Call | None:
+    set_scope(db.session, SYSTEM)
+    shop_id = calls.shop_of_call(call_sid)
+    if shop_id is None:
+        return None
+    set_scope(db.session, Scope(shop_id=shop_id))
+    return calls.find_call(shop_id, call_sid)
+
+
+@bp.post("/status")
+@limiter.limit(WEBHOOK_LIMIT)
+def status() -> Response:
+    params = signed_params()
+    call = _scoped_call(params["CallSid"])
+    if call is not None:
+        calls.apply_status(call, params, utcnow(), short_abandon())
+    return Response(status=204)
+
+
+@bp.post("/recording")
+@limiter.limit(WEBHOOK_LIMIT)
+def recording() -> Response:
+    params = signed_params()
+    call = _scoped_call(params["CallSid"])
+    if call is not None:
+        calls.apply_recording(call, params, short_abandon())
+    return Response(status=204)
+
+
+@bp.post("/wait")
+@limiter.limit(WEBHOOK_LIMIT)
+def wait() -> Response:
+    signed_params()
+    return xml(twiml.waiting(None))
+
+
+@bp.post("/voicemail-done")
+@limiter.limit(WEBHOOK_LIMIT)
+def voicemail_done() -> Response:
+    signed_params()
+    return xml(twiml.goodbye())
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    csrf.exempt(bp)  # the carrier signs its requests instead

@@ -1,0 +1,64 @@
+"""Call records: one per call a shop receives, completed by the carrier's callbacks in any order."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
+
+OUTCOMES = (
+    "in_progress",
+    "answered",
+    "abandoned",
+    "short_abandon",
+    "callback",
+    "after_hours_message",
+    "after_hours",
+    "closed",
+    "unknown_number",
+    "failed",
+)
+
+
+class Call(ShopOwned, Model):
+    __tablename__ = "calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64))
+    from_number: Mapped[str] = mapped_column(String(32))
+    to_number: Mapped[str] = mapped_column(String(32))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_coverage: Mapped[bool] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(24), default="in_progress")
+    carrier_status: Mapped[str] = mapped_column(String(16), default="ringing")
+    duration_s: Mapped[int | None] = mapped_column()
+    recording_sid: Mapped[str | None] = mapped_column(String(64))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_duration_s: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "call_sid"),
+        CheckConstraint(
+            "outcome IN (" + ", ".join(f"'{o}'" for o in OUTCOMES) + ")", name="outcome"
+        ),
+        Index(None, "shop_id", "arrived_at"),
+    )
+
+
+class CallIndex(Model):
+    """Which shop a carrier call belongs to: callbacks name only the `CallSid`.
+
+    A platform table, read before any shop is known (like the number pool).
+    """
+
+    __tablename__ = "call_index"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shop_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,244 @@
+"""The carrier's webhooks: signatures, the call decision, call records and converging callbacks."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from answering.carrier_views import telephony
+from answering.models import Call, CallIndex
+from tenants.coverage import services as coverage
+from tenants.models import Shop
+from tenants.numbers import services as numbers
+from tests.answering.carrier import post
+from tests.conftest import system
+from tests.factories import make_shop
+
+NUMBER = "+81345000001"
+
+
+def shop_with_number(app: Flask, hours: str | None = "00:00-24:00") -> None:
+    make_shop(app, "alpha")
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        number = numbers.add_to_pool("03-4500-0001", kind="phone")
+        session.flush()
+        numbers.rent(shop, number.id, actor=None, ip=None)
+        days = {d: hours for d in range(7)} if hours else {}
+        coverage.save_version(shop, None, coverage.WeekInput(days, "as_weekday", "", None))
+
+
+def incoming(app: Flask, client: FlaskClient, sid: str = "CA1", to: str = NUMBER) -> object:
+    return post(
+        app,
+        client,
+        "/carrier/twilio/voice",
+        {"CallSid": sid, "From": "+819012345678", "To": to, "CallStatus": "ringing"},
+    )
+
+
+def the_call(app: Flask, sid: str = "CA1") -> Call:
+    with system(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
+        session.expunge(call)
+        return call
+
+
+def test_unsigned_or_forged_webhooks_are_refused_and_change_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    params = {"CallSid": "CA1", "From": "+819012345678", "To": NUMBER}
+    assert client.post("/carrier/twilio/voice", data=params).status_code == 403
+    assert post(app, client, "/carrier/twilio/voice", params, signature="forged").status_code == 403
+    tampered = dict(params, To="+81345000009")
+    good = post(app, client, "/carrier/twilio/voice", params).status_code
+    assert good == 200
+
+    sign = telephony(app).sign("http://localhost/carrier/twilio/voice", params)
+    replay_elsewhere = client.post(
+        "/carrier/twilio/voice", data=tampered, headers={"X-Twilio-Signature": sign}
+    )
+    assert replay_elsewhere.status_code == 403
+    with system(app) as session:
+        assert len(session.scalars(select(Call)).all()) == 1
+
+
+def test_call_in_coverage_is_greeted_in_japanese_and_queued(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    response = incoming(app, client)
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/xml"
+    assert 'language="ja-JP"' in body
+    assert "テストショップです" in body  # the shop's reading
+    assert "<Enqueue" in body
+    call = the_call(app)
+    assert call.outcome == "in_progress"
+    assert call.queued_at is not None
+
+
+def test_call_outside_coverage_leaves_a_message(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app, hours=None)
+    body = incoming(app, client).get_data(as_text=True)
+    assert "<Record" in body
+    assert "営業時間外" in body
+    assert "/carrier/twilio/recording#rc=3&amp;rp=all" in body
+    post(
+        app,
+        client,
+        "/carrier/twilio/recording",
+        {
+            "CallSid": "CA1",
+            "RecordingSid": "RE1",
+            "RecordingStatus": "completed",
+            "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+            "RecordingDuration": "14",
+        },
+    )
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA1", "CallStatus": "completed", "CallDuration": "40"},
+    )
+    call = the_call(app)
+    assert call.outcome == "after_hours_message"
+    assert call.recording_duration_s == 14
+
+
+def test_emergency_closure_plays_its_message(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    with system(app) as session:
+        shop = session.scalars(select(Shop)).one()
+        coverage.start_emergency(shop, None, "本日は臨時休業です。", None)
+    body = incoming(app, client).get_data(as_text=True)
+    assert "本日は臨時休業です。" in body
+    assert "<Hangup" in body
+    assert the_call(app).outcome == "closed"
+
+
+def test_unknown_number_gets_a_polite_message_and_is_logged(
+    app: Flask, client: FlaskClient
+) -> None:
+    body = incoming(app, client, to="+81399999999").get_data(as_text=True)
+    assert "現在使われておりません" in body
+    with system(app) as session:
+        assert session.get(CallIndex, "CA1").shop_id is None
+        assert session.scalars(select(Call)).all() == []
+
+
+def test_retried_webhook_makes_one_record(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    incoming(app, client)
+    incoming(app, client)
+    with system(app) as session:
+        assert len(session.scalars(select(Call)).all()) == 1
+
+
+def test_malformed_requests_get_4xx_not_5xx(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    assert post(app, client, "/carrier/twilio/voice", {"To": NUMBER}).status_code == 400
+    nul = post(app, client, "/carrier/twilio/voice", {"CallSid": "CA\x001", "To": NUMBER})
+    assert nul.status_code == 400
+    huge = post(
+        app,
+        client,
+        "/carrier/twilio/voice",
+        {"CallSid": "CA2", "To": NUMBER, "Pad": "x" * (5 * 1024 * 1024)},
+    )
+    assert huge.status_code == 413
+    early = post(
+        app, client, "/carrier/twilio/recording", {"CallSid": "CA404", "RecordingSid": "RE9"}
+    )
+    assert early.status_code == 204
+
+
+def test_short_and_long_abandons(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    incoming(app, client, sid="CA1")
+    incoming(app, client, sid="CA2")
+    arrived = the_call(app, "CA1").queued_at
+    soon = format_datetime(arrived + timedelta(seconds=3))
+    later = format_datetime(arrived + timedelta(seconds=45))
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA1", "CallStatus": "completed", "Timestamp": soon},
+    )
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA2", "CallStatus": "completed", "Timestamp": later},
+    )
+    assert the_call(app, "CA1").outcome == "short_abandon"
+    assert the_call(app, "CA2").outcome == "abandoned"
+
+
+CALLBACKS = [
+    ("/carrier/twilio/status", {"CallSid": "CA1", "CallStatus": "ringing"}),
+    ("/carrier/twilio/status", {"CallSid": "CA1", "CallStatus": "in-progress"}),
+    (
+        "/carrier/twilio/recording",
+        {
+            "CallSid": "CA1",
+            "RecordingSid": "RE1",
+            "RecordingStatus": "completed",
+            "RecordingDuration": "20",
+            "RecordingUrl": "https://api.twilio.com/r/RE1",
+        },
+    ),
+    (
+        "/carrier/twilio/status",
+        {
+            "CallSid": "CA1",
+            "CallStatus": "completed",
+            "CallDuration": "61",
+            "Timestamp": format_datetime(datetime(2026, 11, 24, 12, 0, 30, tzinfo=UTC)),
+        },
+    ),
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.randoms(use_true_random=False), st.lists(st.integers(0, 3), max_size=6))
+def test_callbacks_converge_in_any_order_and_repeat(
+    app: Flask, client: FlaskClient, shuffle: random.Random, repeats: list[int]
+) -> None:
+    shop_with_number_once(app)
+    sid = f"CA{shuffle.randrange(10**9)}"
+    incoming(app, client, sid=sid, to=NUMBER)
+    events = [(path, dict(params, CallSid=sid)) for path, params in CALLBACKS]
+    events += [events[i] for i in repeats]
+    shuffle.shuffle(events)
+    for path, params in events:
+        assert post(app, client, path, params).status_code == 204
+    call = the_call(app, sid)
+    assert (
+        call.outcome,
+        call.carrier_status,
+        call.duration_s,
+        call.recording_sid,
+        call.recording_duration_s,
+        call.ended_at,
+    ) == ("abandoned", "completed", 61, "RE1", 20, datetime(2026, 11, 24, 12, 0, 30, tzinfo=UTC))
+
+
+def shop_with_number_once(app: Flask) -> None:
+    """Hypothesis runs every example in the same test transaction: make the shop on the first."""
+    with system(app) as session:
+        exists = session.scalars(select(Shop).where(Shop.slug == "alpha")).first() is not None
+    if not exists:
+        shop_with_number(app)
