@@ -17,11 +17,13 @@ from email.utils import parsedate_to_datetime
 from sqlalchemy import select
 
 from answering.models import Call, CallIndex
+from scheduling import demand
 from tenants.coverage import services as coverage
-from tenants.db import db, new_id
+from tenants.db import db, new_id, utcnow
 from tenants.models import Shop
 from tenants.scripts import services as scripts
 
+DEFAULT_QUEUE = "team-default"  # one queue for every shop until teams serve groups of shops
 TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 # When two terminal statuses disagree (a retried callback), the stronger one wins, whatever came first.
 STATUS_RANK = {
@@ -100,6 +102,7 @@ def open_call(
         arrived_at=at,
         in_coverage=decision.kind == "queue",
         queued_at=at if decision.kind == "queue" else None,
+        queue=DEFAULT_QUEUE if decision.kind == "queue" else None,
         outcome="in_progress",
         carrier_status="ringing",
     )
@@ -110,8 +113,12 @@ def open_call(
     return call
 
 
-def find_call(shop_id: uuid.UUID, call_sid: str) -> Call | None:
-    return db.session.scalar(select(Call).where(Call.shop_id == shop_id, Call.call_sid == call_sid))
+def find_call(shop_id: uuid.UUID, call_sid: str, *, lock: bool = False) -> Call | None:
+    """The call; with `lock`, held until commit so two callbacks of one call apply one by one."""
+    query = select(Call).where(Call.shop_id == shop_id, Call.call_sid == call_sid)
+    if lock and db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query)
 
 
 def apply_status(
@@ -172,3 +179,22 @@ def derive_outcome(call: Call, short_abandon: timedelta) -> str:
     if call.queued_at is not None and call.ended_at - call.queued_at < short_abandon:
         return "short_abandon"
     return "abandoned"
+
+
+def report_demand(call: Call, sl_threshold_s: int) -> None:
+    """Once a queued call has its final outcome, count it in the workforce's demand history, once."""
+    if call.demand_recorded_at is not None or call.queue is None or call.queued_at is None:
+        return
+    if call.outcome not in demand.OUTCOMES:
+        return
+    end = call.answered_at or call.ended_at or call.queued_at
+    handle = call.duration_s or 0
+    demand.record_call(
+        call.queue,
+        queued_at=call.queued_at,
+        outcome=call.outcome,
+        wait_s=max(0, int((end - call.queued_at).total_seconds())),
+        handle_s=handle if call.outcome == "answered" else 0,
+        sl_threshold_s=sl_threshold_s,
+    )
+    call.demand_recorded_at = utcnow()

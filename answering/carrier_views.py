@@ -108,7 +108,7 @@ def _scoped_call(call_sid: str) -> Call | None:
     if shop_id is None:
         return None
     set_scope(db.session, Scope(shop_id=shop_id))
-    return calls.find_call(shop_id, call_sid)
+    return calls.find_call(shop_id, call_sid, lock=True)
 
 
 @bp.post("/status")
@@ -118,6 +118,7 @@ def status() -> Response:
     call = _scoped_call(params["CallSid"])
     if call is not None:
         calls.apply_status(call, params, utcnow(), short_abandon())
+        calls.report_demand(call, settings_from(current_app.config).sl_threshold_s)
     return Response(status=204)
 
 

@@ -41,6 +41,8 @@ class Call(ShopOwned, Model):
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     recording_url: Mapped[str | None] = mapped_column(String(500))
     recording_duration_s: Mapped[int | None] = mapped_column()
+    queue: Mapped[str | None] = mapped_column(String(40))
+    demand_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),

@@ -242,3 +242,23 @@ def shop_with_number_once(app: Flask) -> None:
         exists = session.scalars(select(Shop).where(Shop.slug == "alpha")).first() is not None
     if not exists:
         shop_with_number(app)
+
+
+def test_an_ended_call_counts_once_in_the_demand_history(app: Flask, client: FlaskClient) -> None:
+    from scheduling import demand
+
+    shop_with_number(app)
+    incoming(app, client, sid="CA1")
+    queued = the_call(app, "CA1").queued_at
+    done = {
+        "CallSid": "CA1",
+        "CallStatus": "completed",
+        "Timestamp": format_datetime(queued + timedelta(seconds=50)),
+    }
+    for _ in range(3):
+        post(app, client, "/carrier/twilio/status", done)
+    with system(app):
+        rows = demand.history(
+            "team-default", queued - timedelta(hours=1), queued + timedelta(hours=1)
+        )
+        assert [(r.offered, r.abandoned) for r in rows] == [(1, 1)]

@@ -1,0 +1,85 @@
+"""Demand history: what answering reports as each offered call ends, per queue and interval."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from scheduling.models import DemandInterval
+from tenants.db import db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+INTERVAL = timedelta(minutes=30)
+OUTCOMES = ("answered", "abandoned", "short_abandon", "callback")
+
+
+def interval_start(at: datetime) -> datetime:
+    """The :00 or :30 slot (Asia/Tokyo) a moment falls in, as an aware datetime."""
+    local = at.astimezone(TOKYO)
+    return local.replace(minute=0 if local.minute < 30 else 30, second=0, microsecond=0)
+
+
+def record_call(
+    queue: str,
+    *,
+    queued_at: datetime,
+    outcome: str,
+    wait_s: int,
+    handle_s: int,
+    sl_threshold_s: int,
+) -> None:
+    """Count one ended call in its queue's interval (the caller makes sure it counts once)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"not a queue outcome: {outcome}")
+    start = interval_start(queued_at)
+    _ensure_row(queue, start)
+    changes = {
+        "answered": {
+            "offered": 1,
+            "answered": 1,
+            "wait_s_answered": wait_s,
+            "handle_s": handle_s,
+            "answered_within_sl": int(wait_s <= sl_threshold_s),
+        },
+        "abandoned": {"offered": 1, "abandoned": 1, "wait_s_abandoned": wait_s},
+        "short_abandon": {"short_abandoned": 1},
+        "callback": {"callbacks": 1},
+    }[outcome]
+    columns = DemandInterval.__table__.c
+    db.session.execute(
+        update(DemandInterval)
+        .where(DemandInterval.queue == queue, DemandInterval.interval_start == start)
+        .values({name: columns[name] + amount for name, amount in changes.items()})
+    )
+
+
+def _ensure_row(queue: str, start: datetime) -> None:
+    exists = db.session.scalar(
+        select(DemandInterval.queue).where(
+            DemandInterval.queue == queue, DemandInterval.interval_start == start
+        )
+    )
+    if exists is not None:
+        return
+    try:
+        with db.session.begin_nested():  # another call of the same interval may insert first
+            db.session.add(DemandInterval(queue=queue, interval_start=start))
+    except IntegrityError:
+        pass
+
+
+def history(queue: str, first: datetime, last: datetime) -> list[DemandInterval]:
+    return list(
+        db.session.scalars(
+            select(DemandInterval)
+            .where(
+                DemandInterval.queue == queue,
+                DemandInterval.interval_start >= first,
+                DemandInterval.interval_start <= last,
+            )
+            .order_by(DemandInterval.interval_start)
+        )
+    )
