@@ -7,6 +7,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, models  # noqa: F401 - models join the metadata
+    from answering import carrier_views, models, views  # noqa: F401 - models join the metadata
+    from tenants.signals import shop_dashboard
 
     carrier_views.init_app(app)
+    app.register_blueprint(views.bp)
+    shop_dashboard.connect(views.fax_card, weak=False)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from answering import calls, twiml
+from answering import calls, fax, twiml
 from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -42,7 +42,7 @@ def telephony(app: Flask) -> Telephony:
     return found
 
 
-def signed_params() -> dict[str, str]:
+def signed_params(*, require_call: bool = True) -> dict[str, str]:
     """The form parameters of a request whose signature is right; 403 otherwise, 400 if malformed."""
     settings = settings_from(current_app.config)
     path = request.full_path.rstrip("?")
@@ -54,7 +54,7 @@ def signed_params() -> dict[str, str]:
         abort(403)
     if any("\x00" in key or "\x00" in value for key, value in params.items()):
         raise BadRequest("NUL bytes in parameters")
-    if not params.get("CallSid"):
+    if require_call and not params.get("CallSid"):
         raise BadRequest("CallSid is missing")
     return params
 
@@ -146,6 +146,29 @@ def voicemail_done() -> Response:
     return xml(twiml.goodbye())
 
 
+fax_bp = Blueprint("carrier_fax", __name__)
+
+
+@fax_bp.post("/carrier/fax")
+@limiter.limit(WEBHOOK_LIMIT)
+def inbound_fax() -> Response:
+    """A fax arrived: record it and fetch the document in a job."""
+    params = signed_params(require_call=False)
+    if not params.get("MediaUrl"):
+        raise BadRequest("MediaUrl is missing")
+    set_scope(db.session, SYSTEM)
+    shop_id = numbers.shop_for_number(params.get("To", ""))
+    if shop_id is None:
+        log.info("fax to a number no shop rents", extra={"to": params.get("To", "")})
+        return Response(status=204)
+    set_scope(db.session, Scope(shop_id=shop_id))
+    shop = db.session.get(Shop, shop_id)
+    if shop is not None:
+        fax.announce(shop, params)
+    return Response(status=204)
+
+
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-    csrf.exempt(bp)  # the carrier signs its requests instead
+    for blueprint in (bp, fax_bp):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # the carrier signs its requests instead

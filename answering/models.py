@@ -64,3 +64,24 @@ class CallIndex(Model):
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     shop_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Fax(ShopOwned, Model):
+    """An inbound fax: announced by the carrier, fetched by a job from the carrier's media host."""
+
+    __tablename__ = "faxes"
+
+    media_url: Mapped[str] = mapped_column(String(500))
+    from_number: Mapped[str] = mapped_column(String(32))
+    to_number: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int | None] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    size_bytes: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "media_url"),
+        CheckConstraint("status IN ('pending', 'stored', 'failed')", name="status"),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,6 +105,7 @@ def build_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         "RQ_QUEUE": f"test-{_worker()}-{os.getpid()}",
         "WEBHOOK_ALLOW_PRIVATE": True,  # the test receiver listens on 127.0.0.1
+        "STORAGE_URL": f"file://{tempfile.mkdtemp(prefix='answering-storage-')}",
     }
     config.update(overrides)
     return create_app(config)

@@ -1,0 +1,51 @@
+"""The shop portal's faxes: the list, each document (with range requests), a dashboard card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, send_file
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from answering import fax
+from answering.models import Fax
+from tenants.auth import login_required, shop_of_account
+from tenants.models import Shop
+from tenants.scoping import get_for_shop
+from tenants.storage import store
+
+bp = Blueprint("answering", __name__, template_folder="templates")
+
+
+@bp.get("/shops/<slug>/faxes/")
+@login_required
+def faxes(slug: str) -> str:
+    membership = shop_of_account(slug)
+    return render_template(
+        "answering/faxes.html",
+        shop=membership.shop,
+        membership=membership,
+        faxes=fax.faxes(membership.shop_id),
+    )
+
+
+@bp.get("/shops/<slug>/faxes/<fax_id>.pdf")
+@login_required
+def fax_document(slug: str, fax_id: str) -> Response:
+    membership = shop_of_account(slug)
+    found = get_for_shop(Fax, membership.shop_id, fax_id)
+    if found.storage_key is None:
+        abort(404)
+    return send_file(
+        store(current_app).path(found.storage_key),
+        mimetype="application/pdf",
+        conditional=True,
+        download_name=f"fax-{found.received_at:%Y%m%d-%H%M}.pdf",
+    )
+
+
+def fax_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
+    recent = fax.faxes(shop.id)[:3]
+    # The template escapes every value it prints; its output is trusted markup.
+    return Markup(render_template("answering/fax_card.html", shop=shop, faxes=recent))  # noqa: S704
