@@ -12,4 +12,5 @@ def init_app(app: Flask) -> None:
 
     carrier_views.init_app(app)
     app.register_blueprint(views.bp)
+    shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from answering import calls, fax, twiml
+from answering import calls, fax, recordings, twiml
 from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -129,6 +129,7 @@ def recording() -> Response:
     call = _scoped_call(params["CallSid"])
     if call is not None:
         calls.apply_recording(call, params, short_abandon())
+        recordings.copy_later(call)
     return Response(status=204)
 
 

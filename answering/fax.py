@@ -55,13 +55,22 @@ def check_media_url(url: str) -> None:
                 raise FetchRefused("private address")
 
 
-def fetch(url: str) -> bytes:
+def fetch(
+    url: str,
+    *,
+    content_types: tuple[str, ...] = ("application/pdf",),
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """The bytes at a carrier media URL, refused unless host, type and size are as expected."""
     check_media_url(url)
     opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - host checked above
     try:
-        with opener.open(url, timeout=20) as response:
-            if response.headers.get_content_type() != "application/pdf":
-                raise FetchRefused(f"not a PDF: {response.headers.get_content_type()}")
+        with opener.open(request, timeout=20) as response:
+            kind = response.headers.get_content_type()
+            if kind not in content_types:
+                label = "a PDF" if content_types == ("application/pdf",) else "a recording"
+                raise FetchRefused(f"not {label}: {kind}")
             data: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise FetchRefused(f"HTTP {error.code}") from None

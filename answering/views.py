@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app, render_template, send_file
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from answering import fax
-from answering.models import Fax
+from answering import fax, history
+from answering.models import Call, Fax
 from tenants.auth import login_required, shop_of_account
 from tenants.models import Shop
+from tenants.numbers import services as numbers
 from tenants.scoping import get_for_shop
 from tenants.storage import store
 
@@ -49,3 +50,35 @@ def fax_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
     recent = fax.faxes(shop.id)[:3]
     # The template escapes every value it prints; its output is trusted markup.
     return Markup(render_template("answering/fax_card.html", shop=shop, faxes=recent))  # noqa: S704
+
+
+@bp.get("/shops/<slug>/calls/")
+@login_required
+def calls_page(slug: str) -> str:
+    membership = shop_of_account(slug)
+    return render_template(
+        "answering/calls.html",
+        shop=membership.shop,
+        membership=membership,
+        calls=history.recent_calls(membership.shop_id),
+        national=numbers.national,
+    )
+
+
+@bp.get("/shops/<slug>/calls/<call_id>/recording.mp3")
+@login_required
+def recording(slug: str, call_id: str) -> Response:
+    membership = shop_of_account(slug)
+    call = get_for_shop(Call, membership.shop_id, call_id)
+    if call.recording_key is None:
+        abort(404)
+    return send_file(
+        store(current_app).path(call.recording_key), mimetype="audio/mpeg", conditional=True
+    )
+
+
+def calls_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
+    # The template escapes every value it prints; its output is trusted markup.
+    return Markup(  # noqa: S704
+        render_template("answering/calls_card.html", shop=shop, today=history.today_counts(shop.id))
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,11 +26,29 @@ from tests.smtp import SmtpStandIn
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # One name for this run's databases, shared by its workers (they inherit the environment),
+    # so two runs on one server never drop each other's databases.
+    os.environ.setdefault("ANSWERING_TEST_RUN", uuid.uuid4().hex[:8])
     services = detect()
     if CI and services.missing():
         raise pytest.UsageError(
             f"CI=true and {', '.join(services.missing())} did not answer: the suite needs them in CI."
         )
+
+
+CREATED_DATABASES: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the databases this process made (each xdist worker drops its own)."""
+    admin = detect().postgres_admin_url
+    if admin is None or not CREATED_DATABASES:
+        return
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for name in CREATED_DATABASES:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,7 +99,7 @@ def _worker() -> str:
 def fresh_database_url(suffix: str, tmp_root: Path) -> str:
     """An empty database for this worker: PostgreSQL when it runs, else an SQLite file."""
     admin = detect().postgres_admin_url
-    name = f"answering_test_{_worker()}_{suffix}"
+    name = f"answering_test_{os.environ['ANSWERING_TEST_RUN']}_{_worker()}_{suffix}"
     if admin is None:
         path = tmp_root / f"{name}.db"
         path.unlink(missing_ok=True)
@@ -90,6 +109,7 @@ def fresh_database_url(suffix: str, tmp_root: Path) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
+    CREATED_DATABASES.append(name)
     return admin.rsplit("/", 1)[0] + f"/{name}"
 
 

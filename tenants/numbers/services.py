@@ -47,12 +47,17 @@ def parse_japanese_number(text: str) -> phonenumbers.PhoneNumber:
 
 
 def national(e164: str) -> str:
-    """`+81345000001` → `03-4500-0001`."""
-    return str(
-        phonenumbers.format_number(
-            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
+    """`+81345000001` → `03-4500-0001`; a foreign number in international format; else as given."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164  # "anonymous", a withheld number …
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 81
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
+    return str(phonenumbers.format_number(number, style))
 
 
 def add_to_pool(
