@@ -133,7 +133,8 @@
   document.querySelectorAll("button.copy-day").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById("day_" + button.dataset.day);
-      for (var d = 0; d < 5; d++) {
+      var last = button.dataset.to === "all" ? 7 : 5;
+      for (var d = 0; d < last; d++) {
         document.getElementById("day_" + d).value = source.value;
         if (redraw[d]) { redraw[d](); }
       }
