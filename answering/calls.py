@@ -198,3 +198,20 @@ def report_demand(call: Call, sl_threshold_s: int) -> None:
         sl_threshold_s=sl_threshold_s,
     )
     call.demand_recorded_at = utcnow()
+
+
+def menu_options(shop_id: uuid.UUID) -> list[dict[str, object]]:
+    """The voice menu of the published script, by key."""
+    published = scripts.latest_version(shop_id)
+    options = published.content.get("menu", []) if published else []
+    return sorted(options, key=lambda option: int(option["key"]))
+
+
+def choose(call: Call, digits: str, options: list[dict[str, object]]) -> bool:
+    """Record the caller's menu choice; False when the key is not on the menu."""
+    for option in options:
+        if digits == str(option["key"]):
+            call.menu_choice = str(option["label"])[:60]
+            call.menu_category = str(option.get("category") or "")[:40] or None
+            return True
+    return False

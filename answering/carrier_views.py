@@ -94,7 +94,11 @@ def voice() -> Response:
     )
     base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
     if decision.kind == "queue":
-        return xml(twiml.to_queue(decision.message, "team-default", f"{base}/wait"))
+        options = calls.menu_options(shop_id)
+        if options:
+            listed = [(int(str(o["key"])), str(o["label"])) for o in options]
+            return xml(twiml.menu(decision.message, listed, f"{base}/menu"))
+        return xml(twiml.to_queue(decision.message, calls.DEFAULT_QUEUE, f"{base}/wait"))
     if decision.kind == "after_hours":
         return xml(
             twiml.after_hours(decision.message, f"{base}/recording", f"{base}/voicemail-done")
@@ -131,6 +135,23 @@ def recording() -> Response:
         calls.apply_recording(call, params, short_abandon())
         recordings.copy_later(call)
     return Response(status=204)
+
+
+@bp.post("/menu")
+@limiter.limit(WEBHOOK_LIMIT)
+def menu() -> Response:
+    """The caller pressed a key (or none): note the choice and queue; a wrong key asks once more."""
+    params = signed_params()
+    base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
+    call = _scoped_call(params["CallSid"])
+    if call is None:
+        return xml(twiml.goodbye())
+    digits = params.get("Digits", "")
+    options = calls.menu_options(call.shop_id)
+    if digits and not calls.choose(call, digits, options) and request.args.get("retry") != "1":
+        listed = [(int(str(o["key"])), str(o["label"])) for o in options]
+        return xml(twiml.menu("", listed, f"{base}/menu?retry=1", retry=True))
+    return xml(twiml.to_queue("おつなぎします。", calls.DEFAULT_QUEUE, f"{base}/wait"))
 
 
 @bp.post("/wait")

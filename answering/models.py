@@ -41,6 +41,8 @@ class Call(ShopOwned, Model):
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     recording_url: Mapped[str | None] = mapped_column(String(500))
     recording_duration_s: Mapped[int | None] = mapped_column()
+    menu_choice: Mapped[str | None] = mapped_column(String(60))
+    menu_category: Mapped[str | None] = mapped_column(String(40))
     recording_key: Mapped[str | None] = mapped_column(String(200))
     recording_error: Mapped[str | None] = mapped_column(String(200))
     recording_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

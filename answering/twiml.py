@@ -69,3 +69,18 @@ def goodbye() -> str:
     response.say("お電話ありがとうございました。", **VOICE)
     response.hangup()
     return str(response)
+
+
+def menu(welcome: str, options: list[tuple[int, str]], action: str, *, retry: bool = False) -> str:
+    """Greeting and the voice menu; no key within 6 s goes on to the queue without a choice."""
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=6, action=action, method="POST")
+    if retry:
+        gather.say("入力が確認できませんでした。もう一度お選びください。", **VOICE)
+    else:
+        gather.say(welcome, **VOICE)
+    gather.say(
+        "".join(f"{label}は{key}を、" for key, label in options) + "押してください。", **VOICE
+    )
+    response.redirect(action, method="POST")
+    return str(response)

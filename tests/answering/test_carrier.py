@@ -262,3 +262,45 @@ def test_an_ended_call_counts_once_in_the_demand_history(app: Flask, client: Fla
             "team-default", queued - timedelta(hours=1), queued + timedelta(hours=1)
         )
         assert [(r.offered, r.abandoned) for r in rows] == [(1, 1)]
+
+
+def publish_menu(app: Flask) -> None:
+    from tenants.scripts import services as scripts
+
+    with system(app) as session:
+        shop = session.scalars(select(Shop)).one()
+        scripts.replace_draft(
+            shop,
+            {
+                "menu": [
+                    {"key": 1, "label": "ご注文について", "category": "order"},
+                    {"key": 2, "label": "返品について", "category": "return"},
+                ]
+            },
+        )
+        scripts.publish(shop, None)
+
+
+def test_voice_menu_records_the_choice(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    publish_menu(app)
+    body = incoming(app, client).get_data(as_text=True)
+    assert "<Gather" in body
+    assert "ご注文については1を" in body
+    queued = post(app, client, "/carrier/twilio/menu", {"CallSid": "CA1", "Digits": "2"})
+    assert "<Enqueue" in queued.get_data(as_text=True)
+    call = the_call(app)
+    assert (call.menu_choice, call.menu_category) == ("返品について", "return")
+
+
+def test_a_key_outside_the_menu_asks_once_more_then_queues(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    publish_menu(app)
+    incoming(app, client)
+    again = post(app, client, "/carrier/twilio/menu", {"CallSid": "CA1", "Digits": "9"})
+    body = again.get_data(as_text=True)
+    assert "入力が確認できませんでした" in body
+    assert "/carrier/twilio/menu?retry=1" in body
+    second = post(app, client, "/carrier/twilio/menu?retry=1", {"CallSid": "CA1", "Digits": "7"})
+    assert "<Enqueue" in second.get_data(as_text=True)
+    assert the_call(app).menu_choice is None
