@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from scheduling import demo
+    from scheduling import cli, demo
     from tenants.signals import demo_seeded
 
     demo_seeded.connect(demo.add_demo_team, weak=False)
+    cli.init_app(app)

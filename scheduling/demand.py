@@ -35,7 +35,7 @@ def record_call(
     if outcome not in OUTCOMES:
         raise ValueError(f"not a queue outcome: {outcome}")
     start = interval_start(queued_at)
-    _ensure_row(queue, start)
+    ensure_row(queue, start)
     changes = {
         "answered": {
             "offered": 1,
@@ -56,7 +56,7 @@ def record_call(
     )
 
 
-def _ensure_row(queue: str, start: datetime) -> None:
+def ensure_row(queue: str, start: datetime) -> None:
     exists = db.session.scalar(
         select(DemandInterval.queue).where(
             DemandInterval.queue == queue, DemandInterval.interval_start == start

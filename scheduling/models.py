@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Model, UTCDateTime, new_id, utcnow
@@ -60,3 +60,17 @@ class DemandInterval(Model):
     wait_s_answered: Mapped[int] = mapped_column(default=0)
     wait_s_abandoned: Mapped[int] = mapped_column(default=0)
     handle_s: Mapped[int] = mapped_column(default=0)
+
+
+class HistoryImport(Model):
+    """A call log already added to a queue's history (by its SHA-256), so it is never added twice."""
+
+    __tablename__ = "history_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    queue: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    calls: Mapped[int] = mapped_column()
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("queue", "sha256"),)

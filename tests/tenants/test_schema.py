@@ -25,6 +25,7 @@ NOT_SHOP_OWNED = {
     "recovery_codes",  # belong to a login, not to a shop
     "rate_cards",  # prices for every shop (a Citus reference table)
     "demand_intervals",  # per queue; a queue serves many shops
+    "history_imports",  # per queue as well
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
 }
 

@@ -1,0 +1,80 @@
+"""`flask scheduling ...`: import outside call logs into a queue's demand history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from scheduling.importers import FORMATS, import_history
+from tenants.config import settings_from
+from tenants.db import db
+from tenants.scoping import SYSTEM, set_scope
+
+group = AppGroup("scheduling", help="Workforce: demand history, forecasts, staffing.")
+
+
+@group.command("import-history")
+@click.option("--queue", required=True, help="The queue the calls were offered to.")
+@click.option("--format", "file_format", type=click.Choice(FORMATS), required=True)
+@click.option(
+    "--tz",
+    default="Asia/Tokyo",
+    show_default=True,
+    help="Time zone of the times in the file (anonbank: Asia/Jerusalem).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_history_command(queue: str, file_format: str, tz: str, file: Path) -> None:
+    """Add a call log to a queue's demand history (the same file twice changes nothing)."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    queue = queue.strip()
+    if not queue or len(queue) > 40:
+        raise click.BadParameter("1 to 40 characters", param_hint="--queue")
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text") from None
+    settings = settings_from(current_app.config)
+    set_scope(db.session, SYSTEM)
+    lines = text.splitlines(keepends=True)
+    with click.progressbar(lines, label=f"Importing {file.name}", file=sys.stderr) as bar:
+        summary = import_history(
+            queue,
+            raw,
+            file_format=file_format,
+            tz=zone,
+            short_abandon_s=settings.short_abandon_s,
+            sl_threshold_s=settings.sl_threshold_s,
+            progress=bar,
+        )
+    if summary.already_imported:
+        db.session.rollback()
+        click.echo(f"{file.name} is already in the history of {queue}: nothing changed.")
+        return
+    db.session.commit()
+    counts = summary.counts
+    click.echo(
+        f"Imported {summary.calls} calls from {summary.rows} rows into {summary.intervals} "
+        f"intervals of {queue}: offered {counts['offered']}, answered {counts['answered']}, "
+        f"abandoned {counts['abandoned']}, short abandons {counts['short_abandoned']}."
+    )
+    for reason, count in sorted(summary.skipped.items()):
+        click.echo(f"Skipped {count}: {reason}.")
+    if summary.malformed:
+        click.echo(f"{len(summary.malformed)} malformed rows skipped:")
+        for line, reason in summary.malformed[:50]:
+            click.echo(f"  line {line}: {reason}")
+        if len(summary.malformed) > 50:
+            click.echo(f"  … and {len(summary.malformed) - 50} more")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)
