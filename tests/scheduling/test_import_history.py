@@ -47,7 +47,7 @@ def totals(app: Flask, queue: str) -> tuple[int, int, int, int]:
 
 def test_the_anonymous_bank_month(app: Flask) -> None:
     result = run(
-        app, "--queue", "bank", "--format", "anonbank", "--tz", "Asia/Jerusalem", str(ANONBANK)
+        app, "--queue", "bank", "--format", "anonbank", "--tz", "Asia/Jerusalem", str(anonbank())
     )
     assert result.exit_code == 0, result.output
     # Offered to agents: every AGENT row (13,585 queued + 13,475 served at once) and the 3,101
@@ -55,7 +55,7 @@ def test_the_anonymous_bank_month(app: Flask) -> None:
     assert totals(app, "bank") == (30013, 27060, 2953, 148)
     assert "Skipped 240: line fault (PHANTOM)." in result.output
     again = run(
-        app, "--queue", "bank", "--format", "anonbank", "--tz", "Asia/Jerusalem", str(ANONBANK)
+        app, "--queue", "bank", "--format", "anonbank", "--tz", "Asia/Jerusalem", str(anonbank())
     )
     assert "nothing changed" in again.output
     assert totals(app, "bank") == (30013, 27060, 2953, 148)
