@@ -32,7 +32,7 @@ def _form_values() -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in (*rate_cards.YEN_FIELDS, "tax_rate_percent"):
         raw = request.form.get(name, "").replace(",", "").strip()
-        values[name] = int(raw) if raw.isdigit() else None
+        values[name] = int(raw) if raw.isascii() and raw.isdigit() else None
     try:
         values["effective_from"] = date.fromisoformat(request.form.get("effective_from", ""))
     except ValueError:

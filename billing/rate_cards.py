@@ -58,6 +58,10 @@ def add_card(values: dict[str, Any], *, actor: User | None, ip: str | None) -> R
     address = str(values.get("issuer_address", "")).strip()
     if not name or not address:
         raise ValidationFailed("issuer_name", gettext("Enter the issuer's name and address."))
+    if len(name) > 120 or len(address) > 200:
+        raise ValidationFailed(
+            "issuer_name", gettext("Use at most %(count)d characters.", count=200)
+        )
     card = RateCard(
         id=new_id(),
         effective_from=effective,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from tenants.auth import scope_to_logged_in_user
@@ -19,6 +20,17 @@ CONTENT_SECURITY_POLICY = (
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        # PostgreSQL text cannot hold NUL; no form, query or JSON value of ours needs one.
+        values = [*request.args.values(), *request.args.keys()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.values(), *request.form.keys()]
+        elif request.is_json:
+            values.append(request.get_data(as_text=True))
+        if any("\x00" in value or "\\u0000" in value for value in values):
+            raise BadRequest("NUL bytes are not accepted.")
 
     @app.before_request
     def _scope() -> None:

@@ -82,8 +82,10 @@ def create_user(
 ) -> User:
     """A new login; a staff user when `staff_role` is given, otherwise someone to add to a shop."""
     email = normalise_email(email)
-    if not EMAIL_RE.match(email):
+    if len(email) > 254 or not EMAIL_RE.match(email):
         raise ValidationFailed("email", gettext("Enter a valid e-mail address."))
+    if len(display_name.strip()) > 120:
+        raise ValidationFailed("name", gettext("Use at most %(count)d characters.", count=120))
     if find_user(email) is not None:
         raise ValidationFailed("email", gettext("An account with this e-mail address exists."))
     problem = password_problem(password)
@@ -384,7 +386,7 @@ def audit(
         action=action,
         actor_user_id=actor.id if actor else None,
         shop_id=shop_id,
-        target=target,
+        target=target[:200] if target else None,
         ip=ip,
         detail={k: str(v) if v is not None else None for k, v in (detail or {}).items()},
     )

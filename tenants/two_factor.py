@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import unicodedata
 
 import pyotp
 import segno
@@ -33,7 +34,10 @@ def qr_data_uri(user: User, secret: str) -> str:
 def _step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step a code belongs to (±1 step of clock drift), never a step already used."""
     totp = pyotp.TOTP(secret)
-    code = code.strip().replace(" ", "")
+    # Japanese keyboards often type full-width digits (１２３４５６).
+    code = unicodedata.normalize("NFKC", code).strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit() and len(code) == totp.digits):
+        return None
     now = int(time.time())
     for drift in (0, -1, 1):
         at = now + drift * totp.interval
@@ -44,6 +48,7 @@ def _step(secret: str, code: str, last_step: int | None) -> int | None:
 
 
 def _hash(code: str) -> str:
+    code = unicodedata.normalize("NFKC", code)
     return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from flask_smorest import Blueprint as ApiBlueprint
-from werkzeug.exceptions import NotFound, UnprocessableEntity
+from werkzeug.exceptions import NotFound
 
-from tenants.auth import authenticate_bearer
 from tenants.coverage import services
 from tenants.coverage.schedule import TOKYO, WEEKDAYS
 from tenants.coverage.schemas import (
@@ -20,9 +19,8 @@ from tenants.coverage.schemas import (
     VersionInSchema,
     VersionSchema,
 )
-from tenants.db import db
-from tenants.models import Shop
 from tenants.services import ValidationFailed
+from tenants.shop_api import invalid, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -31,24 +29,6 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop",
     description="A shop's coverage hours, closures and emergency closure (shop tokens)",
 )
-
-
-def token_shop() -> Shop:
-    """The shop of the request's token; staff tokens have no `/shop` (404)."""
-    principal = authenticate_bearer()
-    if principal.shop_id is None:
-        raise NotFound()
-    shop = db.session.get(Shop, principal.shop_id)
-    if shop is None:
-        raise NotFound()
-    return shop
-
-
-def invalid(failure: ValidationFailed) -> NoReturn:
-    """422 problem+json naming the field, like a schema error."""
-    error = UnprocessableEntity()
-    error.data = {"message": failure.message, "errors": {failure.field: [failure.message]}}  # type: ignore[attr-defined]
-    raise error
 
 
 @blp.route("/coverage")
@@ -70,7 +50,7 @@ def get_coverage() -> dict[str, Any]:
 @blp.response(201, VersionSchema)
 def post_coverage(body: dict[str, Any]) -> Any:
     """Save a new version of the weekly hours from `effective_from` (default: today)."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     given = services.WeekInput(
         {WEEKDAYS.index(day): ", ".join(bands) for day, bands in body["week"].items()},
         body["holiday_mode"],
@@ -97,7 +77,7 @@ def check(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, ClosureSchema)
 def post_closure(body: dict[str, Any]) -> Any:
     """Close on a range of days (optionally every year)."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         return services.add_closure(shop, **body)
     except ValidationFailed as failure:
@@ -108,7 +88,7 @@ def post_closure(body: dict[str, Any]) -> Any:
 @blp.response(204)
 def delete_closure(closure_id: str) -> None:
     """Remove a closure."""
-    services.remove_closure(token_shop(), closure_id)
+    services.remove_closure(token_shop(owner=True), closure_id)
 
 
 @blp.route("/emergency-closure", methods=["PUT"])
@@ -116,7 +96,7 @@ def delete_closure(closure_id: str) -> None:
 @blp.response(200, EmergencySchema)
 def put_emergency(body: dict[str, Any]) -> Any:
     """Close at once (臨時休業); callers hear `message`."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         return services.start_emergency(shop, None, body["message"], client_ip())
     except ValidationFailed as failure:
@@ -127,6 +107,6 @@ def put_emergency(body: dict[str, Any]) -> Any:
 @blp.response(204)
 def delete_emergency() -> None:
     """End the emergency closure."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     if not services.end_emergency(shop, None, client_ip()):
         raise NotFound()

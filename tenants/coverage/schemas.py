@@ -78,8 +78,17 @@ class CoverageSchema(ma.Schema):
     emergency = ma.fields.Nested(EmergencySchema, allow_none=True)
 
 
+def _sane_year(at: Any) -> None:
+    if not 1900 <= at.year <= 2200:
+        raise ma.ValidationError("Choose a moment between 1900 and 2200.")
+
+
 class CheckArgs(ma.Schema):
-    at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
+    at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={"description": "ISO 8601 with offset"},
+        validate=_sane_year,
+    )
 
 
 class CheckSchema(ma.Schema):

@@ -136,6 +136,8 @@ def read_week_input(given: WeekInput) -> tuple[WeeklySchedule, date]:
     effective = given.effective_from or today_in_tokyo()
     if effective < today_in_tokyo():
         raise ValidationFailed("effective_from", gettext("The hours cannot start in the past."))
+    if effective > today_in_tokyo() + timedelta(days=5 * 366):
+        raise ValidationFailed("effective_from", gettext("Choose a date within five years."))
     return schedule, effective
 
 
@@ -168,6 +170,8 @@ def add_closure(
 ) -> CoverageClosure:
     if ends_on < starts_on:
         raise ValidationFailed("ends_on", gettext("The last day is before the first day."))
+    if not (starts_on.year >= 1900 and ends_on.year <= 2200):
+        raise ValidationFailed("ends_on", gettext("Choose a date within five years."))
     if not every_year and ends_on < today_in_tokyo():
         raise ValidationFailed("ends_on", gettext("This closure is in the past."))
     if (ends_on - starts_on).days > 366:

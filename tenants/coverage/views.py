@@ -31,9 +31,10 @@ def _parse_date(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        parsed = date.fromisoformat(raw)
     except ValueError:
         return None
+    return parsed if 1900 <= parsed.year <= 2200 else None
 
 
 def _form_from_version(membership: ShopMembership) -> dict[str, Any]:

@@ -7,14 +7,13 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 from flask_smorest import Blueprint as ApiBlueprint
-from werkzeug.exceptions import NotFound
 
 from tenants import closing
-from tenants.coverage.api import invalid, token_shop
 from tenants.members import services
 from tenants.models import ShopRole, User
 from tenants.schemas import MemberSchema
 from tenants.services import ValidationFailed
+from tenants.shop_api import invalid, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -33,15 +32,11 @@ class InvitationSchema(ma.Schema):
 
 
 def owner_token() -> tuple[Any, User]:
-    """The token's shop and holder, when the holder owns the shop (members get 404)."""
+    """The token's shop and holder, when the holder owns the shop (members get 403)."""
     from flask import g
 
-    shop = token_shop()
-    holder = g.principal.user
-    if not any(
-        m.user_id == holder.id and m.role == ShopRole.OWNER for m in services.members(shop.id)
-    ):
-        raise NotFound()
+    shop = token_shop(owner=True)
+    holder: User = g.principal.user
     return shop, holder
 
 

@@ -50,7 +50,7 @@ def open_invitations(shop_id: uuid.UUID) -> list[Invitation]:
 def invite(shop: Shop, *, email: str, role: ShopRole, actor: User, ip: str | None) -> Invitation:
     """Invite someone by e-mail; the link is mailed after the transaction commits."""
     email = services.normalise_email(email)
-    if not services.EMAIL_RE.match(email):
+    if len(email) > 254 or not services.EMAIL_RE.match(email):
         raise services.ValidationFailed("email", gettext("Enter a valid e-mail address."))
     user = services.find_user(email)
     if user is not None and user.is_staff:

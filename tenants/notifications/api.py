@@ -7,9 +7,9 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint as ApiBlueprint
 
-from tenants.coverage.api import invalid, token_shop
 from tenants.notifications import services
 from tenants.services import ValidationFailed
+from tenants.shop_api import invalid, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -43,7 +43,7 @@ class NotificationSchema(ma.Schema):
 @blp.response(200, NotificationSchema)
 def get_settings() -> dict[str, Any]:
     """The shop's notification settings, with the webhook signing secret."""
-    return services.as_dict(services.settings_for(token_shop()))
+    return services.as_dict(services.settings_for(token_shop(owner=True)))
 
 
 @blp.route("", methods=["PUT"])
@@ -51,7 +51,7 @@ def get_settings() -> dict[str, Any]:
 @blp.response(200, NotificationSchema)
 def put_settings(body: dict[str, Any]) -> dict[str, Any]:
     """Replace the settings (validated; an invalid body changes nothing)."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         row = services.update(
             shop,
@@ -69,4 +69,4 @@ def put_settings(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(202)
 def send_test() -> None:
     """Send a test to every address and to the webhook."""
-    services.request_test(token_shop())
+    services.request_test(token_shop(owner=True))

@@ -68,6 +68,10 @@ def update(
             "emails", gettext("At most %(count)d addresses.", count=MAX_EMAILS)
         )
     url = None
+    if len(webhook_url) > 500:
+        raise services.ValidationFailed(
+            "webhook_url", gettext("Use at most %(count)d characters.", count=500)
+        )
     if webhook_url.strip():
         try:
             url = webhooks.check_url(
@@ -132,6 +136,16 @@ def send_test(*, shop_id: uuid.UUID) -> None:
         mail_provider(config.mail_url, current_app.instance_path).send(message)
         results.append(f"mail:{len(row.emails)}")
     if row.webhook_url:
+        try:
+            # Checked again when sending: the name may point somewhere else since it was saved.
+            webhooks.check_url(
+                row.webhook_url,
+                allow_private=current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False),
+            )
+        except ValueError as refused:
+            results.append(f"webhook:refused ({refused})")
+            row.last_test_at, row.last_test_result = utcnow(), ", ".join(results)[:200]
+            return
         body = webhooks.payload("test", shop.slug, {"message": "test"}, uuid.uuid4().hex)
         headers = {
             "Content-Type": "application/json",

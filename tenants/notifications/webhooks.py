@@ -29,14 +29,20 @@ class WebhookSender(Protocol):
         """POST and return the HTTP status; raise OSError when the server cannot be reached."""
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect answers as its own status; we never follow it elsewhere
+
+
 class HttpWebhookSender:
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
+        self.opener = urllib.request.build_opener(_NoRedirect)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - checked by check_url
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with self.opener.open(request, timeout=self.timeout) as response:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)

@@ -8,9 +8,9 @@ import marshmallow as ma
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import Conflict
 
-from tenants.coverage.api import invalid, token_shop
 from tenants.numbers import services
 from tenants.services import ValidationFailed
+from tenants.shop_api import invalid, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -68,7 +68,7 @@ def list_available(args: dict[str, Any]) -> Any:
 @blp.response(201, RentalSchema)
 def rent(body: dict[str, Any]) -> Any:
     """Rent a number; 409 when another shop was first."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         return services.rent(shop, body["number_id"], actor=None, ip=client_ip())
     except services.NumberTaken:
@@ -81,4 +81,4 @@ def rent(body: dict[str, Any]) -> Any:
 @blp.response(200, RentalSchema)
 def release(rental_id: str) -> Any:
     """Release a rented number into its 90-day quarantine."""
-    return services.release(token_shop(), rental_id, actor=None, ip=client_ip())
+    return services.release(token_shop(owner=True), rental_id, actor=None, ip=client_ip())

@@ -8,10 +8,10 @@ import marshmallow as ma
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import NotFound
 
-from tenants.coverage.api import invalid, token_shop
 from tenants.scripts import services
 from tenants.scripts.content import ScriptSchema
 from tenants.services import ValidationFailed
+from tenants.shop_api import invalid, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -61,7 +61,7 @@ def get_draft() -> dict[str, Any]:
 @blp.response(200, ScriptDraftSchema)
 def put_draft(body: dict[str, Any]) -> dict[str, Any]:
     """Replace the whole draft (validated; an invalid body changes nothing)."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         services.replace_draft(shop, ScriptSchema().dump(body))
     except ValidationFailed as failure:
@@ -73,7 +73,7 @@ def put_draft(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, ScriptVersionSummarySchema)
 def publish() -> Any:
     """Publish the draft as the next immutable version."""
-    shop = token_shop()
+    shop = token_shop(owner=True)
     try:
         return services.publish(shop, None, client_ip())
     except ValidationFailed as failure:

@@ -68,7 +68,15 @@ def _split(value: str) -> list[str]:
 
 
 def parse_products(raw: bytes) -> ImportReport:
-    text = decode(raw)
+    try:
+        return _parse(decode(raw))
+    except csv.Error as error:
+        raise ImportRefused(
+            gettext("The file is not a CSV file we can read: %(error)s", error=str(error))
+        ) from None
+
+
+def _parse(text: str) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text))
     header = {h.strip().lower() for h in (reader.fieldnames or [])}
     if {"handle", "title"} <= header:
@@ -95,10 +103,9 @@ def _rows(reader: csv.DictReader[str]) -> Any:
     for count, row in enumerate(reader, start=1):
         if count > MAX_ROWS:
             raise ImportRefused(gettext("At most %(count)d rows per file.", count=MAX_ROWS))
-        yield (
-            reader.line_num,
-            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()},
-        )
+        # A row longer than the header puts its extra cells under the key None: ignore them.
+        cells = {k: v for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+        yield reader.line_num, {k.strip().lower(): v.strip() for k, v in cells.items()}
 
 
 def _own(reader: csv.DictReader[str]) -> ImportReport:

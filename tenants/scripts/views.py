@@ -79,7 +79,7 @@ def _render(
     row = services.draft(shop)
     editing = None
     section_id = request.args.get("edit", "")
-    if ":" in section_id:
+    if ":" in section_id and section_id.split(":", 1)[0] in script.SECTIONS:
         section, item_id = section_id.split(":", 1)
         editing = next((i for i in row.content.get(section, []) if i.get("id") == item_id), None)
         editing = {"section": section, "item": editing} if editing else None

@@ -187,9 +187,9 @@ class TestApi:
             client.post(
                 "/api/v1/shop/invitations", headers=member_headers, json={"email": "x@example.jp"}
             ).status_code
-            == 404
+            == 403
         )
-        assert client.get("/api/v1/shop/export", headers=member_headers).status_code == 404
+        assert client.get("/api/v1/shop/export", headers=member_headers).status_code == 403
         beta_members = client.get(
             "/api/v1/shop/members", headers=bearer(token_for(app, beta["email"], "beta"))
         ).get_json()
