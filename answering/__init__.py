@@ -7,10 +7,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, models, views  # noqa: F401 - models join the metadata
+    from answering import carrier_views, models, report_api, views  # noqa: F401 - models join the metadata
+    from tenants.api import api
+    from tenants.request_cycle import csrf
     from tenants.signals import shop_dashboard
 
     carrier_views.init_app(app)
+    api.register_blueprint(report_api.blp)
+    csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)

@@ -1,0 +1,90 @@
+"""`GET /api/v1/reports/answer-rate`: a supervisor's (or admin's) token for every shop, a shop's
+own token for that shop alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from answering import reports
+from tenants.auth import authenticate_bearer
+from tenants.config import settings_from
+from tenants.db import db
+from tenants.models import Shop, StaffRole
+
+blp = ApiBlueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/reports",
+    description="Answer rate, service level, ASA and AHT (DESIGN.md section 2)",
+)
+
+
+def _range(data: dict[str, Any]) -> None:
+    if data["to"] < data["from_"]:
+        raise ma.ValidationError("'to' is before 'from'.", "to")
+    if (data["to"] - data["from_"]).days > 366:
+        raise ma.ValidationError("At most 366 days at a time.", "to")
+
+
+class ReportArgs(ma.Schema):
+    from_ = ma.fields.Date(required=True, data_key="from")
+    to = ma.fields.Date(required=True)
+    group_by = ma.fields.String(required=True, validate=ma.validate.OneOf(reports.GROUPS))
+    shop = ma.fields.String(validate=ma.validate.Length(max=40))
+
+    @ma.validates_schema
+    def check_range(self, data: dict[str, Any], **_: Any) -> None:
+        _range(data)
+
+
+class ReportRow(ma.Schema):
+    shop = ma.fields.String()
+    team = ma.fields.String()
+    day = ma.fields.String(metadata={"description": "YYYY-MM-DD, Asia/Tokyo"})
+    interval = ma.fields.String(metadata={"description": "ISO 8601 with +09:00"})
+    offered = ma.fields.Integer()
+    answered = ma.fields.Integer()
+    abandoned = ma.fields.Integer()
+    short_abandoned = ma.fields.Integer()
+    callbacks = ma.fields.Integer()
+    answer_rate = ma.fields.Float(allow_none=True)
+    service_level = ma.fields.Float(allow_none=True)
+    asa_s = ma.fields.Float(allow_none=True)
+    aht_s = ma.fields.Float(allow_none=True)
+
+
+@blp.route("/answer-rate")
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, ReportRow(many=True))
+def answer_rate(args: dict[str, Any]) -> Any:
+    """Rows per shop, team, day or 30-minute interval for a date range (Asia/Tokyo)."""
+    principal = authenticate_bearer()
+    shop_id = principal.shop_id
+    if shop_id is None and principal.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
+        raise NotFound()
+    if args.get("shop"):
+        found = db.session.scalar(select(Shop.id).where(Shop.slug == args["shop"]))
+        if found is None or (shop_id is not None and found != shop_id):
+            raise NotFound()
+        shop_id = found
+    return reports.answer_rate(
+        args["from_"],
+        args["to"],
+        args["group_by"],
+        shop_id=shop_id,
+        sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
+    )
+
+
+def csv_response(rows: list[dict[str, Any]], group_by: str) -> Response:
+    return Response(
+        reports.as_csv(rows, group_by),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="answer-rate.csv"'},
+    )
