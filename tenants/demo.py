@@ -13,6 +13,7 @@ from tenants.coverage import services as coverage
 from tenants.db import db, utcnow
 from tenants.models import Shop, ShopRole, StaffRole, User
 from tenants.numbers import services as numbers
+from tenants.scripts import services as scripts
 from tenants.signals import demo_seeded
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -38,6 +39,81 @@ HOURS = [
     coverage.WeekInput({d: "09:00-18:00" for d in range(5)}, "closed", "", None),
     coverage.WeekInput({d: "09:00-21:00" for d in range(7)}, "as_weekday", "", None),
 ]
+SCRIPTS = {
+    "hanako-zakka": {
+        "greeting": "お電話ありがとうございます。はなこ雑貨店でございます。",
+        "after_hours_message": "お電話ありがとうございます。はなこ雑貨店です。本日の受付は終了しました。"
+        "発信音のあとに、お名前とご用件をお話しください。",
+        "menu": [
+            {"key": 1, "label": "ご注文・配送について", "category": "order"},
+            {"key": 2, "label": "返品・交換について", "category": "return"},
+        ],
+        "products": [
+            {
+                "name": "リネンのキッチンクロス",
+                "reading": "リネンノキッチンクロス",
+                "sku": "HZ-LC-01",
+                "material": "麻100%",
+                "sizes": ["45×65cm"],
+                "colours": ["生成り", "グレー", "ネイビー"],
+                "care": "洗濯機可（ネット使用）、漂白剤不可",
+            },
+            {
+                "name": "豆皿 5枚セット",
+                "reading": "マメザラゴマイセット",
+                "sku": "HZ-MZ-05",
+                "material": "磁器（波佐見焼）",
+                "sizes": ["直径9cm"],
+                "colours": ["藍", "白"],
+                "care": "食洗機・電子レンジ可",
+            },
+        ],
+        "faqs": [
+            {
+                "question": "送料はいくらですか？",
+                "answer": "全国一律600円、5,000円以上のご注文で無料です。",
+                "tags": ["送料", "配送"],
+            },
+            {
+                "question": "キッチンクロスは縮みますか？",
+                "answer": "初回の洗濯で3〜5%ほど縮みます。",
+                "tags": ["洗濯"],
+                "products": ["HZ-LC-01"],
+            },
+        ],
+        "escalation": {"keywords": ["破損", "不良品", "返金"], "categories": ["return"]},
+        "message_fields": [
+            {"key": "order_number", "label": "注文番号", "type": "text", "required": False},
+            {
+                "key": "callback_time",
+                "label": "折り返し希望時間",
+                "type": "text",
+                "required": False,
+            },
+        ],
+        "notices": [
+            {"title": "年末年始の配送について", "body": "12/28〜1/4 のご注文は1/5以降の発送です。"}
+        ],
+    },
+    "kobe-coffee": {
+        "greeting": "お電話ありがとうございます。神戸珈琲焙煎所でございます。",
+        "products": [
+            {
+                "name": "神戸ブレンド 200g",
+                "reading": "コウベブレンド",
+                "sku": "KC-BL-200",
+                "notes": "中深煎り。豆のまま・中挽き・細挽きから選べます。",
+            },
+        ],
+        "faqs": [
+            {
+                "question": "賞味期限はどのくらいですか？",
+                "answer": "焙煎日から90日です。開封後は2週間を目安にお召し上がりください。",
+                "tags": ["賞味期限"],
+            },
+        ],
+    },
+}
 POOL = [
     ("03-4500-0001", "phone"),
     ("078-600-0001", "phone"),
@@ -85,6 +161,9 @@ def seed_demo() -> tuple[bool, list[DemoLogin]]:
         services.add_member(shop, owner, ShopRole.OWNER)
         db.session.flush()  # the version names its author, who must exist first
         coverage.save_version(shop, owner, hours)
+        scripts.replace_draft(shop, SCRIPTS[slug])
+        db.session.flush()
+        scripts.publish(shop, owner)
         shops.append(shop)
     pool = [numbers.add_to_pool(text, kind=kind, note="demo") for text, kind in POOL]
     db.session.flush()  # rent() claims the rows with an UPDATE
