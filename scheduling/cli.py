@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from scheduling import erlang
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
@@ -74,6 +75,32 @@ def import_history_command(queue: str, file_format: str, tz: str, file: Path) ->
             click.echo(f"  line {line}: {reason}")
         if len(summary.malformed) > 50:
             click.echo(f"  … and {len(summary.malformed) - 50} more")
+
+
+@group.command("staff")
+@click.option(
+    "--offered", type=click.FloatRange(min=0), required=True, help="Calls offered in the interval."
+)
+@click.option("--aht", type=click.FloatRange(min=1), required=True, help="Mean handling time, s.")
+@click.option(
+    "--patience", type=click.FloatRange(min=1), required=True, help="Callers' mean patience, s."
+)
+@click.option("--interval-s", type=click.IntRange(min=60), default=1800, show_default=True)
+@click.option(
+    "--target-answer-rate", type=click.FloatRange(0.5, 0.9999), default=0.98, show_default=True
+)
+def staff_command(
+    offered: float, aht: float, patience: float, interval_s: int, target_answer_rate: float
+) -> None:
+    """Print the agents needed on the phones for an answer-rate target (Erlang A)."""
+    agents = erlang.agents_for_answer_rate(offered, interval_s, aht, patience, target_answer_rate)
+    result = erlang.erlang_a(offered / interval_s, aht, patience, agents)
+    click.echo(agents)
+    click.echo(
+        f"answer rate {result['answer_rate']:.4f}, waiting {result['p_wait']:.4f}, "
+        f"load {offered / interval_s * aht:.2f} Erlangs",
+        err=True,
+    )
 
 
 def init_app(app: Flask) -> None:
