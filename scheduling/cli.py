@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import sys
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from scheduling import erlang
+from scheduling import erlang, forecast
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
@@ -101,6 +103,57 @@ def staff_command(
         f"load {offered / interval_s * aht:.2f} Erlangs",
         err=True,
     )
+
+
+@group.command("plan")
+@click.option("--queue", required=True)
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--days", type=click.IntRange(1, 28), default=7, show_default=True)
+@click.option("--tz", default="Asia/Tokyo", show_default=True)
+@click.option(
+    "--target-answer-rate", type=click.FloatRange(0.5, 0.9999), default=0.98, show_default=True
+)
+@click.option("--shrinkage", type=click.FloatRange(0.0, 0.9), default=0.0, show_default=True)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
+)
+def plan_command(
+    queue: str,
+    start: datetime,
+    days: int,
+    tz: str,
+    target_answer_rate: float,
+    shrinkage: float,
+    output: Path,
+) -> None:
+    """Write interval_start,forecast_offered,required_agents,scheduled_agents for each half hour."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    set_scope(db.session, SYSTEM)
+    try:
+        rows = forecast.plan(
+            queue, start.date(), days, zone, target=target_answer_rate, shrinkage=shrinkage
+        )
+    except LookupError as missing:
+        raise click.ClickException(str(missing)) from None
+    with output.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["interval_start", "forecast_offered", "required_agents", "scheduled_agents"]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row.interval_start.isoformat(),
+                    row.forecast_offered,
+                    row.required_agents,
+                    row.scheduled_agents,
+                ]
+            )
+    hours = sum(r.scheduled_agents for r in rows) / 2
+    click.echo(f"Wrote {len(rows)} intervals to {output}: {hours:.1f} scheduled agent-hours.")
 
 
 def init_app(app: Flask) -> None:

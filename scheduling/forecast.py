@@ -1,0 +1,109 @@
+"""Forecasts per 30-minute interval, and the staffing plan that follows from them.
+
+The method is the average of the same slot (weekday and time of day) over the last weeks, which on
+our data beats seasonal naive, Holt-Winters and ETS at a one-week lead (DESIGN.md section 8).
+Handling time and patience are estimated from the queue's history: AHT as handled seconds per
+answered call, patience as the exponential maximum-likelihood estimate with censoring (total time
+callers waited, answered or not, divided by the number who abandoned).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from scheduling import erlang
+from scheduling.models import DemandInterval
+from tenants.db import db
+
+SLOT = timedelta(minutes=30)
+
+
+def slots(first: date, days: int, tz: ZoneInfo) -> list[datetime]:
+    """Every half hour from `first` 00:00 for `days` days, in `tz`."""
+    start = datetime.combine(first, time(), tz)
+    return [start + i * SLOT for i in range(days * 48)]
+
+
+def same_slot_average(
+    history: Mapping[datetime, float], targets: list[datetime], weeks: int = 4
+) -> dict[datetime, float]:
+    """Each target's forecast: the mean of the same slot in the `weeks` weeks before it."""
+    keyed = {moment.timestamp(): value for moment, value in history.items()}
+    # A week before the queue's first record is unknown, not quiet: leave it out of the mean.
+    earliest = min(keyed, default=math.inf)
+    forecast: dict[datetime, float] = {}
+    for target in targets:
+        moments = [(target - timedelta(weeks=w)).timestamp() for w in range(1, weeks + 1)]
+        known = [keyed.get(m, 0.0) for m in moments if m >= earliest]
+        forecast[target] = sum(known) / len(known) if known else 0.0
+    return forecast
+
+
+@dataclass(frozen=True)
+class QueueEstimates:
+    aht_s: float
+    patience_s: float
+
+
+def offered_history(queue: str, before: datetime, weeks: int = 4) -> dict[datetime, float]:
+    rows = db.session.execute(
+        select(DemandInterval.interval_start, DemandInterval.offered).where(
+            DemandInterval.queue == queue,
+            DemandInterval.interval_start < before,
+            DemandInterval.interval_start >= before - timedelta(weeks=weeks + 1),
+        )
+    )
+    return {row.interval_start: float(row.offered) for row in rows}
+
+
+def estimates(queue: str, before: datetime) -> QueueEstimates | None:
+    """AHT and patience from everything the queue recorded before `before`."""
+    totals = db.session.execute(
+        select(
+            func.sum(DemandInterval.answered),
+            func.sum(DemandInterval.abandoned),
+            func.sum(DemandInterval.handle_s),
+            func.sum(DemandInterval.wait_s_answered),
+            func.sum(DemandInterval.wait_s_abandoned),
+        ).where(DemandInterval.queue == queue, DemandInterval.interval_start < before)
+    ).one()
+    answered, abandoned, handle, wait_answered, wait_abandoned = (int(v or 0) for v in totals)
+    if answered == 0:
+        return None
+    exposure = wait_answered + wait_abandoned
+    patience = exposure / abandoned if abandoned else 3600.0
+    return QueueEstimates(aht_s=handle / answered, patience_s=max(patience, 1.0))
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    interval_start: datetime
+    forecast_offered: float
+    required_agents: int
+    scheduled_agents: int
+
+
+def plan(
+    queue: str, first: date, days: int, tz: ZoneInfo, *, target: float, shrinkage: float
+) -> list[PlanRow]:
+    """Forecast and agents per interval, from history strictly before `first`."""
+    targets = slots(first, days, tz)
+    found = estimates(queue, targets[0])
+    if found is None:
+        raise LookupError(f"queue {queue!r} has no answered calls before {first}")
+    forecast = same_slot_average(offered_history(queue, targets[0]), targets)
+    rows = []
+    for moment in targets:
+        offered = forecast[moment]
+        required = erlang.agents_for_answer_rate(
+            offered, SLOT.total_seconds(), found.aht_s, found.patience_s, target
+        )
+        scheduled = math.ceil(required / (1 - shrinkage)) if required else 0
+        rows.append(PlanRow(moment, round(offered, 2), required, scheduled))
+    return rows
