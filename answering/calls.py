@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -83,7 +84,14 @@ def index_unknown_number(call_sid: str) -> None:
 
 
 def open_call(
-    shop: Shop, *, call_sid: str, caller: str, dialled: str, decision: Decision, at: datetime
+    shop: Shop,
+    *,
+    call_sid: str,
+    caller: str,
+    dialled: str,
+    decision: Decision,
+    at: datetime,
+    menu_first: bool = False,
 ) -> Call:
     """The call's record, created once however often the carrier retries the webhook."""
     existing = db.session.scalar(
@@ -101,8 +109,8 @@ def open_call(
         to_number=dialled[:32],
         arrived_at=at,
         in_coverage=decision.kind == "queue",
-        queued_at=at if decision.kind == "queue" else None,
-        queue=DEFAULT_QUEUE if decision.kind == "queue" else None,
+        queued_at=at if decision.kind == "queue" and not menu_first else None,
+        queue=DEFAULT_QUEUE if decision.kind == "queue" and not menu_first else None,
         outcome="in_progress",
         carrier_status="ringing",
     )
@@ -174,30 +182,53 @@ def derive_outcome(call: Call, short_abandon: timedelta) -> str:
         )
     if call.ended_at is None:
         return "in_progress"
-    if call.carrier_status in ("failed", "busy") and call.queued_at is None:
-        return "failed"
+    if call.queued_at is None:  # hung up (or failed) in the voice menu: never offered
+        return "failed" if call.carrier_status in ("failed", "busy") else "menu_hangup"
     if call.queued_at is not None and call.ended_at - call.queued_at < short_abandon:
         return "short_abandon"
     return "abandoned"
 
 
-def report_demand(call: Call, sl_threshold_s: int) -> None:
-    """Once a queued call has its final outcome, count it in the workforce's demand history, once."""
-    if call.demand_recorded_at is not None or call.queue is None or call.queued_at is None:
-        return
-    if call.outcome not in demand.OUTCOMES:
-        return
+def demand_contribution(call: Call) -> dict[str, Any] | None:
+    """What the call counts for in the demand history now (None while unsettled or not queued)."""
+    if call.queue is None or call.queued_at is None or call.outcome not in demand.OUTCOMES:
+        return None
     end = call.answered_at or call.ended_at or call.queued_at
-    handle = call.duration_s or 0
-    demand.record_call(
-        call.queue,
-        queued_at=call.queued_at,
-        outcome=call.outcome,
-        wait_s=max(0, int((end - call.queued_at).total_seconds())),
-        handle_s=handle if call.outcome == "answered" else 0,
-        sl_threshold_s=sl_threshold_s,
-    )
-    call.demand_recorded_at = utcnow()
+    handle = 0.0
+    if call.outcome == "answered" and call.answered_at and call.ended_at:
+        handle = (call.ended_at - call.answered_at).total_seconds()
+    return {
+        "queue": call.queue,
+        "queued_at": call.queued_at.isoformat(),
+        "outcome": call.outcome,
+        "wait_s": max(0.0, (end - call.queued_at).total_seconds()),
+        "handle_s": handle,
+    }
+
+
+def report_demand(call: Call, sl_threshold_s: int) -> None:
+    """Keep the call's share of the demand history equal to what the call says now.
+
+    A late callback can change a settled call (a stronger status, an earlier end): what was
+    counted is taken back and the new share counted, so repeats and reorders converge.
+    """
+    now = demand_contribution(call)
+    before = call.demand_record
+    if now == before:
+        return
+    for share, sign in ((before, -1), (now, 1)):
+        if share is not None:
+            demand.record_call(
+                share["queue"],
+                queued_at=datetime.fromisoformat(share["queued_at"]),
+                outcome=share["outcome"],
+                wait_s=share["wait_s"],
+                handle_s=share["handle_s"],
+                sl_threshold_s=sl_threshold_s,
+                sign=sign,
+            )
+    call.demand_record = now
+    call.demand_recorded_at = utcnow() if now is not None else None
 
 
 def menu_options(shop_id: uuid.UUID) -> list[dict[str, object]]:
@@ -205,6 +236,12 @@ def menu_options(shop_id: uuid.UUID) -> list[dict[str, object]]:
     published = scripts.latest_version(shop_id)
     options = published.content.get("menu", []) if published else []
     return sorted(options, key=lambda option: int(option["key"]))
+
+
+def enter_queue(call: Call, at: datetime) -> None:
+    """The caller leaves the voice menu for the queue: from now on the call is offered."""
+    if call.queued_at is None:
+        call.queued_at, call.queue = at, DEFAULT_QUEUE
 
 
 def choose(call: Call, digits: str, options: list[dict[str, object]]) -> bool:

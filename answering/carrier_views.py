@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from answering import calls, fax, recordings, twiml
 from answering.models import Call
@@ -84,6 +84,7 @@ def voice() -> Response:
         return xml(twiml.unknown_number())
     now = utcnow()
     decision = calls.decide(shop, now)
+    options = calls.menu_options(shop_id) if decision.kind == "queue" else []
     calls.open_call(
         shop,
         call_sid=call_sid,
@@ -91,10 +92,10 @@ def voice() -> Response:
         dialled=dialled,
         decision=decision,
         at=now,
+        menu_first=bool(options),
     )
     base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
     if decision.kind == "queue":
-        options = calls.menu_options(shop_id)
         if options:
             listed = [(int(str(o["key"])), str(o["label"])) for o in options]
             return xml(twiml.menu(decision.message, listed, f"{base}/menu"))
@@ -107,10 +108,14 @@ def voice() -> Response:
 
 
 def _scoped_call(call_sid: str) -> Call | None:
+    """The call a callback names, locked; 503 when its webhook has not been seen yet, so that
+    the carrier retries instead of the callback being lost."""
     set_scope(db.session, SYSTEM)
+    if not calls.known_call(call_sid):
+        raise ServiceUnavailable("This call is not known yet; retry.", retry_after=5)
     shop_id = calls.shop_of_call(call_sid)
     if shop_id is None:
-        return None
+        return None  # a call to a number no shop rents: nothing to complete
     set_scope(db.session, Scope(shop_id=shop_id))
     return calls.find_call(shop_id, call_sid, lock=True)
 
@@ -151,6 +156,7 @@ def menu() -> Response:
     if digits and not calls.choose(call, digits, options) and request.args.get("retry") != "1":
         listed = [(int(str(o["key"])), str(o["label"])) for o in options]
         return xml(twiml.menu("", listed, f"{base}/menu?retry=1", retry=True))
+    calls.enter_queue(call, utcnow())
     return xml(twiml.to_queue("おつなぎします。", calls.DEFAULT_QUEUE, f"{base}/wait"))
 
 

@@ -31,6 +31,10 @@ class FetchRefused(Exception):
     """The media URL is not one we fetch from, or its answer is not a fax document."""
 
 
+class FetchNotYet(Exception):
+    """The carrier's media host answered 404, 429 or 5xx: the job fails and the outbox retries."""
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         raise FetchRefused("redirect refused")
@@ -42,6 +46,8 @@ def media_hosts() -> tuple[str, ...]:
 
 def check_media_url(url: str) -> None:
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None or "\\" in url:
+        raise FetchRefused("user information or backslashes in the address")
     allow_private = bool(current_app.config.get("CARRIER_MEDIA_ALLOW_PRIVATE", False))
     host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "")
     if host not in media_hosts():
@@ -51,7 +57,7 @@ def check_media_url(url: str) -> None:
     if not allow_private:
         for info in socket.getaddrinfo(parts.hostname or "", parts.port or 443):
             ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            if not ip.is_global:
                 raise FetchRefused("private address")
 
 
@@ -73,6 +79,8 @@ def fetch(
                 raise FetchRefused(f"not {label}: {kind}")
             data: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
+        if error.code in (404, 429) or error.code >= 500:
+            raise FetchNotYet(f"HTTP {error.code}") from None
         raise FetchRefused(f"HTTP {error.code}") from None
     if len(data) > MAX_BYTES:
         raise FetchRefused("larger than 20 MB")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
@@ -21,6 +22,7 @@ OUTCOMES = (
     "closed",
     "unknown_number",
     "failed",
+    "menu_hangup",
 )
 
 
@@ -48,6 +50,7 @@ class Call(ShopOwned, Model):
     recording_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     queue: Mapped[str | None] = mapped_column(String(40))
     demand_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    demand_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),

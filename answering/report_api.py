@@ -30,6 +30,8 @@ def _range(data: dict[str, Any]) -> None:
         raise ma.ValidationError("'to' is before 'from'.", "to")
     if (data["to"] - data["from_"]).days > 366:
         raise ma.ValidationError("At most 366 days at a time.", "to")
+    if not (data["from_"].year >= 2000 and data["to"].year <= 2200):
+        raise ma.ValidationError("Choose dates between 2000 and 2200.", "from")
 
 
 class ReportArgs(ma.Schema):

@@ -104,7 +104,7 @@ def answer_rate_page() -> Response | str | tuple[str, int]:
     error = None
     if group_by not in reports.GROUPS:
         group_by = "day"
-    if last < first or (last - first).days > 366:
+    if last < first or (last - first).days > 366 or not (2000 <= first.year <= last.year <= 2200):
         error, rows = gettext("Choose a range of at most 366 days, ending after it starts."), []
     else:
         rows = reports.answer_rate(

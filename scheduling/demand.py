@@ -27,11 +27,13 @@ def record_call(
     *,
     queued_at: datetime,
     outcome: str,
-    wait_s: int,
-    handle_s: int,
+    wait_s: float,
+    handle_s: float,
     sl_threshold_s: int,
+    sign: int = 1,
 ) -> None:
-    """Count one ended call in its queue's interval (the caller makes sure it counts once)."""
+    """Count one ended call in its queue's interval, or take it back with `sign=-1` when a late
+    callback changes the call (the caller keeps what it counted)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"not a queue outcome: {outcome}")
     start = interval_start(queued_at)
@@ -40,11 +42,11 @@ def record_call(
         "answered": {
             "offered": 1,
             "answered": 1,
-            "wait_s_answered": wait_s,
-            "handle_s": handle_s,
+            "wait_s_answered": round(wait_s),
+            "handle_s": round(handle_s),
             "answered_within_sl": int(wait_s <= sl_threshold_s),
         },
-        "abandoned": {"offered": 1, "abandoned": 1, "wait_s_abandoned": wait_s},
+        "abandoned": {"offered": 1, "abandoned": 1, "wait_s_abandoned": round(wait_s)},
         "short_abandon": {"short_abandoned": 1},
         "callback": {"callbacks": 1},
     }[outcome]
@@ -52,7 +54,7 @@ def record_call(
     db.session.execute(
         update(DemandInterval)
         .where(DemandInterval.queue == queue, DemandInterval.interval_start == start)
-        .values({name: columns[name] + amount for name, amount in changes.items()})
+        .values({name: columns[name] + sign * amount for name, amount in changes.items()})
     )
 
 

@@ -144,7 +144,9 @@ def test_retried_webhook_makes_one_record(app: Flask, client: FlaskClient) -> No
         assert len(session.scalars(select(Call)).all()) == 1
 
 
-def test_malformed_requests_get_4xx_not_5xx(app: Flask, client: FlaskClient) -> None:
+def test_malformed_requests_get_4xx_and_early_callbacks_a_retry(
+    app: Flask, client: FlaskClient
+) -> None:
     shop_with_number(app)
     assert post(app, client, "/carrier/twilio/voice", {"To": NUMBER}).status_code == 400
     nul = post(app, client, "/carrier/twilio/voice", {"CallSid": "CA\x001", "To": NUMBER})
@@ -159,7 +161,7 @@ def test_malformed_requests_get_4xx_not_5xx(app: Flask, client: FlaskClient) -> 
     early = post(
         app, client, "/carrier/twilio/recording", {"CallSid": "CA404", "RecordingSid": "RE9"}
     )
-    assert early.status_code == 204
+    assert early.status_code == 503  # not seen yet: the carrier retries later
 
 
 def test_short_and_long_abandons(app: Flask, client: FlaskClient) -> None:
@@ -304,3 +306,76 @@ def test_a_key_outside_the_menu_asks_once_more_then_queues(app: Flask, client: F
     second = post(app, client, "/carrier/twilio/menu?retry=1", {"CallSid": "CA1", "Digits": "7"})
     assert "<Enqueue" in second.get_data(as_text=True)
     assert the_call(app).menu_choice is None
+
+
+def test_a_late_earlier_end_moves_the_call_in_the_demand_history(
+    app: Flask, client: FlaskClient
+) -> None:
+    from scheduling import demand
+
+    shop_with_number(app)
+    incoming(app, client, sid="CA1")
+    queued = the_call(app, "CA1").queued_at
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {
+            "CallSid": "CA1",
+            "CallStatus": "completed",
+            "Timestamp": format_datetime(queued + timedelta(seconds=60)),
+        },
+    )
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {
+            "CallSid": "CA1",
+            "CallStatus": "canceled",
+            "Timestamp": format_datetime(queued + timedelta(seconds=3)),
+        },
+    )
+    assert the_call(app, "CA1").outcome == "short_abandon"
+    with system(app):
+        [row] = demand.history(
+            "team-default", queued - timedelta(hours=1), queued + timedelta(hours=1)
+        )
+        assert (row.offered, row.abandoned, row.short_abandoned) == (0, 0, 1)
+
+
+def test_hanging_up_in_the_menu_is_not_offered(app: Flask, client: FlaskClient) -> None:
+    from scheduling import demand
+
+    shop_with_number(app)
+    publish_menu(app)
+    incoming(app, client)
+    arrived = the_call(app).arrived_at
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {
+            "CallSid": "CA1",
+            "CallStatus": "completed",
+            "Timestamp": format_datetime(arrived + timedelta(seconds=12)),
+        },
+    )
+    call = the_call(app)
+    assert (call.outcome, call.queued_at) == ("menu_hangup", None)
+    with system(app):
+        assert (
+            demand.history(
+                "team-default", arrived - timedelta(hours=1), arrived + timedelta(hours=1)
+            )
+            == []
+        )
+
+
+def test_the_queue_starts_when_the_menu_ends(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    publish_menu(app)
+    incoming(app, client)
+    assert the_call(app).queued_at is None
+    post(app, client, "/carrier/twilio/menu", {"CallSid": "CA1", "Digits": "1"})
+    assert the_call(app).queued_at is not None

@@ -37,6 +37,9 @@ class MediaHost:
                     self.send_header("Content-Length", str(len(PDF)))
                     self.end_headers()
                     self.wfile.write(PDF)
+                elif self.path == "/status/503":
+                    self.send_response(503)
+                    self.end_headers()
                 elif self.path == "/redirect":
                     self.send_response(302)
                     self.send_header("Location", "http://169.254.169.254/latest/meta-data")
@@ -158,3 +161,28 @@ def test_another_shop_cannot_read_the_fax(
     log_in(other, beta["email"], PASSWORD)
     assert other.get(f"/shops/alpha/faxes/{the_fax(app).id}.pdf").status_code == 404
     assert other.get(f"/shops/beta/faxes/{the_fax(app).id}.pdf").status_code == 404
+
+
+def test_a_busy_media_host_is_retried_later(
+    app: Flask, client: FlaskClient, media: MediaHost
+) -> None:
+    from tenants.models import OutboxJob
+
+    shop_with_fax_number(app)
+    send_fax(app, client, f"http://{media.host}/status/503")
+    assert the_fax(app).status == "pending"
+    with system(app) as session:
+        job = session.scalars(select(OutboxJob).where(OutboxJob.task.like("%store_fax"))).one()
+        assert (job.state, job.attempts) == ("pending", 1)
+        assert "HTTP 503" in (job.last_error or "")
+
+
+def test_addresses_with_user_information_are_refused(app: Flask) -> None:
+    with app.test_request_context():
+        app.config["CARRIER_MEDIA_HOSTS"] = ("api.twilio.com",)
+        try:
+            for url in ("https://evil@api.twilio.com/x", "https://x\\@api.twilio.com/x"):
+                with pytest.raises(fax.FetchRefused, match="user information"):
+                    fax.check_media_url(url)
+        finally:
+            del app.config["CARRIER_MEDIA_HOSTS"]

@@ -94,3 +94,13 @@ def test_the_page_and_its_csv(app: Flask, client: FlaskClient) -> None:
     owner = app.test_client()
     log_in(owner, "owner@alpha.example.jp", PASSWORD)
     assert owner.get("/staff/reports/answer-rate").status_code == 404
+
+
+def test_dates_far_away_are_refused_not_errors(app: Flask, client: FlaskClient) -> None:
+    admin = make_staff(app, StaffRole.ADMIN)
+    headers = bearer(token_for(app, admin["email"]))
+    for day in ("9999-12-31", "0001-01-01"):
+        assert client.get(query(day), headers=headers).status_code == 422
+    page = app.test_client()
+    log_in(page, admin["email"], PASSWORD)
+    assert page.get("/staff/reports/answer-rate?from=9999-12-31&to=9999-12-31").status_code == 400
