@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from scheduling import erlang
+from tests.benchmarks import forecast
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -42,3 +43,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    forecast.main()

@@ -15,12 +15,12 @@ from scheduling.forecast import same_slot_average, slots
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def test_same_slot_average_skips_weeks_before_the_first_record() -> None:
+def test_same_slot_average_weights_recent_weeks_and_skips_unknown_ones() -> None:
     target = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)
     history = {target - timedelta(weeks=1): 30.0, target - timedelta(weeks=2): 50.0}
-    assert same_slot_average(history, [target])[target] == 40.0
+    assert same_slot_average(history, [target])[target] == (4 * 30 + 3 * 50) / 7
     history[target - timedelta(weeks=3)] = 0.0  # a quiet week we know of counts
-    assert same_slot_average(history, [target])[target] == 80 / 3
+    assert same_slot_average(history, [target])[target] == (4 * 30 + 3 * 50) / 9
 
 
 def test_slots_are_half_hours_in_the_queues_zone() -> None:
