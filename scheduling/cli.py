@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from scheduling import erlang, forecast
+from scheduling import erlang, forecast, simulation
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
@@ -154,6 +155,55 @@ def plan_command(
             )
     hours = sum(r.scheduled_agents for r in rows) / 2
     click.echo(f"Wrote {len(rows)} intervals to {output}: {hours:.1f} scheduled agent-hours.")
+
+
+@group.command("simulate")
+@click.option("--queue", required=True)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="A CSV written by `scheduling plan`.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
+    """Replay the queue's recorded demand of the plan's intervals against its scheduled agents."""
+    try:
+        with plan_file.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        starts = [datetime.fromisoformat(r["interval_start"]) for r in rows]
+        agents = [int(r["scheduled_agents"]) for r in rows]
+    except (KeyError, ValueError) as problem:
+        raise click.ClickException(f"{plan_file} is not a plan CSV: {problem}") from None
+    if not starts:
+        raise click.ClickException(f"{plan_file} has no intervals")
+    set_scope(db.session, SYSTEM)
+    found = forecast.estimates(queue, starts[0])
+    if found is None:
+        raise click.ClickException(f"queue {queue!r} has no answered calls before the plan")
+    recorded = forecast.offered_between(queue, starts[0], starts[-1] + forecast.SLOT)
+    offered = {moment.timestamp(): value for moment, value in recorded.items()}
+    rng = random.Random(seed)  # noqa: S311 - a reproducible replay, not a secret
+    calls = []
+    for index, start in enumerate(starts):
+        for _ in range(int(offered.get(start.timestamp(), 0))):
+            calls.append(
+                simulation.SimCall(
+                    index * 1800 + rng.uniform(0, 1800),
+                    rng.expovariate(1 / found.aht_s),
+                    rng.expovariate(1 / found.patience_s),
+                )
+            )
+    result = simulation.simulate(
+        calls, agents, 1800, settings_from(current_app.config).sl_threshold_s
+    )
+    hours = sum(agents) / 2
+    click.echo(
+        f"Replayed {result.offered} calls against {hours:.1f} agent-hours: answer rate "
+        f"{result.answer_rate:.4f}, service level {result.service_level:.4f}, "
+        f"ASA {result.asa:.1f} s."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -77,6 +77,18 @@ def offered_history(queue: str, before: datetime, weeks: int = 4) -> dict[dateti
     return {row.interval_start: float(row.offered) for row in rows}
 
 
+def offered_between(queue: str, first: datetime, end: datetime) -> dict[datetime, float]:
+    """Recorded offered calls per interval starting in [first, end)."""
+    rows = db.session.execute(
+        select(DemandInterval.interval_start, DemandInterval.offered).where(
+            DemandInterval.queue == queue,
+            DemandInterval.interval_start >= first,
+            DemandInterval.interval_start < end,
+        )
+    )
+    return {row.interval_start: float(row.offered) for row in rows}
+
+
 def estimates(queue: str, before: datetime) -> QueueEstimates | None:
     """AHT and patience from everything the queue recorded before `before`."""
     totals = db.session.execute(
