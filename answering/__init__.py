@@ -7,12 +7,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, models, report_api, views  # noqa: F401 - models join the metadata
+    from answering import carrier_views, console_views, models, report_api, views  # noqa: F401 - models join the metadata
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import shop_dashboard
 
     carrier_views.init_app(app)
+    app.register_blueprint(console_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)

@@ -74,3 +74,38 @@ class HistoryImport(Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("queue", "sha256"),)
+
+
+OPERATOR_STATES = ("offline", "ready", "on_call", "after_call_work", "break", "not_ready")
+
+
+class OperatorState(Model):
+    """Where an operator is now (one row per operator)."""
+
+    __tablename__ = "operator_states"
+
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="offline")
+    reason: Mapped[str | None] = mapped_column(String(60))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    operator: Mapped[User] = relationship()
+
+
+class OperatorStateChange(Model):
+    """Every change of state, with who made it: the workforce and the reports read this log."""
+
+    __tablename__ = "operator_state_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    changed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -26,6 +26,8 @@ NOT_SHOP_OWNED = {
     "rate_cards",  # prices for every shop (a Citus reference table)
     "demand_intervals",  # per queue; a queue serves many shops
     "history_imports",  # per queue as well
+    "operator_states",  # staff
+    "operator_state_changes",  # staff
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
 }
 

@@ -1,0 +1,89 @@
+"""The operator's console (its first part: the operator's state) and the supervisors' board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from scheduling import agents
+from scheduling.models import OPERATOR_STATES
+from tenants.auth import current_account, staff_required
+from tenants.db import db
+from tenants.models import StaffRole, User
+from tenants.scoping import parse_id
+
+bp = Blueprint("console", __name__)
+
+
+def state_name(state: str) -> str:
+    names = {
+        "offline": gettext("Offline"),
+        "ready": gettext("Ready"),
+        "on_call": gettext("On a call"),
+        "after_call_work": gettext("After-call work"),
+        "break": gettext("Break"),
+        "not_ready": gettext("Not ready"),
+    }
+    return str(names.get(state, state))
+
+
+@bp.get("/console")
+@staff_required(StaffRole.OPERATOR)
+def console() -> str:
+    me = current_account()
+    return render_template(
+        "answering/console.html",
+        state=agents.state_of(me),
+        changes=agents.changes(me, 10),
+        reasons=agents.BREAK_REASONS,
+        states=OPERATOR_STATES,
+    )
+
+
+@bp.post("/console/state")
+@staff_required(StaffRole.OPERATOR)
+def my_state() -> Response | tuple[str, int]:
+    me = current_account()
+    try:
+        agents.set_state(
+            me, request.form.get("state", ""), reason=request.form.get("reason"), actor=me
+        )
+    except agents.StateRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("console.console"))
+    return redirect(url_for("console.console"))
+
+
+@bp.route("/staff/operators", methods=["GET", "POST"])
+@staff_required(StaffRole.SUPERVISOR, StaffRole.ADMIN)
+def board() -> str | Response:
+    if request.method == "POST":
+        operator = db.session.get(User, parse_id(request.form.get("operator_id")))
+        if operator is None or operator.staff_role != StaffRole.OPERATOR:
+            abort(404)
+        try:
+            agents.set_state(
+                operator,
+                request.form.get("state", ""),
+                reason=request.form.get("reason"),
+                actor=current_account(),
+            )
+        except agents.StateRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash(
+                gettext(
+                    "%(name)s is now %(state)s.",
+                    name=operator.display_name,
+                    state=state_name(request.form.get("state", "")),
+                ),
+                "info",
+            )
+        return redirect(url_for("console.board"))
+    return render_template(
+        "answering/board.html",
+        rows=agents.board(),
+        reasons=agents.BREAK_REASONS,
+        states=OPERATOR_STATES,
+    )

@@ -1,0 +1,77 @@
+"""Operators' states: set by the operator or a supervisor, each change logged with its time."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from scheduling.models import OperatorStateChange
+from tenants.models import StaffRole
+from tests.conftest import csrf_token, log_in, system
+from tests.factories import PASSWORD, make_shop, make_staff
+
+
+def operator_client(app: Flask) -> tuple[object, dict[str, str]]:
+    operator = make_staff(app, StaffRole.OPERATOR)
+    client = app.test_client()
+    log_in(client, operator["email"], PASSWORD)
+    return client, operator
+
+
+def set_state(client: object, **data: str) -> object:
+    return client.post(
+        "/console/state",  # type: ignore[attr-defined]
+        data={**data, "csrf_token": csrf_token(client, "/console")},
+    )
+
+
+def test_operator_goes_ready_takes_a_break_and_every_change_is_logged(app: Flask) -> None:
+    client, _ = operator_client(app)
+    assert "オフライン" in client.get("/console").get_data(as_text=True)
+    set_state(client, state="ready")
+    assert 'data-testid="my-state">受付可' in client.get("/console").get_data(as_text=True)
+    set_state(client, state="break", reason="lunch")
+    page = client.get("/console").get_data(as_text=True)
+    assert "休憩 (昼食)" in page
+    with system(app) as session:
+        logged = session.scalars(
+            select(OperatorStateChange.state).order_by(OperatorStateChange.at)
+        ).all()
+    assert logged == ["ready", "break"]
+
+
+def test_a_break_needs_a_reason_and_on_call_comes_from_calls(app: Flask) -> None:
+    client, _ = operator_client(app)
+    set_state(client, state="break", reason="nap")
+    assert "休憩の理由を選んでください" in client.get("/console").get_data(as_text=True)
+    set_state(client, state="on_call")
+    assert "通話中は通話によって設定されます" in client.get("/console").get_data(as_text=True)
+
+
+def test_supervisor_sees_and_changes_states(app: Flask) -> None:
+    _, operator = operator_client(app)
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    client = app.test_client()
+    log_in(client, supervisor["email"], PASSWORD)
+    response = client.post(
+        "/staff/operators",
+        data={
+            "operator_id": operator["user_id"],
+            "state": "not_ready",
+            "reason": "other",
+            "csrf_token": csrf_token(client, "/staff/operators"),
+        },
+    )
+    assert response.status_code == 302
+    board = client.get("/staff/operators").get_data(as_text=True)
+    assert "受付不可" in board
+
+
+def test_console_and_board_are_for_their_roles_only(app: Flask) -> None:
+    alpha = make_shop(app, "alpha")
+    owner = app.test_client()
+    log_in(owner, alpha["email"], PASSWORD)
+    assert owner.get("/console").status_code == 404
+    assert owner.get("/staff/operators").status_code == 404
+    client, _ = operator_client(app)
+    assert client.get("/staff/operators").status_code == 404
