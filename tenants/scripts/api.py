@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import NotFound
 
-from tenants.scripts import services
+from tenants.scripts import search, services
 from tenants.scripts.content import ScriptSchema
 from tenants.services import ValidationFailed
 from tenants.shop_api import invalid, token_shop
@@ -95,3 +95,22 @@ def get_version(number: int) -> Any:
     if found is None:
         raise NotFound()
     return found
+
+
+class SearchArgs(ma.Schema):
+    q = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class HitSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "faqs or products"})
+    score = ma.fields.Float()
+    item = ma.fields.Dict()
+
+
+@blp.route("/search")
+@blp.arguments(SearchArgs, location="query")
+@blp.response(200, HitSchema(many=True))
+def search_script(args: dict[str, Any]) -> Any:
+    """Products and questions of the published script matching any word of `q`, best first."""
+    published = services.latest_version(token_shop().id)
+    return search.search(published.content, args["q"]) if published else []

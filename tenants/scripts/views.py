@@ -13,7 +13,7 @@ from tenants.auth import current_account, login_required, shop_of_account
 from tenants.coverage.services import today_in_tokyo
 from tenants.models import ShopMembership, ShopRole
 from tenants.scripts import content as script
-from tenants.scripts import services
+from tenants.scripts import search, services
 from tenants.scripts.csv_import import ImportRefused
 from tenants.services import ValidationFailed
 from tenants.web import client_ip
@@ -205,8 +205,11 @@ def show_version(slug: str, number: int) -> str:
 
 
 def _operator_view(membership: ShopMembership, content: dict[str, Any], version: Any) -> str:
+    query = request.args.get("q", "")[:200]
     return render_template(
         "scripts/operator_view.html",
+        query=query,
+        hits=search.search(content, query) if query else [],
         shop=membership.shop,
         membership=membership,
         content=content,
