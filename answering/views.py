@@ -82,9 +82,22 @@ def recording(slug: str, call_id: str) -> Response:
 
 
 def calls_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
+    today = today_in_tokyo()
+    month = reports.answer_rate(
+        today.replace(day=1),
+        today,
+        "shop",
+        shop_id=shop.id,
+        sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
+    )
     # The template escapes every value it prints; its output is trusted markup.
     return Markup(  # noqa: S704
-        render_template("answering/calls_card.html", shop=shop, today=history.today_counts(shop.id))
+        render_template(
+            "answering/calls_card.html",
+            shop=shop,
+            today=history.today_counts(shop.id),
+            month=month[0] if month else None,
+        )
     )
 
 

@@ -104,3 +104,15 @@ def test_dates_far_away_are_refused_not_errors(app: Flask, client: FlaskClient) 
     page = app.test_client()
     log_in(page, admin["email"], PASSWORD)
     assert page.get("/staff/reports/answer-rate?from=9999-12-31&to=9999-12-31").status_code == 400
+
+
+def test_the_shops_dashboard_shows_this_months_answer_rate(app: Flask, client: FlaskClient) -> None:
+    owner = app.test_client()
+    make_shop(app, "empty")
+    log_in(owner, "owner@empty.example.jp", PASSWORD)
+    assert "着信が入ると応答率が表示されます" in owner.get("/shops/empty/").get_data(as_text=True)
+    five_calls(app, client)
+    alpha = app.test_client()
+    log_in(alpha, "owner@alpha.example.jp", PASSWORD)
+    page = alpha.get("/shops/alpha/").get_data(as_text=True)
+    assert "今月の応答率：66.7 %（3件中）" in page
