@@ -7,7 +7,7 @@ PORT ?= 5000
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard tenants/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint fmt typecheck pytest bench up worker scheduler translations extract clean
+.PHONY: run up test lint fmt typecheck pytest bench translations extract clean
 
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
@@ -16,6 +16,24 @@ run: $(VENV)/.installed translations
 	@LOG_JSON=$${LOG_JSON:-false} $(FLASK) tenants scheduler & scheduler=$$!; \
 	  trap "kill $$scheduler 2>/dev/null" EXIT INT TERM; \
 	  LOG_JSON=$${LOG_JSON:-false} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The process model on this machine's PostgreSQL and Redis: gunicorn web processes, RQ workers and the
+# periodic-job scheduler; Ctrl-C stops them all (workers finish their job first).
+UP_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/answering
+UP_REDIS_URL ?= redis://127.0.0.1:6379/1
+WEB_PROCESSES ?= 2
+WORKERS ?= 2
+
+up: $(VENV)/.installed translations
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'answering'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE answering"
+	DATABASE_URL=$(UP_DATABASE_URL) REDIS_URL=$(UP_REDIS_URL) $(FLASK) db upgrade
+	DATABASE_URL=$(UP_DATABASE_URL) REDIS_URL=$(UP_REDIS_URL) $(FLASK) seed-demo
+	@export DATABASE_URL=$(UP_DATABASE_URL) REDIS_URL=$(UP_REDIS_URL); pids=""; \
+	  for i in $$(seq 1 $(WORKERS)); do $(FLASK) tenants worker & pids="$$pids $$!"; done; \
+	  $(FLASK) tenants scheduler & pids="$$pids $$!"; \
+	  trap "kill -TERM $$pids 2>/dev/null; wait" EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers $(WEB_PROCESSES) --bind 127.0.0.1:$(PORT) --graceful-timeout 20 wsgi:app
 
 test: $(VENV)/.dev-installed translations lint typecheck pytest
 
