@@ -16,6 +16,7 @@ from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
 from tenants.db import db, utcnow
+from tenants.metrics import WEBHOOKS
 from tenants.models import Shop
 from tenants.numbers import services as numbers
 from tenants.request_cycle import csrf
@@ -51,7 +52,9 @@ def signed_params(*, require_call: bool = True) -> dict[str, str]:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not telephony(current_app).signature_valid(url, params, signature):
         log.warning("carrier webhook refused: bad signature", extra={"path": request.path})
+        WEBHOOKS.labels("carrier", "bad_signature").inc()
         abort(403)
+    WEBHOOKS.labels("carrier", "accepted").inc()
     if any("\x00" in key or "\x00" in value for key, value in params.items()):
         raise BadRequest("NUL bytes in parameters")
     if require_call and not params.get("CallSid"):

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         database,
         i18n,
         logs,
+        metrics,
         request_cycle,
         two_factor_views,
         views,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     request_cycle.init_app(app)
     logs.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(coverage_views.bp)
     app.register_blueprint(number_views.bp)

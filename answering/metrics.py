@@ -1,0 +1,85 @@
+"""Live-call figures for `/metrics`: calls waiting and the longest wait, operators by state, today's
+answer rate."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+
+from answering.models import Call
+from scheduling.models import OperatorState
+from tenants.coverage.services import TOKYO, today_in_tokyo
+from tenants.db import db, utcnow
+from tenants.metrics import register_gauge
+
+Rows = list[tuple[dict[str, str], float]]
+
+
+def waiting() -> Rows:
+    rows = db.session.execute(
+        select(Call.queue, func.count(), func.min(Call.queued_at))
+        .where(
+            Call.outcome == "in_progress", Call.queued_at.is_not(None), Call.answered_at.is_(None)
+        )
+        .group_by(Call.queue)
+    )
+    return [({"queue": queue or "-"}, float(count)) for queue, count, _ in rows]
+
+
+def longest_wait() -> Rows:
+    rows = db.session.execute(
+        select(Call.queue, func.min(Call.queued_at))
+        .where(
+            Call.outcome == "in_progress", Call.queued_at.is_not(None), Call.answered_at.is_(None)
+        )
+        .group_by(Call.queue)
+    )
+    now = utcnow()
+    return [
+        ({"queue": queue or "-"}, (now - oldest).total_seconds())
+        for queue, oldest in rows
+        if oldest is not None
+    ]
+
+
+def operators() -> Rows:
+    rows = db.session.execute(
+        select(OperatorState.state, func.count()).group_by(OperatorState.state)
+    )
+    return [({"state": state}, float(count)) for state, count in rows]
+
+
+def answer_rate_today() -> Rows:
+    midnight = datetime.combine(today_in_tokyo(), time(), TOKYO)
+    counts = {
+        outcome: count
+        for outcome, count in db.session.execute(
+            select(Call.outcome, func.count())
+            .where(
+                Call.arrived_at >= midnight,
+                Call.in_coverage.is_(True),
+                Call.outcome.in_(("answered", "abandoned")),
+            )
+            .group_by(Call.outcome)
+        )
+    }
+    offered = counts.get("answered", 0) + counts.get("abandoned", 0)
+    return [({}, counts.get("answered", 0) / offered)] if offered else []
+
+
+def register() -> None:
+    register_gauge("answering_calls_waiting", "Callers in the queue now", ["queue"], waiting)
+    register_gauge(
+        "answering_longest_wait_seconds",
+        "The longest wait in the queue now",
+        ["queue"],
+        longest_wait,
+    )
+    register_gauge("answering_operators", "Operators by state", ["state"], operators)
+    register_gauge(
+        "answering_answer_rate_today",
+        "Answered ÷ offered today (Asia/Tokyo)",
+        [],
+        answer_rate_today,
+    )
