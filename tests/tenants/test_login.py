@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -108,17 +109,13 @@ def test_logout_needs_the_csrf_token(app: Flask, client: FlaskClient) -> None:
     assert client.get("/shops/alpha/").status_code == 200
 
 
-def test_next_parameter_cannot_leave_the_site(app: Flask, client: FlaskClient) -> None:
+@pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example", "https://evil.example/"])
+def test_next_parameter_cannot_leave_the_site(app: Flask, client: FlaskClient, target: str) -> None:
     shop = make_shop(app, "alpha")
     token = csrf_token(client, "/login")
     response = client.post(
         "/login",
-        data={
-            "email": shop["email"],
-            "password": PASSWORD,
-            "next": "//evil.example/",
-            "csrf_token": token,
-        },
+        data={"email": shop["email"], "password": PASSWORD, "next": target, "csrf_token": token},
     )
     assert response.headers["Location"] == "/shops/alpha/"
 
