@@ -147,7 +147,7 @@ def status() -> Response:
         calls.apply_status(call, params, now, short_abandon())
         calls.report_demand(call, settings_from(current_app.config).sl_threshold_s)
         if call.ended_at is not None:
-            routing.call_ended(call, calls.callback_time(params, now), after_call())
+            routing.call_ended(call, calls.callback_time(params, now))
     return Response(status=204)
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
@@ -57,6 +57,9 @@ class Call(ShopOwned, Model):
     )
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ring_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # True while the answer time is our estimate from the dial's outcome, until the operator's
+    # leg reports the exact time.
+    answer_estimated: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),
