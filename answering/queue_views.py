@@ -12,13 +12,13 @@ from werkzeug.exceptions import BadRequest
 
 from answering import calls, routing, twiml
 from answering.carrier_views import (
-    WEBHOOK_LIMIT,
     after_call,
     base_url,
     enqueue,
     scoped_call,
     short_abandon,
     signed_params,
+    webhook_limit,
     xml,
 )
 from answering.models import Call
@@ -44,7 +44,7 @@ def _number(params: dict[str, str], name: str) -> int | None:
 
 
 @bp.post("/wait")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def wait() -> Response:
     """One round of hold: route the caller if an operator is free, else tell them where they are."""
     params = signed_params()
@@ -75,7 +75,7 @@ def _leg_query(call: Call) -> str:
 
 
 @bp.post("/dequeued")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def dequeued() -> Response:
     """The caller left the queue: ring their operator, or say goodbye if they hung up."""
     params = signed_params()
@@ -100,7 +100,7 @@ def dequeued() -> Response:
 
 
 @bp.post("/whisper")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def whisper() -> Response:
     """Played to the operator before the bridge: which shop, and what the caller chose."""
     signed_params()
@@ -113,7 +113,7 @@ def whisper() -> Response:
 
 
 @bp.post("/leg")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def leg() -> Response:
     """A status callback of the operator's leg: answered, or over (and how)."""
     params = signed_params()
@@ -126,7 +126,7 @@ def leg() -> Response:
 
 
 @bp.post("/dial-done")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def dial_done() -> Response:
     """The operator's leg is over for the caller: the call ends, or the caller waits for the next
     operator (their place in the queue is their original time of arrival)."""

@@ -93,13 +93,9 @@ def leg_status(
             answered(call, operator_id, at - timedelta(seconds=int(duration)))
         agents.release(operator_id, call.call_sid, "after_call_work", at, after_call)
         return
-    agents.release(
-        operator_id,
-        call.call_sid,
-        "not_ready" if status == "no-answer" else "ready",
-        at,
-        after_call,
-    )
+    # Rang out, busy or unreachable: not ready until they say so; the caller left first: ready.
+    state = "ready" if status == "canceled" else "not_ready"
+    agents.release(operator_id, call.call_sid, state, at, after_call)
     unassign(call, operator_id)
 
 

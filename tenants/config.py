@@ -57,6 +57,7 @@ class Settings:
     sl_threshold_s: int
     after_call_work_s: int
     ring_timeout_s: int
+    carrier_webhook_limit: str
     login_max_failures: int
     login_lockout_minutes: int
     shop_retention_days: int
@@ -89,6 +90,7 @@ class Settings:
             sl_threshold_s=_int(environ, "SL_THRESHOLD_S", 20),
             after_call_work_s=_int(environ, "AFTER_CALL_WORK_S", 30),
             ring_timeout_s=_int(environ, "RING_TIMEOUT_S", 15),
+            carrier_webhook_limit=environ.get("CARRIER_WEBHOOK_LIMIT", "100 per second"),
             login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
             shop_retention_days=_int(environ, "SHOP_RETENTION_DAYS", 90),
