@@ -34,6 +34,11 @@ group = AppGroup("answering", help="Live calls: the carrier simulator.")
     help="Real seconds per carrier second (0.01: an 80 s talk takes 0.8 s).",
 )
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--target",
+    help="A running server to call (e.g. http://127.0.0.1:5000 of `make up`); "
+    "by default this application is served on a free port.",
+)
 def simulate_command(
     calls: int,
     concurrency: int,
@@ -43,6 +48,7 @@ def simulate_command(
     shuffle_callbacks: bool,
     scale: float,
     seed: int,
+    target: str | None,
 ) -> None:
     """Place simulated calls to the shops' numbers through the real carrier endpoints, have
     simulated operators answer, and compare every call with the record kept of it."""
@@ -55,7 +61,10 @@ def simulate_command(
         shuffle_callbacks=shuffle_callbacks,
         scale=scale,
         seed=seed,
+        target=target,
     )
+    if target is not None and not target.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--target")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with click.progressbar(length=calls, label="calls", file=sys.stderr) as bar:
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from answering import console as console_cards
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
@@ -32,13 +33,39 @@ def state_name(state: str) -> str:
 @staff_required(StaffRole.OPERATOR)
 def console() -> str:
     me = current_account()
+    query = request.args.get("q", "")[:200]
+    card = console_cards.card_for(me)
     return render_template(
         "answering/console.html",
         state=agents.state_of(me),
         changes=agents.changes(me, 10),
         reasons=agents.BREAK_REASONS,
         states=OPERATOR_STATES,
+        card=card,
+        query=query,
+        hits=card.search(query) if card is not None else [],
     )
+
+
+@bp.get("/console/now")
+@staff_required(StaffRole.OPERATOR)
+def now() -> Response:
+    """Polled by the console twice a second: which call is mine now (the page pops its card)."""
+    me = current_account()
+    state = agents.state_of(me)
+    response = jsonify(call=console_cards.held_call_sid(me), state=state.state)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/console/card")
+@staff_required(StaffRole.OPERATOR)
+def card() -> str | Response:
+    """The card of my current call, as an HTML fragment for the console to show."""
+    found = console_cards.card_for(current_account())
+    if found is None:
+        return Response(status=204)
+    return render_template("answering/_call_card.html", card=found, query="", hits=[])
 
 
 @bp.post("/console/state")

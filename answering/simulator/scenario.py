@@ -52,6 +52,10 @@ class Plan:
     scale: float = 0.01  # one carrier second takes this many real seconds
     answer_chance: float = 0.97
     seed: int = 1
+    # Where the application listens; None serves this application on a free port with its clocks
+    # compressed like the carrier's. Another server must run with AFTER_CALL_WORK_S and
+    # SHORT_ABANDON_S scaled likewise and the same carrier token (or SECRET_KEY).
+    target: str | None = None
 
 
 @dataclass
@@ -175,6 +179,15 @@ def compressed_time(app: Flask, scale: float) -> Iterator[None]:
                 app.config[key] = value
 
 
+@contextmanager
+def _application(app: Flask, plan: Plan) -> Iterator[str]:
+    if plan.target is not None:
+        yield plan.target
+        return
+    with compressed_time(app, plan.scale), serving(app) as target:
+        yield target
+
+
 def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -> Report:
     if plan.calls < 1 or plan.concurrency < 1 or plan.operators < 1:
         raise SimulationRefused("calls, concurrency and operators must each be at least 1")
@@ -203,7 +216,7 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         max_delay_s=2.0 * plan.scale,
     )
     started = time.monotonic()
-    with compressed_time(app, plan.scale), serving(app) as target:
+    with _application(app, plan) as target:
         carrier = SimulatedCarrier(
             target=target,
             public_base=settings_from(app.config).public_base_url,

@@ -21,8 +21,8 @@ from tenants.db import utcnow
 from tenants.models import StaffRole, User
 from tests.answering.carrier import post
 from tests.answering.test_carrier import incoming, shop_with_number, the_call
-from tests.conftest import system
-from tests.factories import make_staff
+from tests.conftest import log_in, system
+from tests.factories import PASSWORD, make_staff
 
 
 def ready_operators(app: Flask, count: int) -> list[uuid.UUID]:
@@ -292,3 +292,36 @@ def test_an_operator_whose_leg_never_reported_its_end_is_freed_by_the_sweep(
         freed = routing.release_stale(utcnow(), timedelta(seconds=30))
     assert freed == 1
     assert state(app, operator).state == "after_call_work"
+
+
+def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask) -> None:
+    shop_with_number(app)
+    ready_operators(app, 1)
+    console = app.test_client()
+    log_in(console, "op0@answering.example.jp", PASSWORD)
+    assert console.get("/console/now").get_json() == {"call": None, "state": "ready"}
+    assert console.get("/console/card").status_code == 204
+
+    carrier = app.test_client()
+    incoming(app, carrier)
+    hold(app, carrier)
+    assert console.get("/console/now").get_json() == {"call": "CA1", "state": "on_call"}
+    card = console.get("/console/card").get_data(as_text=True)
+    assert "alpha shop" in card
+    assert "テストショップ" in card
+    assert "090-1234-5678" in card  # the caller, in Japanese format
+    assert "この番号からの初めてのお電話です。" in card
+    page = console.get("/console?q=").get_data(as_text=True)
+    assert 'data-current="CA1"' in page
+
+
+def test_the_console_shows_nothing_of_a_call_given_to_someone_else(app: Flask) -> None:
+    shop_with_number(app)
+    ready_operators(app, 2)
+    incoming(app, app.test_client())
+    hold(app, app.test_client())
+    other = app.test_client()
+    log_in(other, "op1@answering.example.jp", PASSWORD)
+    assert other.get("/console/now").get_json()["call"] is None
+    assert other.get("/console/card").status_code == 204
+    assert "alpha shop" not in other.get("/console").get_data(as_text=True)
