@@ -42,7 +42,7 @@ def telephony(app: Flask) -> Telephony:
             settings.twilio_auth_token
             or hmac.new(settings.secret_key.encode(), b"local-carrier", hashlib.sha256).hexdigest()
         )
-        found = TwilioTelephony(token)
+        found = TwilioTelephony(token, settings.twilio_account_sid, settings.twilio_api_base)
         app.extensions["telephony"] = found
     return found
 

@@ -35,6 +35,12 @@ group = AppGroup("answering", help="Live calls: the carrier simulator.")
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
+    "--lose-callbacks",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="The share of callbacks never delivered; the reconciliation then repairs them.",
+)
+@click.option(
     "--target",
     help="A running server to call (e.g. http://127.0.0.1:5000 of `make up`); "
     "by default this application is served on a free port.",
@@ -49,6 +55,7 @@ def simulate_command(
     scale: float,
     seed: int,
     target: str | None,
+    lose_callbacks: float,
 ) -> None:
     """Place simulated calls to the shops' numbers through the real carrier endpoints, have
     simulated operators answer, and compare every call with the record kept of it."""
@@ -62,6 +69,7 @@ def simulate_command(
         scale=scale,
         seed=seed,
         target=target,
+        lose_callbacks=lose_callbacks,
     )
     if target is not None and not target.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--target")

@@ -134,7 +134,9 @@ def call_ended(call: Call, at: datetime) -> None:
 STALE_AFTER = timedelta(minutes=2)
 
 
-def release_stale(now: datetime, after_call: timedelta) -> int:
+def release_stale(
+    now: datetime, after_call: timedelta, stale_after: timedelta = STALE_AFTER
+) -> int:
     """Operators still held by a call that ended a while ago (their leg's last callback never
     came): after-call work if they talked, ready otherwise. Returns how many were freed."""
     held = db.session.execute(
@@ -144,7 +146,7 @@ def release_stale(now: datetime, after_call: timedelta) -> int:
             (Call.call_sid == OperatorState.call_sid)
             & (Call.operator_id == OperatorState.operator_id),
         )
-        .where(Call.ended_at.is_not(None), Call.ended_at < now - STALE_AFTER)
+        .where(Call.ended_at.is_not(None), Call.ended_at < now - stale_after)
     ).all()
     freed = 0
     for operator_id, call in held:

@@ -115,6 +115,8 @@ class Settings:
             MAX_CONTENT_LENGTH=4 * 1024 * 1024,  # the largest upload is a 2 MB product CSV
             RATELIMIT_STORAGE_URI=self.redis_url or "memory://",
             RATELIMIT_HEADERS_ENABLED=True,
+            # A failing limit store lets the request through (and logs it) rather than fail it.
+            RATELIMIT_SWALLOW_ERRORS=True,
             BABEL_DEFAULT_LOCALE="ja",
             BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
         )

@@ -4,6 +4,7 @@ would, and serves the recordings it made (the media host our recording job fetch
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 import uuid
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 import requests
 from werkzeug.serving import make_server
@@ -88,7 +90,11 @@ class SimulatedCarrier:
         self.queue_lock = threading.Lock()
         self.requests = itertools.count()
         self.deliverer = Deliverer(self._send, delivery or DeliveryOptions())
-        self.media = _MediaHost()
+        # What the carrier's REST API reports: every call and recording, by sid.
+        self.calls: dict[str, dict[str, object]] = {}
+        self.recordings: dict[str, list[dict[str, object]]] = {}
+        self.records_lock = threading.Lock()
+        self.media = _ApiHost(self)
 
     # --- talking to our application -----------------------------------------------------------
 
@@ -139,6 +145,7 @@ class SimulatedCarrier:
     def place(self, caller: Caller) -> CallRun:
         """Run one incoming call to its end, then report its final status."""
         call = CallRun(sid("CA"), caller)
+        self._keep(call.sid, status="in-progress", start_time=self._now(), caller=caller)
         try:
             twiml = self._fetch(call, self.voice_url, {**call.params(), "CallStatus": "ringing"})
             self._execute(call, twiml)
@@ -148,6 +155,8 @@ class SimulatedCarrier:
             call.ended = True
             if call.outcome == "in_progress":
                 call.outcome = "error" if call.errors else "refused"
+            duration = round(self._elapsed(call.started))
+            self._keep(call.sid, status="completed", end_time=self._now(), duration=duration)
             self.deliverer.post(
                 self.status_url,
                 {
@@ -364,6 +373,10 @@ class SimulatedCarrier:
     def _recorded(self, call: CallRun, callback: str | None, duration: int, source: str) -> str:
         recording = sid("RE")
         url = f"{self.media.url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"
+        with self.records_lock:
+            self.recordings.setdefault(call.sid, []).append(
+                {"sid": recording, "call_sid": call.sid, "duration": str(duration)}
+            )
         if callback:
             self.deliverer.post(
                 callback,
@@ -381,25 +394,100 @@ class SimulatedCarrier:
             )
         return url
 
+    def _keep(self, call_sid: str, **fields: object) -> None:
+        with self.records_lock:
+            self.calls.setdefault(call_sid, {"sid": call_sid}).update(fields)
+
+    def call_json(self, call_sid: str) -> dict[str, object] | None:
+        """A call as Twilio's REST API shows it."""
+        with self.records_lock:
+            found = self.calls.get(call_sid)
+            if found is None:
+                return None
+            caller = found.get("caller")
+            return {
+                "sid": call_sid,
+                "account_sid": ACCOUNT,
+                "status": found.get("status"),
+                "start_time": found.get("start_time"),
+                "end_time": found.get("end_time"),
+                "duration": str(found["duration"]) if "duration" in found else None,
+                "from": caller.number if isinstance(caller, Caller) else None,
+                "to": caller.dialled if isinstance(caller, Caller) else None,
+                "direction": "inbound",
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{call_sid}.json",
+            }
+
+    def recordings_json(self, call_sid: str) -> list[dict[str, object]]:
+        with self.records_lock:
+            return [
+                {
+                    **item,
+                    "account_sid": ACCOUNT,
+                    "status": "completed",
+                    "channels": 2,
+                    "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{item['sid']}.json",
+                }
+                for item in self.recordings.get(call_sid, [])
+            ]
+
     def close(self) -> None:
         self.deliverer.stop()
         self.media.stop()
 
 
-@Request.application
-def _media(request: Request) -> Response:
-    """Serves every recording the carrier made (as Twilio's API host does, by RecordingUrl)."""
-    if "/Recordings/RE" in request.path and request.path.endswith((".mp3", ".wav")):
-        return Response(MP3, mimetype="audio/mpeg")
-    return Response("not found", status=404)
+class _ApiHost:
+    """The carrier's API host: the recordings' media, and the REST API's reads of calls and
+    recordings (Twilio's paths, JSON and paging fields; HTTP basic auth with the account)."""
 
-
-class _MediaHost:
-    def __init__(self) -> None:
-        self.server = make_server("127.0.0.1", 0, _media, threaded=True)
+    def __init__(self, carrier: SimulatedCarrier) -> None:
+        self.carrier = carrier
+        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._respond(Request(environ))(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        path = request.path
+        prefix = f"/2010-04-01/Accounts/{ACCOUNT}"
+        if "/Recordings/RE" in path and path.endswith((".mp3", ".wav")):
+            return Response(MP3, mimetype="audio/mpeg")
+        if not path.startswith(prefix) or request.authorization is None:
+            return _error(401, 20003, "Authenticate")
+        rest = path[len(prefix) :]
+        if rest.startswith("/Calls/") and rest.endswith(".json"):
+            found = self.carrier.call_json(rest[len("/Calls/") : -len(".json")])
+            if found is None:
+                return _error(404, 20404, "The requested resource was not found")
+            return _json(found)
+        if rest == "/Recordings.json":
+            items = self.carrier.recordings_json(request.args.get("CallSid", ""))
+            return _json(
+                {
+                    "recordings": items,
+                    "page": 0,
+                    "page_size": 50,
+                    "first_page_uri": path,
+                    "next_page_uri": None,
+                    "previous_page_uri": None,
+                    "uri": path,
+                }
+            )
+        return _error(404, 20404, "The requested resource was not found")
+
     def stop(self) -> None:
         self.server.shutdown()
+
+
+def _json(body: object, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _error(status: int, code: int, message: str) -> Response:
+    return _json(
+        {"code": code, "message": message, "more_info": "", "status": status}, status=status
+    )

@@ -20,6 +20,7 @@ class DeliveryOptions:
     duplicate: bool = False  # every callback is sent twice
     shuffle: bool = False  # each callback waits a random while, so they overtake each other
     max_delay_s: float = 0.0  # the longest such wait (already scaled)
+    lose: float = 0.0  # the share of callbacks never delivered (the reconciliation repairs them)
     retries: int = 5
     retry_after_s: float = 0.05
 
@@ -48,6 +49,7 @@ class Deliverer:
         self.stopping = False
         self.sent = 0
         self.failed: list[tuple[str, dict[str, str], int]] = []
+        self.lost = 0
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
         for worker in self.workers:
             worker.start()
@@ -55,6 +57,9 @@ class Deliverer:
     def post(self, url: str, params: dict[str, str]) -> None:
         copies = 2 if self.options.duplicate else 1
         with self.cond:
+            if self.options.lose and self.random.random() < self.options.lose:
+                self.lost += 1
+                return
             for _ in range(copies):
                 delay = (
                     self.random.uniform(0, self.options.max_delay_s) if self.options.shuffle else 0

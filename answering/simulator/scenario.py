@@ -9,11 +9,13 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -22,13 +24,15 @@ from werkzeug.serving import make_server
 from answering import routing
 from answering.carrier_views import telephony
 from answering.models import Call
-from answering.simulator.carrier import CallRun, SimulatedCarrier
+from answering.providers import TwilioTelephony
+from answering.reconcile import reconcile
+from answering.simulator.carrier import ACCOUNT, CallRun, SimulatedCarrier
 from answering.simulator.delivery import DeliveryOptions
 from answering.simulator.people import Caller, Operator, callers
 from scheduling import agents
 from scheduling.models import OperatorState
 from tenants.config import settings_from
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.models import Shop, StaffRole, User
 from tenants.numbers.models import PhoneNumber
 from tenants.scheduler import in_system_scope
@@ -52,6 +56,7 @@ class Plan:
     scale: float = 0.01  # one carrier second takes this many real seconds
     answer_chance: float = 0.97
     seed: int = 1
+    lose_callbacks: float = 0.0  # the share of callbacks the carrier never delivers
     # Where the application listens; None serves this application on a free port with its clocks
     # compressed like the carrier's. Another server must run with AFTER_CALL_WORK_S and
     # SHORT_ABANDON_S scaled likewise and the same carrier token (or SECRET_KEY).
@@ -69,6 +74,8 @@ class Report:
     complete: int = 0
     incomplete: list[str] = field(default_factory=list)
     double_booked: int = 0
+    lost: int = 0
+    repaired: int = 0
     requests: int = 0
     callbacks_failed: int = 0
     seconds: float = 0.0
@@ -86,6 +93,7 @@ class Report:
             f"records incomplete {len(self.incomplete)}",
             f"double bookings    {self.double_booked}",
             f"callbacks given up {self.callbacks_failed}",
+            f"callbacks lost     {self.lost}  (repaired by reconciliation: {self.repaired})",
             f"requests           {self.requests} in {self.seconds:.1f} s "
             f"({self.requests / max(self.seconds, 1e-9):.0f}/s)",
         ]
@@ -124,6 +132,9 @@ def simulated_operators(count: int) -> list[User]:
                 staff_role=StaffRole.OPERATOR,
             )
             db.session.flush()
+        state = agents.state_of(user)
+        if state.state == "on_call" and state.call_sid:  # left so by an interrupted run
+            agents.release(user.id, state.call_sid, "ready", utcnow(), timedelta(0))
         agents.set_state(user, "ready", reason=None, actor=user)
         found.append(user)
     return found
@@ -214,6 +225,7 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         duplicate=plan.duplicate_callbacks,
         shuffle=plan.shuffle_callbacks,
         max_delay_s=2.0 * plan.scale,
+        lose=plan.lose_callbacks,
     )
     started = time.monotonic()
     with _application(app, plan) as target:
@@ -225,12 +237,18 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
             scale=plan.scale,
             delivery=delivery,
         )
+        back = _ReadyAgain(app, operator_ids, scale=plan.scale)
         try:
             runs = _place_all(carrier, people, plan, rng, progress)
             carrier.deliverer.drain()
+            back.stop()
+            repaired = _reconcile(app, carrier) if carrier.deliverer.lost else Counter()
         finally:
+            back.stop()
             carrier.close()
         report = check(app, runs)
+        report.lost = carrier.deliverer.lost
+        report.repaired = repaired["status"] + repaired["recording"]
         report.requests = next(carrier.requests)
         report.callbacks_failed = len(carrier.deliverer.failed)
     report.double_booked = sum(phone.double_booked for phone in phones)
@@ -238,9 +256,56 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
     with in_system_scope(app):
         for operator_id in operator_ids:
             user = db.session.get(User, operator_id)
-            if user is not None:
+            state = db.session.get(OperatorState, operator_id)
+            if user is not None and state is not None and state.state != "on_call":
                 agents.set_state(user, "offline", reason=None, actor=user)
     return report
+
+
+class _ReadyAgain:
+    """What a simulated operator does on the console after missing a call: a while after being
+    set not ready, they press "ready" again (real operators do; the carrier cannot). And what the
+    periodic sweep does for operators whose leg's last callback was lost, at the carrier's pace."""
+
+    def __init__(self, app: Flask, operator_ids: list[uuid.UUID], *, scale: float) -> None:
+        self.app, self.operator_ids, self.scale = app, operator_ids, scale
+        self.after = timedelta(seconds=30 * scale)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(max(0.05, self.after.total_seconds())):
+            with in_system_scope(self.app):
+                missed = db.session.scalars(
+                    select(OperatorState).where(
+                        OperatorState.operator_id.in_(self.operator_ids),
+                        OperatorState.state == "not_ready",
+                        OperatorState.since < utcnow() - self.after,
+                    )
+                ).all()
+                for state in missed:
+                    user = db.session.get(User, state.operator_id)
+                    if user is not None:
+                        agents.set_state(user, "ready", reason=None, actor=user)
+                # The one-minute sweep, at the carrier's pace.
+                routing.release_stale(utcnow(), timedelta(0), routing.STALE_AFTER * self.scale)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+
+def _reconcile(app: Flask, carrier: SimulatedCarrier) -> Counter[str]:
+    """What the periodic reconciliation does, at once: ask the carrier's REST API (the
+    simulator's) about every call a lost callback left open."""
+    token = getattr(telephony(app), "auth_token", "")
+    asking = TwilioTelephony(token, ACCOUNT, carrier.media.url)
+    with in_system_scope(app):
+        repaired = reconcile(asking, utcnow(), older_than=timedelta(0))
+        # The sweep, at once: operators whose leg's last callback was lost.
+        repaired["operators"] = routing.release_stale(utcnow(), timedelta(0), timedelta(0))
+        return repaired
 
 
 def _place_all(

@@ -55,6 +55,41 @@ def test_every_call_ends_in_a_complete_record_with_callbacks_duplicated_and_shuf
         assert all(call.recording_sid for call in calls)
 
 
+def test_the_reconciliation_repairs_what_lost_callbacks_left_open(sim_app: Flask) -> None:
+    plan = Plan(calls=20, concurrency=6, operators=3, lose_callbacks=0.4, scale=0.004, seed=5)
+    report = run(sim_app, plan)
+    assert report.lost > 0
+    assert report.repaired > 0
+    assert report.incomplete == []
+    assert report.complete == 20
+
+
+def test_the_carriers_rest_api_is_read_with_the_twilio_library(sim_app: Flask) -> None:
+    from answering.providers import TwilioTelephony
+    from answering.simulator.carrier import ACCOUNT, SimulatedCarrier
+
+    carrier = SimulatedCarrier(
+        target="http://127.0.0.1:9",
+        public_base="http://localhost",
+        sign=lambda u, p: "",
+        operators=[],
+    )
+    try:
+        api = TwilioTelephony("token", ACCOUNT, carrier.media.url)
+        assert api.fetch_call("CA" + "0" * 32) is None
+        carrier._keep(
+            "CA1", status="completed", end_time="Tue, 24 Nov 2026 07:00:00 +0000", duration=42
+        )
+        found = api.fetch_call("CA1")
+        assert found is not None
+        assert (found.status, found.duration_s) == ("completed", 42)
+        assert found.end_time is not None
+        assert found.end_time.hour == 7
+        assert api.recordings("CA1") == []
+    finally:
+        carrier.close()
+
+
 def test_the_command_prints_what_happened(sim_app: Flask) -> None:
     result = sim_app.test_cli_runner().invoke(
         args=[
