@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
 from answering import console as console_cards
+from answering import routing
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
+from tenants.config import settings_from
 from tenants.db import db
 from tenants.models import StaffRole, User
 from tenants.scoping import parse_id
@@ -54,6 +68,36 @@ def now() -> Response:
     me = current_account()
     state = agents.state_of(me)
     response = jsonify(call=console_cards.held_call_sid(me), state=state.state)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/console/phone-token")
+@staff_required(StaffRole.OPERATOR)
+def phone_token() -> Response | tuple[Response, int]:
+    """An access token for the browser phone (Twilio's Voice SDK): it receives the calls our
+    routing dials to this operator's identity. One hour, minted per operator."""
+    settings = settings_from(current_app.config)
+    needed = (
+        settings.twilio_account_sid,
+        settings.twilio_api_key,
+        settings.twilio_api_secret,
+        settings.twilio_twiml_app_sid,
+    )
+    if not all(needed):
+        return jsonify(error=gettext("The browser phone is not configured.")), 404
+    identity = routing.identity(current_account().id)
+    token = AccessToken(
+        settings.twilio_account_sid,
+        settings.twilio_api_key,
+        settings.twilio_api_secret,
+        identity=identity,
+        ttl=3600,
+        grants=[
+            VoiceGrant(incoming_allow=True, outgoing_application_sid=settings.twilio_twiml_app_sid)
+        ],
+    )
+    response = jsonify(identity=identity, token=token.to_jwt(), ttl_s=3600)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -47,6 +47,9 @@ class Settings:
     twilio_account_sid: str | None
     twilio_auth_token: str | None
     twilio_api_base: str | None
+    twilio_api_key: str | None
+    twilio_api_secret: str | None
+    twilio_twiml_app_sid: str | None
     stripe_secret_key: str | None
     stripe_webhook_secret: str | None
     stripe_api_base: str | None
@@ -80,6 +83,9 @@ class Settings:
             twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
             twilio_api_base=environ.get("TWILIO_API_BASE") or None,
+            twilio_api_key=environ.get("TWILIO_API_KEY") or None,
+            twilio_api_secret=environ.get("TWILIO_API_SECRET") or None,
+            twilio_twiml_app_sid=environ.get("TWILIO_TWIML_APP_SID") or None,
             stripe_secret_key=environ.get("STRIPE_SECRET_KEY") or None,
             stripe_webhook_secret=environ.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=environ.get("STRIPE_API_BASE") or None,

@@ -3,6 +3,7 @@ its whisper, the operator's leg callbacks, and the ring-out that sends the calle
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import re
@@ -325,3 +326,31 @@ def test_the_console_shows_nothing_of_a_call_given_to_someone_else(app: Flask) -
     assert other.get("/console/now").get_json()["call"] is None
     assert other.get("/console/card").status_code == 204
     assert "alpha shop" not in other.get("/console").get_data(as_text=True)
+
+
+def test_the_browser_phone_token_names_the_operators_identity(app: Flask) -> None:
+    import jwt
+
+    ready_operators(app, 1)
+    console = app.test_client()
+    log_in(console, "op0@answering.example.jp", PASSWORD)
+    assert console.get("/console/phone-token").status_code == 404  # not configured
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(
+        settings,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_api_key="SK" + "2" * 32,
+        twilio_api_secret="browser-phone-secret-of-at-least-32-bytes",
+        twilio_twiml_app_sid="AP" + "3" * 32,
+    )
+    try:
+        minted = console.get("/console/phone-token").get_json()
+    finally:
+        app.config["SETTINGS"] = settings
+    claims = jwt.decode(minted["token"], "browser-phone-secret-of-at-least-32-bytes", algorithms=["HS256"])
+    with system(app) as session:
+        me = session.scalars(select(User).where(User.email == "op0@answering.example.jp")).one()
+    assert claims["grants"]["identity"] == f"operator-{me.id}" == minted["identity"]
+    assert claims["grants"]["voice"]["incoming"] == {"allow": True}
+    assert claims["iss"] == "SK" + "2" * 32
+    assert claims["sub"] == "AC" + "1" * 32
