@@ -347,10 +347,12 @@ def test_the_browser_phone_token_names_the_operators_identity(app: Flask) -> Non
         minted = console.get("/console/phone-token").get_json()
     finally:
         app.config["SETTINGS"] = settings
-    claims = jwt.decode(minted["token"], "browser-phone-secret-of-at-least-32-bytes", algorithms=["HS256"])
+    claims = jwt.decode(
+        minted["token"], "browser-phone-secret-of-at-least-32-bytes", algorithms=["HS256"]
+    )
     with system(app) as session:
-        me = session.scalars(select(User).where(User.email == "op0@answering.example.jp")).one()
-    assert claims["grants"]["identity"] == f"operator-{me.id}" == minted["identity"]
+        me = session.scalars(select(User.id).where(User.email == "op0@answering.example.jp")).one()
+    assert claims["grants"]["identity"] == f"operator-{me}" == minted["identity"]
     assert claims["grants"]["voice"]["incoming"] == {"allow": True}
     assert claims["iss"] == "SK" + "2" * 32
     assert claims["sub"] == "AC" + "1" * 32
