@@ -35,6 +35,12 @@ group = AppGroup("answering", help="Live calls: the carrier simulator.")
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
+    "--callback-share",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="The share of callers who take the offer of a callback that keeps their place.",
+)
+@click.option(
     "--lose-callbacks",
     type=click.FloatRange(0, 1),
     default=0.0,
@@ -56,6 +62,7 @@ def simulate_command(
     seed: int,
     target: str | None,
     lose_callbacks: float,
+    callback_share: float,
 ) -> None:
     """Place simulated calls to the shops' numbers through the real carrier endpoints, have
     simulated operators answer, and compare every call with the record kept of it."""
@@ -70,6 +77,7 @@ def simulate_command(
         seed=seed,
         target=target,
         lose_callbacks=lose_callbacks,
+        callback_share=callback_share,
     )
     if target is not None and not target.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--target")

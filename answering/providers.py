@@ -53,6 +53,9 @@ class Telephony(Protocol):
     def recordings(self, call_sid: str) -> list[CarrierRecording]:
         """The recordings the carrier holds for a call."""
 
+    def place_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Dial out (a callback); the carrier fetches `url` when answered. Returns the CallSid."""
+
 
 class _ApiBase(TwilioHttpClient):  # type: ignore[misc]
     """The twilio library's HTTP client, sending to another API host (the local simulator)."""
@@ -104,6 +107,22 @@ class TwilioTelephony:
             end_time=found.end_time,
             duration_s=int(duration) if duration.isdigit() else None,
         )
+
+    def place_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
+        try:
+            made = self.client().calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["completed"],
+                timeout=30,
+            )
+        except TwilioRestException as error:
+            raise CarrierUnavailable(str(error)) from error
+        return str(made.sid)
 
     def recordings(self, call_sid: str) -> list[CarrierRecording]:
         try:

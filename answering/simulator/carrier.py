@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 import uuid
@@ -94,6 +95,10 @@ class SimulatedCarrier:
         self.calls: dict[str, dict[str, object]] = {}
         self.recordings: dict[str, list[dict[str, object]]] = {}
         self.records_lock = threading.Lock()
+        self.outbound: list[CallRun] = []
+        self.outbound_threads: list[threading.Thread] = []
+        self.callbacks_wanted: dict[str, Caller] = {}  # by number: callers who asked for one
+        self.answer_rng = random.Random(7)  # noqa: S311 - simulated behaviour, not secrets
         self.media = _ApiHost(self)
 
     # --- talking to our application -----------------------------------------------------------
@@ -146,6 +151,9 @@ class SimulatedCarrier:
         """Run one incoming call to its end, then report its final status."""
         call = CallRun(sid("CA"), caller)
         self._keep(call.sid, status="in-progress", start_time=self._now(), caller=caller)
+        if caller.wants_callback:
+            with self.records_lock:
+                self.callbacks_wanted[caller.number] = caller
         try:
             twiml = self._fetch(call, self.voice_url, {**call.params(), "CallStatus": "ringing"})
             self._execute(call, twiml)
@@ -221,12 +229,16 @@ class SimulatedCarrier:
                 if self._hold_round(call, wait_url, waited, entered):
                     result = "leave"
                     break
+                if call.outcome == "callback_requested":
+                    break
         finally:
             with self.queue_lock:
                 self.queues[name].remove(call.sid)
         params = {**call.params(), "QueueResult": result, "QueueTime": str(round(waited))}
         if result == "hangup":
-            call.outcome, call.ended = "hung_up_waiting", True
+            if call.outcome != "callback_requested":
+                call.outcome = "hung_up_waiting"
+            call.ended = True
             if action:
                 self.deliverer.post(action, params)
             return None
@@ -256,6 +268,14 @@ class SimulatedCarrier:
                 return True
             if verb.tag == "Hangup" or patience_left <= 0:
                 return False
+            if verb.tag == "Gather" and call.caller.wants_callback:
+                self._sleep(SAY_S)
+                answer = self._fetch(call, verb.get("action", ""), {**call.params(), "Digits": "1"})
+                if any(v.tag == "Hangup" for v in parse(answer)):
+                    self._sleep(SAY_S)
+                    call.outcome = "callback_requested"
+                    return False
+                continue
             if verb.tag in ("Say", "Play"):
                 self._sleep(min(SAY_S, patience_left))
             elif verb.tag == "Pause":
@@ -394,6 +414,68 @@ class SimulatedCarrier:
             )
         return url
 
+    def place_outbound(self, to: str, from_: str, url: str, status_callback: str | None) -> str:
+        """Twilio's `POST /Calls.json`: dial a number; the callee's answer fetches `url`."""
+        callee = self.callbacks_wanted.get(to)
+        outbound = CallRun(
+            sid("CA"),
+            Caller(
+                number=from_,
+                dialled=to,
+                digits=None,
+                patience_s=callee.patience_s if callee else 600.0,
+                message_s=0,
+            ),
+        )
+        self._keep(outbound.sid, status="queued", caller=outbound.caller)
+        thread = threading.Thread(
+            target=self._run_outbound, args=(outbound, url, status_callback), daemon=True
+        )
+        with self.records_lock:
+            self.outbound.append(outbound)
+            self.outbound_threads.append(thread)
+        thread.start()
+        return outbound.sid
+
+    def _run_outbound(self, call: CallRun, url: str, status_callback: str | None) -> None:
+        started = time.monotonic()
+        self._sleep(self.answer_rng.uniform(3, 10))  # it rings
+        picked_up = call.caller.dialled in self.callbacks_wanted and self.answer_rng.random() < 0.9
+        status = "no-answer"
+        if picked_up:
+            status = "completed"
+            self._keep(call.sid, status="in-progress", start_time=self._now())
+            params = {**call.params(), "Direction": "outbound-api"}
+            try:
+                self._execute(call, self._fetch(call, url, params))
+            except (requests.RequestException, ET.ParseError, ValueError) as error:
+                call.errors.append(str(error))
+        call.ended = True
+        if call.outcome == "in_progress":
+            call.outcome = "not_reached" if not picked_up else "refused"
+        duration = round(self._elapsed(started)) if picked_up else 0
+        self._keep(call.sid, status=status, end_time=self._now(), duration=duration)
+        if status_callback:
+            self.deliverer.post(
+                status_callback,
+                {
+                    **call.params(),
+                    "Direction": "outbound-api",
+                    "CallStatus": status,
+                    "CallDuration": str(duration),
+                    "Timestamp": self._now(),
+                },
+            )
+
+    def wait_for_outbound(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.records_lock:
+                running = [t for t in self.outbound_threads if t.is_alive()]
+            if not running:
+                return
+            running[0].join(timeout=max(0.0, deadline - time.monotonic()))
+
     def _keep(self, call_sid: str, **fields: object) -> None:
         with self.records_lock:
             self.calls.setdefault(call_sid, {"sid": call_sid}).update(fields)
@@ -459,6 +541,14 @@ class _ApiHost:
         if not path.startswith(prefix) or request.authorization is None:
             return _error(401, 20003, "Authenticate")
         rest = path[len(prefix) :]
+        if rest == "/Calls.json" and request.method == "POST":
+            form = request.form
+            if not form.get("To") or not form.get("From") or not form.get("Url"):
+                return _error(400, 21205, "To, From and Url are required")
+            made = self.carrier.place_outbound(
+                form["To"], form["From"], form["Url"], form.get("StatusCallback")
+            )
+            return _json(self.carrier.call_json(made), status=201)
         if rest.startswith("/Calls/") and rest.endswith(".json"):
             found = self.carrier.call_json(rest[len("/Calls/") : -len(".json")])
             if found is None:

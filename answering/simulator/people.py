@@ -16,6 +16,7 @@ class Caller:
     digits: str | None  # the key pressed at a voice menu (None: no key)
     patience_s: float  # how long they wait in the queue before hanging up
     message_s: int  # the length of a voicemail they leave after hours
+    wants_callback: bool = False  # presses 1 when offered a callback that keeps their place
 
 
 @dataclass
@@ -54,7 +55,12 @@ class Operator:
 
 
 def callers(
-    count: int, dialled: list[str], rng: random.Random, *, menu_keys: str = "12"
+    count: int,
+    dialled: list[str],
+    rng: random.Random,
+    *,
+    menu_keys: str = "12",
+    callback_share: float = 0.0,
 ) -> list[Caller]:
     """Callers of the given numbers in turn: most wait a minute or more, some give up early."""
     made = []
@@ -67,6 +73,7 @@ def callers(
                 digits=rng.choice(menu_keys) if menu_keys and rng.random() < 0.8 else None,
                 patience_s=rng.uniform(2, 20) if impatient else rng.uniform(300, 900),
                 message_s=rng.randrange(5, 60),
+                wants_callback=rng.random() < callback_share,
             )
         )
     return made

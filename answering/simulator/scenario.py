@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from answering import routing
+from answering import callbacks, routing
 from answering.carrier_views import telephony
-from answering.models import Call
+from answering.models import Call, CallbackRequest
 from answering.providers import TwilioTelephony
 from answering.reconcile import reconcile
 from answering.simulator.carrier import ACCOUNT, CallRun, SimulatedCarrier
@@ -57,6 +57,7 @@ class Plan:
     answer_chance: float = 0.97
     seed: int = 1
     lose_callbacks: float = 0.0  # the share of callbacks the carrier never delivers
+    callback_share: float = 0.0  # the share of callers who take the callback offer
     # Where the application listens; None serves this application on a free port with its clocks
     # compressed like the carrier's. Another server must run with AFTER_CALL_WORK_S and
     # SHORT_ABANDON_S scaled likewise and the same carrier token (or SECRET_KEY).
@@ -76,6 +77,7 @@ class Report:
     double_booked: int = 0
     lost: int = 0
     repaired: int = 0
+    callbacks: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     callbacks_failed: int = 0
     seconds: float = 0.0
@@ -94,6 +96,8 @@ class Report:
             f"double bookings    {self.double_booked}",
             f"callbacks given up {self.callbacks_failed}",
             f"callbacks lost     {self.lost}  (repaired by reconciliation: {self.repaired})",
+            "keep-your-place    "
+            + (", ".join(f"{k} {v}" for k, v in sorted(self.callbacks.items())) or "none"),
             f"requests           {self.requests} in {self.seconds:.1f} s "
             f"({self.requests / max(self.seconds, 1e-9):.0f}/s)",
         ]
@@ -220,7 +224,7 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         Operator(identity, plan.answer_chance, random.Random(rng.random()))  # noqa: S311
         for identity in identities
     ]
-    people = callers(plan.calls, numbers, rng)
+    people = callers(plan.calls, numbers, rng, callback_share=plan.callback_share)
     delivery = DeliveryOptions(
         duplicate=plan.duplicate_callbacks,
         shuffle=plan.shuffle_callbacks,
@@ -239,14 +243,18 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         )
         back = _ReadyAgain(app, operator_ids, scale=plan.scale)
         try:
-            runs = _place_all(carrier, people, plan, rng, progress)
+            with _carrier_api(app, carrier, plan):
+                runs = _place_all(carrier, people, plan, rng, progress)
+                _callbacks_settled(app, timeout_s=600 * plan.scale + 30)
+                carrier.wait_for_outbound()
             carrier.deliverer.drain()
             back.stop()
             repaired = _reconcile(app, carrier) if carrier.deliverer.lost else Counter()
         finally:
             back.stop()
             carrier.close()
-        report = check(app, runs)
+        report = check(app, runs + carrier.outbound)
+        report.callbacks = _callback_counts(app)
         report.lost = carrier.deliverer.lost
         report.repaired = repaired["status"] + repaired["recording"]
         report.requests = next(carrier.requests)
@@ -288,12 +296,61 @@ class _ReadyAgain:
                     user = db.session.get(User, state.operator_id)
                     if user is not None:
                         agents.set_state(user, "ready", reason=None, actor=user)
+                now = utcnow()
+                for _ in range(20):  # the 30-second job that dials callbacks, at once
+                    due = callbacks.earliest_due(now)
+                    if due is None or not callbacks.dial(due, now):
+                        break
                 # The one-minute sweep, at the carrier's pace.
                 routing.release_stale(utcnow(), timedelta(0), routing.STALE_AFTER * self.scale)
 
     def stop(self) -> None:
         self.stopped.set()
         self.thread.join(timeout=10)
+
+
+@contextmanager
+def _carrier_api(app: Flask, carrier: SimulatedCarrier, plan: Plan) -> Iterator[None]:
+    """The application's REST calls (callbacks) go to the simulator while it runs here."""
+    if plan.target is not None:
+        yield
+        return
+    before = app.extensions.get("telephony")
+    token = getattr(telephony(app), "auth_token", "")
+    app.extensions["telephony"] = TwilioTelephony(token, ACCOUNT, carrier.media.url)
+    try:
+        yield
+    finally:
+        app.extensions["telephony"] = before
+
+
+def _callbacks_settled(app: Flask, timeout_s: float) -> None:
+    """Wait until every callback asked for has been dialled (or given up)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with in_system_scope(app):
+            open_ = db.session.scalar(
+                select(func.count())
+                .select_from(CallbackRequest)
+                .where(
+                    (CallbackRequest.status == "dialling")
+                    | (
+                        (CallbackRequest.status == "waiting")
+                        & (CallbackRequest.next_attempt_at <= utcnow())
+                    )
+                )
+            )
+        if not open_:
+            return
+        time.sleep(0.1)
+
+
+def _callback_counts(app: Flask) -> Counter[str]:
+    with in_system_scope(app):
+        rows = db.session.execute(
+            select(CallbackRequest.status, func.count()).group_by(CallbackRequest.status)
+        ).all()
+    return Counter({status: count for status, count in rows})
 
 
 def _reconcile(app: Flask, carrier: SimulatedCarrier) -> Counter[str]:
@@ -331,6 +388,9 @@ def _place_all(
 
 EXPECTED = {
     "talked": ("answered",),
+    "callback_requested": ("callback",),
+    "not_reached": ("failed",),
+    "refused_outbound": ("failed",),
     "hung_up_waiting": ("abandoned", "short_abandon"),
     "message": ("after_hours_message",),
     "refused": ("closed", "after_hours", "menu_hangup"),
@@ -370,7 +430,12 @@ def check(app: Flask, runs: list[CallRun]) -> Report:
 def _problem(run: CallRun, call: Call) -> str | None:
     if run.errors:
         return "; ".join(run.errors)
-    if call.outcome not in EXPECTED.get(run.outcome, ()):
+    seen = (
+        "refused_outbound"
+        if run.outcome == "refused" and call.direction == "outbound"
+        else run.outcome
+    )
+    if call.outcome not in EXPECTED.get(seen, ()):
         return f"carrier saw {run.outcome}, record says {call.outcome}"
     if call.ended_at is None:
         return "no end time"

@@ -64,6 +64,27 @@ def test_the_reconciliation_repairs_what_lost_callbacks_left_open(sim_app: Flask
     assert report.complete == 20
 
 
+def test_callers_who_ask_for_a_callback_keep_their_place_and_are_called_back(
+    sim_app: Flask,
+) -> None:
+    plan = Plan(calls=24, concurrency=8, operators=2, callback_share=0.5, scale=0.004, seed=9)
+    report = run(sim_app, plan)
+    assert report.incomplete == []
+    assert report.double_booked == 0
+    assert report.outcomes["callback"] > 0
+    assert report.callbacks["connected"] > 0
+    with system(sim_app) as session:
+        requested = session.scalars(select(Call).where(Call.outcome == "callback")).all()
+        back = session.scalars(
+            select(Call).where(Call.direction == "outbound", Call.outcome == "answered")
+        ).all()
+        # Each callback rang from the shop's number to the caller who asked for it.
+        callers = {call.from_number for call in requested}
+        assert back
+        assert {call.to_number for call in back} <= callers
+        assert all(call.queued_at is None for call in back)  # never counted as offered
+
+
 def test_the_carriers_rest_api_is_read_with_the_twilio_library(sim_app: Flask) -> None:
     from answering.providers import TwilioTelephony
     from answering.simulator.carrier import ACCOUNT, SimulatedCarrier
