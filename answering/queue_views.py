@@ -98,18 +98,7 @@ def callback_answered() -> Response:
     shop = db.session.get(Shop, row.shop_id)
     if call is None or call.operator_id is None or shop is None:
         return xml(twiml.goodbye())
-    base, query = base_url(), _leg_query(call)
-    return xml(
-        twiml.dial_operator(
-            routing.identity(call.operator_id),
-            before=twiml.callback_greeting(shop.name_kana),
-            timeout_s=settings_from(current_app.config).ring_timeout_s,
-            action=f"{base}/dial-done?{query}",
-            whisper_url=f"{base}/whisper?{query}",
-            leg_callback=f"{base}/leg?{query}",
-            recording_callback=f"{base}/recording",
-        )
-    )
+    return ring_operator(call, before=twiml.callback_greeting(shop.name_kana))
 
 
 @bp.post("/callback-status")
@@ -154,10 +143,18 @@ def dequeued() -> Response:
         return xml(twiml.goodbye())
     if call.operator_id is None:
         return enqueue("")  # the operator was taken back meanwhile: wait for the next one
+    return ring_operator(call)
+
+
+def ring_operator(call: Call, before: str | None = None) -> Response:
+    """Dial the call's operator, with the leg URLs that name this call and operator."""
+    if call.operator_id is None:
+        return enqueue("")
     base, query = base_url(), _leg_query(call)
     return xml(
         twiml.dial_operator(
             routing.identity(call.operator_id),
+            before=before,
             timeout_s=settings_from(current_app.config).ring_timeout_s,
             action=f"{base}/dial-done?{query}",
             whisper_url=f"{base}/whisper?{query}",
