@@ -7,7 +7,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, cli, console_views, models, report_api, views  # noqa: F401 - models join the metadata
+    from answering import (  # noqa: F401 - models join the metadata
+        carrier_views,
+        cli,
+        console_views,
+        models,
+        report_api,
+        simulation_views,
+        views,
+    )
     from answering import metrics as call_metrics
     from tenants.api import api
     from tenants.request_cycle import csrf
@@ -17,6 +25,7 @@ def init_app(app: Flask) -> None:
     carrier_views.init_app(app)
     cli.init_app(app)
     app.register_blueprint(console_views.bp)
+    app.register_blueprint(simulation_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
