@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import admin_views, dashboard, views
+    from billing import admin_views, cli, dashboard, tasks, views  # noqa: F401 - tasks register periodic jobs
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import shop_dashboard
@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(admin_views.api)
     csrf.exempt(admin_views.api)  # bearer tokens only
     shop_dashboard.connect(dashboard.estimate_card, weak=False)
+    cli.init_app(app)

@@ -1,14 +1,14 @@
-"""The rate card: prices with the date they apply from (a reference table: no shop owns it)."""
+"""The rate card (a reference table: no shop owns it), and each shop's monthly invoices."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tenants.db import Model, UTCDateTime, new_id, utcnow
+from tenants.db import Model, ShopOwned, UTCDateTime, new_id, shop_foreign_key, utcnow
 
 
 class RateCard(Model):
@@ -27,3 +27,66 @@ class RateCard(Model):
     issuer_registration_number: Mapped[str] = mapped_column(String(14))
     issuer_address: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(ShopOwned, Model):
+    """A shop's invoice for one month, billed in arrears: a qualified invoice (適格請求書).
+
+    The issuer's and recipient's details are copied when it is issued, so a later change of either
+    never rewrites an invoice already sent. `(shop_id, period)` is unique: a billing run that runs
+    again finds the invoice and creates nothing.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("shop_id", "period"),)
+
+    period: Mapped[str] = mapped_column(String(7))  # "2026-11"
+    number: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    issued_on: Mapped[date] = mapped_column(Date)
+    subtotal: Mapped[int] = mapped_column()
+    tax: Mapped[int] = mapped_column()
+    total: Mapped[int] = mapped_column()
+    issuer_name: Mapped[str] = mapped_column(String(120))
+    issuer_registration_number: Mapped[str] = mapped_column(String(14))
+    issuer_address: Mapped[str] = mapped_column(String(200))
+    recipient_name: Mapped[str] = mapped_column(String(120))
+    recipient_registration_number: Mapped[str | None] = mapped_column(String(14))
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(80))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
+    taxes: Mapped[list[InvoiceTax]] = relationship(
+        order_by="InvoiceTax.rate_percent.desc()", cascade="all, delete-orphan"
+    )
+
+
+class InvoiceLine(ShopOwned, Model):
+    """One item: covered minutes of a band, the minimum's top-up, or a number's rent."""
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (shop_foreign_key("invoice_id", "invoices", ondelete="CASCADE"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column()
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20))  # a price band, "minimum", "phone" or "fax"
+    quantity: Mapped[int] = mapped_column()  # minutes for a band, days otherwise
+    amount: Mapped[int] = mapped_column()  # yen before tax
+    tax_rate_percent: Mapped[int] = mapped_column()
+
+
+class InvoiceTax(ShopOwned, Model):
+    """An invoice's total of one tax rate, and the tax on it, rounded down once."""
+
+    __tablename__ = "invoice_taxes"
+    __table_args__ = (shop_foreign_key("invoice_id", "invoices", ondelete="CASCADE"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column()
+    rate_percent: Mapped[int] = mapped_column()
+    taxable: Mapped[int] = mapped_column()
+    tax: Mapped[int] = mapped_column()
