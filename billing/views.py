@@ -1,17 +1,22 @@
-"""The live price estimate the coverage editor asks for while the owner paints hours."""
+"""The owner's billing page, the invoices as qualified invoices (page and PDF), the live estimate."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from billing import services
+from billing import labels, services
+from billing.invoice_pdf import invoice_pdf
+from billing.models import Invoice
 from billing.pricing import MonthlyAmount
 from tenants.auth import login_required, shop_of_account
 from tenants.coverage import services as coverage
+from tenants.db import db
+from tenants.scoping import get_for_shop
 from tenants.services import ValidationFailed
 
 bp = Blueprint("billing", __name__, template_folder="templates")
@@ -56,3 +61,48 @@ def estimate(slug: str) -> Response | tuple[Response, int]:
     except ValidationFailed as failure:
         return jsonify(error=failure.field, message=failure.message), 422
     return jsonify(months=[as_json(a) for a in services.estimate(membership.shop, hours)])
+
+
+@bp.get("/shops/<slug>/billing/")
+@login_required
+def page(slug: str) -> str:
+    """This month's running amount and every invoice with its status (owners only)."""
+    membership = shop_of_account(slug, owner=True)
+    this_month, _next = services.estimate(membership.shop)
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.shop_id == membership.shop_id).order_by(Invoice.period.desc())
+    ).all()
+    return render_template(
+        "billing/billing.html",
+        shop=membership.shop,
+        membership=membership,
+        this_month=this_month,
+        invoices=invoices,
+        labels=labels,
+    )
+
+
+@bp.get("/shops/<slug>/billing/invoices/<invoice_id>")
+@login_required
+def invoice(slug: str, invoice_id: str) -> str:
+    """One invoice as a qualified invoice (適格請求書), printable."""
+    membership = shop_of_account(slug, owner=True)
+    row = get_for_shop(Invoice, membership.shop_id, invoice_id)
+    return render_template(
+        "billing/invoice.html",
+        shop=membership.shop,
+        membership=membership,
+        invoice=row,
+        labels=labels,
+    )
+
+
+@bp.get("/shops/<slug>/billing/invoices/<invoice_id>/pdf")
+@login_required
+def invoice_download(slug: str, invoice_id: str) -> Response:
+    """The same invoice as a PDF to keep (the qualified invoice the shop files)."""
+    membership = shop_of_account(slug, owner=True)
+    row = get_for_shop(Invoice, membership.shop_id, invoice_id)
+    response = Response(invoice_pdf(row), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="invoice-{row.number}.pdf"'
+    return response
