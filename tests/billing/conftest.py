@@ -1,0 +1,33 @@
+"""The local Stripe-speaking server, started on a free port for a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import stripe
+
+from billing.stripe_api import API_VERSION
+from billing.stripe_local.server import LocalStripe
+
+WEBHOOK_SECRET = "whsec_test_secret_for_the_local_server"
+
+
+@pytest.fixture
+def local_stripe() -> Iterator[LocalStripe]:
+    server = LocalStripe(
+        api_version=API_VERSION,
+        webhook_url="http://127.0.0.1:9/unused",
+        webhook_secret=WEBHOOK_SECRET,
+        hold_webhooks=True,
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_client(local_stripe: LocalStripe) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        "sk_test_local", base_addresses={"api": local_stripe.url}, stripe_version=API_VERSION
+    )
