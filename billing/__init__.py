@@ -6,13 +6,24 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import admin_views, cli, dashboard, tasks, views  # noqa: F401 - tasks register periodic jobs
+    from billing import (  # noqa: F401 - collection, stripe_events and tasks register jobs
+        admin_views,
+        cli,
+        collection,
+        dashboard,
+        stripe_events,
+        stripe_views,
+        tasks,
+        views,
+    )
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import shop_dashboard
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(stripe_views.bp)
+    csrf.exempt(stripe_views.bp)  # Stripe signs its webhooks instead
     api.register_blueprint(admin_views.api)
     csrf.exempt(admin_views.api)  # bearer tokens only
     shop_dashboard.connect(dashboard.estimate_card, weak=False)

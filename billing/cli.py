@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from billing import collection
 from billing.runs import NoIssuer, Period, bill_period
 from tenants.config import settings_from
 from tenants.coverage.services import today_in_tokyo
@@ -43,6 +44,7 @@ def run_command(period: Period) -> None:
         summary = bill_period(
             period,
             today_in_tokyo(),
+            after_invoice=collection.enqueue_collection,
             progress=lambda ids: click.progressbar(
                 ids, label=f"Billing {period}", file=sys.stderr, show_pos=True
             ),

@@ -55,6 +55,7 @@ class Invoice(ShopOwned, Model):
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(80))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -90,3 +91,34 @@ class InvoiceTax(ShopOwned, Model):
     rate_percent: Mapped[int] = mapped_column()
     taxable: Mapped[int] = mapped_column()
     tax: Mapped[int] = mapped_column()
+
+
+class StripeCustomer(ShopOwned, Model):
+    """The shop's Customer in Stripe and the card saved through Checkout (brand and last digits)."""
+
+    __tablename__ = "stripe_customers"
+    __table_args__ = (UniqueConstraint("shop_id"),)
+
+    customer_id: Mapped[str] = mapped_column(String(80))
+    payment_method_id: Mapped[str | None] = mapped_column(String(80))
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StripeEvent(Model):
+    """A Stripe event as received (by webhook or by reconciliation), stored before it is acted on.
+
+    The event id is the key: a delivery seen before is answered and changes nothing.
+    """
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    created: Mapped[int] = mapped_column(index=True)  # Stripe's Unix time of the event
+    source: Mapped[str] = mapped_column(String(20))  # "webhook" or "reconciliation"
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    error: Mapped[str | None] = mapped_column(String(2000))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

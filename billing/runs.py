@@ -131,6 +131,7 @@ def invoice_shop(shop: Shop, period: Period, issued_on: date) -> Invoice:
         period=str(period),
         number=f"{period.year:04d}{period.month:02d}-{shop.slug}",
         status="open",
+        payment_attempts=0,
         issued_on=issued_on,
         subtotal=sums.subtotal,
         tax=sums.tax,

@@ -1,4 +1,4 @@
-"""Billing's jobs: the monthly run on the 1st (JST) for the month before."""
+"""Billing's periodic jobs: the monthly run on the 1st (JST) for the month before; Stripe reconciliation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from billing import collection, stripe_events
 from billing.runs import NoIssuer, Period, bill_period
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
@@ -28,7 +29,9 @@ def monthly_billing(app: Flask) -> None:
         set_scope(db.session, SYSTEM)
         today = today_in_tokyo()
         try:
-            summary = bill_period(Period.before(today), today)
+            summary = bill_period(
+                Period.before(today), today, after_invoice=collection.enqueue_collection
+            )
         except NoIssuer as error:
             db.session.rollback()
             log.error("billing run skipped: %s", error)
@@ -40,3 +43,14 @@ def monthly_billing(app: Flask) -> None:
                 summary.created,
                 len(summary.failed),
             )
+
+
+@periodic("stripe-reconcile", every=timedelta(days=1))
+def reconcile_stripe(app: Flask) -> None:
+    """Read Stripe's recent events and handle any whose webhook never reached us."""
+    with app.app_context():
+        set_scope(db.session, SYSTEM)
+        added = stripe_events.reconcile()
+        db.session.commit()
+        if added:
+            log.warning("stripe reconciliation found %d event(s) never delivered", added)

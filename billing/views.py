@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from billing import labels, services
+from billing import collection, labels, services
 from billing.invoice_pdf import invoice_pdf
 from billing.models import Invoice
 from billing.pricing import MonthlyAmount
+from billing.providers import provider
 from tenants.auth import login_required, shop_of_account
+from tenants.config import settings_from
 from tenants.coverage import services as coverage
 from tenants.db import db
 from tenants.scoping import get_for_shop
@@ -79,7 +82,30 @@ def page(slug: str) -> str:
         this_month=this_month,
         invoices=invoices,
         labels=labels,
+        payments=provider() is not None,
+        customer=collection.customer_of(membership.shop_id),
+        card_returned=request.args.get("card") == "saved",
     )
+
+
+@bp.post("/shops/<slug>/billing/card")
+@login_required
+def save_card(slug: str) -> Response:
+    """Send the owner to Stripe's Checkout page (setup mode): the card is typed there, not here."""
+    membership = shop_of_account(slug, owner=True)
+    gateway = provider()
+    if gateway is None:
+        raise NotFound()
+    customer = collection.ensure_customer(membership.shop, gateway)
+    base = settings_from(current_app.config).public_base_url
+    page = base + url_for("billing.page", slug=membership.shop.slug)
+    url = gateway.setup_checkout_url(
+        customer_id=customer.customer_id,
+        success_url=f"{page}?card=saved",
+        cancel_url=page,
+        shop_id=str(membership.shop_id),
+    )
+    return redirect(url, 303)
 
 
 @bp.get("/shops/<slug>/billing/invoices/<invoice_id>")

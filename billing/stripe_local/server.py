@@ -198,7 +198,8 @@ class LocalStripe:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 return int(response.status)
         except urllib.error.HTTPError as error:
-            return int(error.code)
+            with error:
+                return int(error.code)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -400,8 +401,15 @@ def _events(server: LocalStripe, params: dict[str, Any]) -> Any:
     if params.get("type"):
         rows = [e for e in rows if e["type"] == params["type"]]
     created = params.get("created")
-    if isinstance(created, dict) and created.get("gte"):
-        rows = [e for e in rows if e["created"] >= int(created["gte"])]
+    if isinstance(created, dict):
+        if "gt" in created:
+            rows = [e for e in rows if e["created"] > int(created["gt"])]
+        if "gte" in created:
+            rows = [e for e in rows if e["created"] >= int(created["gte"])]
+        if "lt" in created:
+            rows = [e for e in rows if e["created"] < int(created["lt"])]
+        if "lte" in created:
+            rows = [e for e in rows if e["created"] <= int(created["lte"])]
     return server.store.listing("/v1/events", rows, params)
 
 

@@ -27,7 +27,12 @@ def local_stripe() -> Iterator[LocalStripe]:
 
 
 @pytest.fixture
-def stripe_client(local_stripe: LocalStripe) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        "sk_test_local", base_addresses={"api": local_stripe.url}, stripe_version=API_VERSION
+def stripe_client(local_stripe: LocalStripe) -> Iterator[stripe.StripeClient]:
+    http = stripe.RequestsClient()
+    yield stripe.StripeClient(
+        "sk_test_local",
+        base_addresses={"api": local_stripe.url},
+        stripe_version=API_VERSION,
+        http_client=http,
     )
+    http.close()

@@ -68,7 +68,8 @@ def test_errors_have_stripes_shape(local_stripe: LocalStripe) -> None:
             with urllib.request.urlopen(request) as response:  # noqa: S310
                 return response.status, json.load(response)
         except urllib.error.HTTPError as error:
-            return error.code, json.load(error)
+            with error:
+                return error.code, json.load(error)
 
     status, body = post("/v1/invoices", {})
     assert status == 400
@@ -164,7 +165,8 @@ def test_checkout_in_setup_mode_saves_a_card_on_stripes_page(
     )
     assert session.url is not None
     assert session.url.startswith(local_stripe.url)
-    page = urllib.request.urlopen(session.url).read().decode()  # noqa: S310
+    with urllib.request.urlopen(session.url) as opened:  # noqa: S310
+        page = opened.read().decode()
     assert "カード番号" in page
     form = urllib.parse.urlencode({"card_number": "4242 4242 4242 4242"}).encode()
 
@@ -174,6 +176,7 @@ def test_checkout_in_setup_mode_saves_a_card_on_stripes_page(
 
     with pytest.raises(urllib.error.HTTPError) as redirected:
         urllib.request.build_opener(NoRedirect).open(session.url, data=form)
+    redirected.value.close()
     assert redirected.value.code == 303
     assert redirected.value.headers["Location"] == f"http://shop.example/done?session={session.id}"
     assert session.id is not None
