@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         cli,
         collection,
         dashboard,
+        overdue_views,
         stripe_events,
         stripe_views,
         tasks,
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(stripe_views.bp)
+    app.register_blueprint(overdue_views.bp)
     csrf.exempt(stripe_views.bp)  # Stripe signs its webhooks instead
     api.register_blueprint(admin_views.api)
     csrf.exempt(admin_views.api)  # bearer tokens only

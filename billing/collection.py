@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from billing import labels
+from billing import labels, reminders
 from billing.models import Invoice, StripeCustomer
 from billing.providers import PaymentDeclined, PaymentProvider, RemoteInvoice, provider
 from tenants.db import db, new_id, utcnow
@@ -87,6 +87,7 @@ def mirror(invoice: Invoice, remote: RemoteInvoice) -> None:
         invoice.paid_at = utcnow()
     if invoice.status == "open" and remote.attempt_count > 0 and invoice.payment_failed_at is None:
         invoice.payment_failed_at = utcnow()
+        reminders.queue_due(invoice)
 
 
 def enqueue_collection(invoice: Invoice) -> None:
@@ -139,6 +140,7 @@ def collect_invoice(*, shop_id: uuid.UUID, invoice_id: str) -> None:
     except PaymentDeclined as declined:
         log.info("payment of %s declined: %s", invoice.number, declined)
         invoice.payment_failed_at = invoice.payment_failed_at or utcnow()
+        reminders.queue_due(invoice)
         return
     mirror(invoice, remote)
 

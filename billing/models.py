@@ -56,6 +56,8 @@ class Invoice(ShopOwned, Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspension_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from billing import collection, stripe_events
+from billing import collection, reminders, stripe_events
 from billing.runs import NoIssuer, Period, bill_period
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
@@ -54,3 +54,14 @@ def reconcile_stripe(app: Flask) -> None:
         db.session.commit()
         if added:
             log.warning("stripe reconciliation found %d event(s) never delivered", added)
+
+
+@periodic("payment-reminders", every=timedelta(hours=1))
+def payment_reminders(app: Flask) -> None:
+    """Mail the owners whose payment failed 3 or 7 days ago (day 0 is mailed at the failure)."""
+    with app.app_context():
+        set_scope(db.session, SYSTEM)
+        queued = reminders.queue_all_due()
+        db.session.commit()
+        if queued:
+            log.info("%d payment reminder(s) queued", queued)

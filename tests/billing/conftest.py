@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 import stripe
+from flask import Flask
 
 from billing.stripe_api import API_VERSION
 from billing.stripe_local.server import LocalStripe
@@ -36,3 +38,20 @@ def stripe_client(local_stripe: LocalStripe) -> Iterator[stripe.StripeClient]:
         http_client=http,
     )
     http.close()
+
+
+@pytest.fixture
+def stripe_app(app: Flask, local_stripe: LocalStripe, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The application configured for Stripe at the local server, which delivers to it."""
+    settings = dataclasses.replace(
+        app.config["SETTINGS"],
+        stripe_secret_key="sk_test_local",
+        stripe_api_base=local_stripe.url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    )
+    monkeypatch.setitem(app.config, "SETTINGS", settings)
+    webhook_client = app.test_client()
+    local_stripe.transport = lambda payload, headers: (
+        webhook_client.post("/billing/stripe/webhook", data=payload, headers=headers).status_code
+    )
+    return app

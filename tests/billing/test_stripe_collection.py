@@ -4,13 +4,11 @@ stored by id, late, repeated and reordered deliveries, reconciliation of missed 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import urllib.parse
 import urllib.request
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -30,23 +28,6 @@ from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD
 
 WEBHOOK = "/billing/stripe/webhook"
-
-
-@pytest.fixture
-def stripe_app(app: Flask, local_stripe: LocalStripe, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The application configured for Stripe at the local server, which delivers to it."""
-    settings = dataclasses.replace(
-        app.config["SETTINGS"],
-        stripe_secret_key="sk_test_local",
-        stripe_api_base=local_stripe.url,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-    )
-    monkeypatch.setitem(app.config, "SETTINGS", settings)
-    webhook_client = app.test_client()
-    local_stripe.transport = lambda payload, headers: (
-        webhook_client.post(WEBHOOK, data=payload, headers=headers).status_code
-    )
-    return app
 
 
 def owner(app: Flask, slug: str = "alpha") -> FlaskClient:
