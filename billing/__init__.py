@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         admin_views,
         cli,
         collection,
+        credit_views,
         dashboard,
         overdue_views,
         stripe_events,
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(stripe_views.bp)
     app.register_blueprint(overdue_views.bp)
+    app.register_blueprint(credit_views.bp)
     csrf.exempt(stripe_views.bp)  # Stripe signs its webhooks instead
     api.register_blueprint(admin_views.api)
     csrf.exempt(admin_views.api)  # bearer tokens only

@@ -124,3 +124,32 @@ class StripeEvent(Model):
     error: Mapped[str | None] = mapped_column(String(2000))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+#: A return of less than this (tax included) needs no qualified return invoice (少額返還の特例).
+RETURN_INVOICE_FROM_YEN = 10_000
+
+
+class CreditNote(ShopOwned, Model):
+    """A credit or refund on an invoice; from ¥10,000 a qualified return invoice (返還インボイス)."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        shop_foreign_key("invoice_id", "invoices", ondelete="CASCADE"),
+        UniqueConstraint("shop_id", "number"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column()
+    number: Mapped[str] = mapped_column(String(70))
+    issued_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column()  # yen before tax
+    tax_rate_percent: Mapped[int] = mapped_column()
+    tax: Mapped[int] = mapped_column()
+    total: Mapped[int] = mapped_column()
+    stripe_credit_note_id: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_return_invoice(self) -> bool:
+        return self.total >= RETURN_INVOICE_FROM_YEN

@@ -68,6 +68,10 @@ class PaymentProvider(Protocol):
 
     def get_invoice(self, invoice_id: str) -> RemoteInvoice: ...
 
+    def create_credit_note(
+        self, invoice_id: str, *, amount: int, memo: str, to_balance: bool, key: str
+    ) -> str: ...
+
     def get_event(self, event_id: str) -> dict[str, Any]: ...
 
     def events_since(self, created_after: int, types: Sequence[str]) -> Iterator[dict[str, Any]]:
@@ -179,6 +183,19 @@ class StripeProvider:
 
     def get_invoice(self, invoice_id: str) -> RemoteInvoice:
         return _remote(self.client.v1.invoices.retrieve(invoice_id))
+
+    def create_credit_note(
+        self, invoice_id: str, *, amount: int, memo: str, to_balance: bool, key: str
+    ) -> str:
+        """Credit `amount` (tax included); on a paid invoice it goes to the customer's balance."""
+        params: dict[str, Any] = {"invoice": invoice_id, "amount": amount, "memo": memo}
+        if to_balance:
+            params["credit_amount"] = amount
+        note = self.client.v1.credit_notes.create(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": key},
+        )
+        return str(note.id)
 
     def get_event(self, event_id: str) -> dict[str, Any]:
         return dict(self.client.v1.events.retrieve(event_id).to_dict())

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from billing import collection, labels, services
-from billing.invoice_pdf import invoice_pdf
-from billing.models import Invoice
+from billing import collection, credit_notes, labels, services
+from billing.invoice_pdf import credit_document, credit_note_pdf, invoice_document, invoice_pdf
+from billing.models import CreditNote, Invoice
 from billing.pricing import MonthlyAmount
 from billing.providers import provider
 from tenants.auth import login_required, shop_of_account
@@ -85,6 +85,7 @@ def page(slug: str) -> str:
         payments=provider() is not None,
         customer=collection.customer_of(membership.shop_id),
         card_returned=request.args.get("card") == "saved",
+        notes=credit_notes.notes_of(membership.shop_id),
     )
 
 
@@ -115,11 +116,12 @@ def invoice(slug: str, invoice_id: str) -> str:
     membership = shop_of_account(slug, owner=True)
     row = get_for_shop(Invoice, membership.shop_id, invoice_id)
     return render_template(
-        "billing/invoice.html",
+        "billing/document.html",
         shop=membership.shop,
         membership=membership,
-        invoice=row,
-        labels=labels,
+        doc=invoice_document(row),
+        status=labels.status_label(row.status),
+        pdf_url=url_for("billing.invoice_download", slug=slug, invoice_id=row.id),
     )
 
 
@@ -131,4 +133,32 @@ def invoice_download(slug: str, invoice_id: str) -> Response:
     row = get_for_shop(Invoice, membership.shop_id, invoice_id)
     response = Response(invoice_pdf(row), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="invoice-{row.number}.pdf"'
+    return response
+
+
+@bp.get("/shops/<slug>/billing/credit-notes/<note_id>")
+@login_required
+def credit_note(slug: str, note_id: str) -> str:
+    """A credit note; from ¥10,000 a qualified return invoice (返還インボイス)."""
+    membership = shop_of_account(slug, owner=True)
+    note = get_for_shop(CreditNote, membership.shop_id, note_id)
+    invoice = get_for_shop(Invoice, membership.shop_id, note.invoice_id)
+    return render_template(
+        "billing/document.html",
+        shop=membership.shop,
+        membership=membership,
+        doc=credit_document(note, invoice),
+        status=None,
+        pdf_url=url_for("billing.credit_note_download", slug=slug, note_id=note.id),
+    )
+
+
+@bp.get("/shops/<slug>/billing/credit-notes/<note_id>/pdf")
+@login_required
+def credit_note_download(slug: str, note_id: str) -> Response:
+    membership = shop_of_account(slug, owner=True)
+    note = get_for_shop(CreditNote, membership.shop_id, note_id)
+    invoice = get_for_shop(Invoice, membership.shop_id, note.invoice_id)
+    response = Response(credit_note_pdf(note, invoice), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="credit-{note.number}.pdf"'
     return response
