@@ -9,6 +9,8 @@ not saved, so a corrected retry may reuse the key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import json
 import logging
@@ -262,7 +264,7 @@ class LocalStripe:
                 },
             )
         fingerprint = json.dumps([request.path, params], sort_keys=True)
-        slot = (request.headers.get("Authorization", ""), key)
+        slot = (api_key(request.headers.get("Authorization", "")), key)
         with self.store.lock:
             saved = self._saved.get(slot)
             if saved is None:
@@ -355,9 +357,22 @@ def _rule_of(adapter: Any, request: Request) -> str:
     return str(rule.rule)
 
 
+def api_key(header: str) -> str:
+    """The secret key from `Bearer <key>` or, as `curl -u sk_test_…:` sends it, Basic auth."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value.strip()).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return ""
+
+
 def _refuse_key(header: str) -> Response | None:
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key:
+    key = api_key(header)
+    if not key:
         return _error(
             401,
             {
