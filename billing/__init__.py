@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         collection,
         credit_views,
         dashboard,
+        export,
         overdue_views,
         stripe_events,
         stripe_views,
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
     )
     from tenants.api import api
     from tenants.request_cycle import csrf
-    from tenants.signals import shop_dashboard
+    from tenants.signals import shop_dashboard, shop_export
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
@@ -31,4 +32,5 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(admin_views.api)
     csrf.exempt(admin_views.api)  # bearer tokens only
     shop_dashboard.connect(dashboard.estimate_card, weak=False)
+    shop_export.connect(export.add_billing_files, weak=False)
     cli.init_app(app)

@@ -4,6 +4,7 @@ invoice on the page and as a PDF; nobody else's."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from billing.models import Invoice
 from tests.billing.support import ISSUER, REGISTRATION, add_rate_card, last_month, old_shop
-from tests.conftest import log_in, system
+from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD
 
 
@@ -87,3 +88,14 @@ def test_other_shops_get_404_and_members_403(app: Flask) -> None:
     ):
         assert other.get(url).status_code == 404, url
     assert other.get("/shops/beta/billing/").status_code == 200
+
+
+def test_the_shops_export_carries_its_invoices(app: Flask) -> None:
+    client, _ = billed_owner(app)
+    page = "/shops/alpha/account/"
+    response = client.post(page + "export", data={"csrf_token": csrf_token(client, page)})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    number = f"{last_month().year}{last_month().month:02d}-alpha"
+    assert f"{number},{last_month()}" in archive.read("alpha/invoices.csv").decode("utf-8-sig")
+    pdf = archive.read(f"alpha/invoices/{number}.pdf")
+    assert "¥33,000" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
