@@ -12,6 +12,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from billing.models import Invoice
+from tenants import services
+from tenants.models import Shop, ShopRole
 from tests.billing.support import ISSUER, REGISTRATION, add_rate_card, last_month, old_shop
 from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD
@@ -99,3 +101,18 @@ def test_the_shops_export_carries_its_invoices(app: Flask) -> None:
     assert f"{number},{last_month()}" in archive.read("alpha/invoices.csv").decode("utf-8-sig")
     pdf = archive.read(f"alpha/invoices/{number}.pdf")
     assert "¥33,000" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_members_who_are_not_owners_are_refused(app: Flask) -> None:
+    _, invoice_id = billed_owner(app)
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        clerk = services.create_user(
+            email="clerk@alpha.example.jp", display_name="clerk", password=PASSWORD
+        )
+        services.add_member(shop, clerk, ShopRole.MEMBER)
+    member = app.test_client()
+    log_in(member, "clerk@alpha.example.jp", PASSWORD)
+    assert member.get("/shops/alpha/").status_code == 200
+    for url in ("/shops/alpha/billing/", f"/shops/alpha/billing/invoices/{invoice_id}/pdf"):
+        assert member.get(url).status_code == 403, url

@@ -35,7 +35,7 @@ def reminders_at(app: Flask, days: float) -> int:
 def test_a_failed_payment_is_mailed_on_day_0_3_and_7(
     stripe_app: Flask, local_stripe: LocalStripe, smtp: SmtpStandIn
 ) -> None:
-    carded_owner(stripe_app, local_stripe, "4000 0000 0000 0002")
+    owner = carded_owner(stripe_app, local_stripe, "4000 0000 0000 0002")
     run_billing(stripe_app)
     invoice = our_invoice(stripe_app)
     assert invoice.payment_failed_at is not None
@@ -47,6 +47,8 @@ def test_a_failed_payment_is_mailed_on_day_0_3_and_7(
     assert [reminders_at(stripe_app, d) for d in (1, 3, 3.5, 7, 30)] == [0, 1, 0, 1, 0]
     assert len(smtp.messages) == 3
     assert "7日目" in smtp.messages[-1].get_content()
+    page = owner.get("/shops/alpha/billing/").get_data(as_text=True)
+    assert "のカード決済ができませんでした" in page
 
 
 def test_no_reminder_once_the_invoice_is_paid(app: Flask, smtp: SmtpStandIn) -> None:
