@@ -29,9 +29,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from billing.stripe_local.base import StripeError, new_id, public
 from billing.stripe_local.forms import FormError, decode
 from billing.stripe_local.signing import sign
-from billing.stripe_local.store import Store, StripeError, new_id, public
+from billing.stripe_local.store import Store
 
 log = logging.getLogger(__name__)
 
