@@ -204,7 +204,11 @@ class StripeProvider:
         found: list[dict[str, Any]] = []
         after: str | None = None
         while True:
-            params: dict[str, Any] = {"limit": 100, "created": {"gt": created_after}}
+            params: dict[str, Any] = {
+                "limit": 100,
+                "created": {"gt": created_after},
+                "types": list(types),
+            }
             if after:
                 params["starting_after"] = after
             page = self.client.v1.events.list(params=params)  # type: ignore[arg-type]

@@ -416,6 +416,8 @@ def _events(server: LocalStripe, params: dict[str, Any]) -> Any:
     rows = [dict(e, _seq=i) for i, e in enumerate(server.store.events)]
     if params.get("type"):
         rows = [e for e in rows if e["type"] == params["type"]]
+    if isinstance(params.get("types"), list):  # `types[]=a&types[]=b` (up to 20)
+        rows = [e for e in rows if e["type"] in params["types"]]
     created = params.get("created")
     if isinstance(created, dict):
         if "gt" in created:
