@@ -29,6 +29,7 @@ NOT_SHOP_OWNED = {
     "operator_states",  # staff
     "operator_state_changes",  # staff
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
+    "stripe_events",  # Stripe's events for the platform's account, stored before any shop is known
 }
 
 
