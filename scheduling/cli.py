@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import random
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,11 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from scheduling import erlang, forecast, simulation
+from scheduling import erlang, forecast, measures, rosters, services
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
+from tenants.models import User
 from tenants.scoping import SYSTEM, set_scope
 
 group = AppGroup("scheduling", help="Workforce: demand history, forecasts, staffing.")
@@ -182,21 +183,12 @@ def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
     found = forecast.estimates(queue, starts[0])
     if found is None:
         raise click.ClickException(f"queue {queue!r} has no answered calls before the plan")
-    recorded = forecast.offered_between(queue, starts[0], starts[-1] + forecast.SLOT)
-    offered = {moment.timestamp(): value for moment, value in recorded.items()}
-    rng = random.Random(seed)  # noqa: S311 - a reproducible replay, not a secret
-    calls = []
-    for index, start in enumerate(starts):
-        for _ in range(int(offered.get(start.timestamp(), 0))):
-            calls.append(
-                simulation.SimCall(
-                    index * 1800 + rng.uniform(0, 1800),
-                    rng.expovariate(1 / found.aht_s),
-                    rng.expovariate(1 / found.patience_s),
-                )
-            )
-    result = simulation.simulate(
-        calls, agents, 1800, settings_from(current_app.config).sl_threshold_s
+    result = measures.replay(
+        measures.recorded_offered(queue, starts),
+        agents,
+        found,
+        seed=seed,
+        sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
     )
     hours = sum(agents) / 2
     click.echo(
@@ -206,5 +198,46 @@ def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
     )
 
 
+@group.command("create-team")
+@click.argument("name")
+@click.option("--leader", help="E-mail of the supervisor who leads the team.")
+@click.argument("operators", nargs=-1, required=True)
+def create_team_command(name: str, leader: str | None, operators: tuple[str, ...]) -> None:
+    """A team of 8–12 operators, named by their e-mail addresses."""
+    set_scope(db.session, SYSTEM)
+    people = [user_by_email(email) for email in operators]
+    try:
+        team = services.create_team(
+            name, leader=user_by_email(leader) if leader else None, operators=people
+        )
+    except services.TeamRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"Team {team.name}: {len(people)} operators.")
+
+
+@group.command("skills")
+@click.argument("email")
+@click.argument("queues", nargs=-1)
+def skills_command(email: str, queues: tuple[str, ...]) -> None:
+    """Set the queues an operator may serve (none: no queue)."""
+    set_scope(db.session, SYSTEM)
+    try:
+        kept = rosters.set_skills(user_by_email(email), queues)
+    except rosters.WorkforceRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"{email}: {', '.join(kept) or 'no queue'}")
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
 def init_app(app: Flask) -> None:
+    from scheduling import shift_cli  # noqa: F401 - adds `scheduling shifts` to the group
+
     app.cli.add_command(group)

@@ -28,6 +28,12 @@ NOT_SHOP_OWNED = {
     "history_imports",  # per queue as well
     "operator_states",  # staff
     "operator_state_changes",  # staff
+    "operator_skills",  # staff: the queues an operator serves
+    "operator_availability",  # staff
+    "operator_leave",  # staff
+    "shift_patterns",  # reference: shift lengths for every queue
+    "rosters",  # per queue; a queue serves many shops
+    "rostered_shifts",  # staff shifts of a queue's roster
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
 }
 
