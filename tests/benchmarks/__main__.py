@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import forecast
+from tests.benchmarks import forecast, shifts
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -44,3 +44,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     forecast.main()
+    shifts.main()
