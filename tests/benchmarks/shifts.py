@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from scheduling import erlang
 from scheduling.assignment import Candidate, assign
+from scheduling.backtest import same_slot
+from scheduling.forecast import WEIGHTS
 from scheduling.importers import ImportSummary, parse_anonbank
 from scheduling.shifts import choose_shifts
-from tests.benchmarks.forecast import DATA, WEIGHTS, anonbank_series, weighted
+from tests.benchmarks.forecast import DATA, anonbank_series
 
 FIRST_DAY = 24  # 1999-01-25, the day the plan of the README starts
 
@@ -28,8 +30,7 @@ def week_requirement() -> list[int]:
             else:
                 abandoned += 1
     aht, patience = handled / answered, waited / abandoned
-    series, week = anonbank_series()
-    forecast = weighted(WEIGHTS)(series, week, FIRST_DAY * 48)
+    forecast = same_slot(WEIGHTS)(anonbank_series(), FIRST_DAY * 48)
     return [erlang.agents_for_answer_rate(f, 1800, aht, patience) for f in forecast]
 
 
