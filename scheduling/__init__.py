@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from scheduling import cli, demo
+    from scheduling import cli, demo, views
     from tenants.signals import demo_seeded
 
     demo_seeded.connect(demo.add_demo_team, weak=False)
     cli.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.my_shifts_bp)

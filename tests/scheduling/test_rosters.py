@@ -22,17 +22,17 @@ from tests.scheduling.test_services import operators
 def test_entries_are_checked(app: Flask) -> None:
     with system(app):
         (person,) = operators(1)
-        with pytest.raises(rosters.WorkforceRefused, match="half hour"):
+        with pytest.raises(rosters.WorkforceRefused, match="毎時0分か30分"):
             rosters.add_availability(person, 0, time(9, 15), time(17))
-        with pytest.raises(rosters.WorkforceRefused, match="ends after it starts"):
+        with pytest.raises(rosters.WorkforceRefused, match="終了時刻は開始時刻より後"):
             rosters.add_availability(person, 0, time(17), time(9))
-        with pytest.raises(rosters.WorkforceRefused, match="on or after"):
+        with pytest.raises(rosters.WorkforceRefused, match="初日以降"):
             rosters.add_leave(person, date(2026, 12, 2), date(2026, 12, 1), None)
         rosters.add_availability(person, 0, time(22), None)  # until midnight
         assert rosters.available_slots(person, date(2026, 11, 30), 2) == frozenset(range(44, 48))
         supervisor = operators(1, "sv")[0]
         supervisor.staff_role = StaffRole.SUPERVISOR
-        with pytest.raises(rosters.WorkforceRefused, match="Only operators"):
+        with pytest.raises(rosters.WorkforceRefused, match="オペレーターだけ"):
             rosters.set_skills(supervisor, ["q"])
         assert rosters.set_skills(person, [" q ", "q", "r"]) == ["q", "r"]
 

@@ -1,0 +1,322 @@
+"""Supervisors' workforce pages (teams, skills, availability and leave, the week of a queue and its
+roster) and the operator's own shifts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from scheduling import forecast, rosters, weekview
+from scheduling.models import (
+    OperatorAvailability,
+    OperatorLeave,
+    Team,
+    TeamMember,
+)
+from scheduling.shifts import NoShifts
+from tenants.auth import current_account, staff_required
+from tenants.db import db, utcnow
+from tenants.models import StaffRole, User
+
+bp = Blueprint("workforce", __name__, url_prefix="/staff/workforce", template_folder="templates")
+my_shifts_bp = Blueprint("my_shifts", __name__)
+
+SUPERVISORS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@bp.get("/")
+@staff_required(*SUPERVISORS)
+def index() -> str:
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template("scheduling/index.html", teams=teams, queues=weekview.queues())
+
+
+@bp.get("/teams/<uuid:team_id>")
+@staff_required(*SUPERVISORS)
+def team(team_id: uuid.UUID) -> str:
+    found = db.session.get(Team, team_id)
+    if found is None:
+        abort(404)
+    members = sorted((m.user for m in found.members), key=lambda u: (u.display_name, u.email))
+    return render_template(
+        "scheduling/team.html",
+        team=found,
+        members=[
+            (
+                user,
+                rosters.skills_of(user),
+                rosters.availability_of(user),
+                rosters.leave_of(user),
+            )
+            for user in members
+        ],
+        weekdays=weekday_names(),
+    )
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime, tz: str = "Asia/Tokyo") -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
+@bp.app_template_filter("local_day")
+def local_day(value: date | datetime, tz: str = "Asia/Tokyo") -> str:
+    """`1月25日(月)` in Japanese, `Mon, Jan 25` in English (the day in the queue's zone)."""
+    day = value.astimezone(ZoneInfo(tz)).date() if isinstance(value, datetime) else value
+    return str(format_date(day, gettext("M/d (EEE)")))
+
+
+def weekday_names() -> list[str]:
+    return [
+        gettext("Monday"),
+        gettext("Tuesday"),
+        gettext("Wednesday"),
+        gettext("Thursday"),
+        gettext("Friday"),
+        gettext("Saturday"),
+        gettext("Sunday"),
+    ]
+
+
+def operator_or_404(user_id: uuid.UUID) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.staff_role != StaffRole.OPERATOR:
+        abort(404)
+    return user
+
+
+def back_to_team(user: User) -> Response:
+    team_id = db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+    if team_id is None:
+        return redirect(url_for("workforce.index"))
+    return redirect(url_for("workforce.team", team_id=team_id) + f"#op-{user.id}")
+
+
+@bp.post("/operators/<uuid:user_id>/skills")
+@staff_required(*SUPERVISORS)
+def skills(user_id: uuid.UUID) -> Response:
+    user = operator_or_404(user_id)
+    queues = request.form.get("queues", "").replace("、", ",").split(",")
+    try:
+        rosters.set_skills(user, queues)
+    except rosters.WorkforceRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(gettext("Skills of %(name)s saved.", name=user.display_name), "info")
+    return back_to_team(user)
+
+
+def parse_clock(text: str | None) -> time | None:
+    """`09:00` → 09:00; `24:00` → None (midnight at the end of the day)."""
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})", unicodedata.normalize("NFKC", text or "").strip())
+    if found is None:
+        raise rosters.WorkforceRefused(gettext("Times are written as 09:00."))
+    hour, minute = int(found[1]), int(found[2])
+    if (hour, minute) == (24, 0):
+        return None
+    if hour > 23 or minute > 59:
+        raise rosters.WorkforceRefused(gettext("Times are written as 09:00."))
+    return time(hour, minute)
+
+
+@bp.post("/operators/<uuid:user_id>/availability")
+@staff_required(*SUPERVISORS)
+def add_availability(user_id: uuid.UUID) -> Response:
+    user = operator_or_404(user_id)
+    try:
+        weekday = int(request.form.get("weekday", ""))
+        start = parse_clock(request.form.get("start"))
+        if start is None:
+            raise rosters.WorkforceRefused(gettext("A window starts before 24:00."))
+        rosters.add_availability(user, weekday, start, parse_clock(request.form.get("end")))
+    except ValueError as refused:
+        message = str(refused) if isinstance(refused, rosters.WorkforceRefused) else None
+        flash(message or gettext("Choose a day of the week."), "error")
+    else:
+        flash(gettext("Availability of %(name)s saved.", name=user.display_name), "info")
+    return back_to_team(user)
+
+
+@bp.post("/operators/<uuid:user_id>/availability/<uuid:entry_id>/delete")
+@staff_required(*SUPERVISORS)
+def delete_availability(user_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    user = operator_or_404(user_id)
+    entry = db.session.get(OperatorAvailability, entry_id)
+    if entry is None or entry.user_id != user.id:
+        abort(404)
+    db.session.delete(entry)
+    return back_to_team(user)
+
+
+@bp.post("/operators/<uuid:user_id>/leave")
+@staff_required(*SUPERVISORS)
+def add_leave(user_id: uuid.UUID) -> Response:
+    user = operator_or_404(user_id)
+    try:
+        first = date.fromisoformat(request.form.get("first_day", ""))
+        last = date.fromisoformat(request.form.get("last_day", "") or first.isoformat())
+        rosters.add_leave(user, first, last, request.form.get("note"))
+    except ValueError as refused:
+        message = str(refused) if isinstance(refused, rosters.WorkforceRefused) else None
+        flash(message or gettext("Dates are written as 2026-12-01."), "error")
+    else:
+        flash(gettext("Leave of %(name)s saved.", name=user.display_name), "info")
+    return back_to_team(user)
+
+
+@bp.post("/operators/<uuid:user_id>/leave/<uuid:entry_id>/delete")
+@staff_required(*SUPERVISORS)
+def delete_leave(user_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
+    user = operator_or_404(user_id)
+    entry = db.session.get(OperatorLeave, entry_id)
+    if entry is None or entry.user_id != user.id:
+        abort(404)
+    db.session.delete(entry)
+    return back_to_team(user)
+
+
+# --- a queue's week -------------------------------------------------------------------------
+
+
+def queue_or_404(queue: str) -> str:
+    if queue not in weekview.queues():
+        abort(404)
+    return queue
+
+
+def week_arguments(queue: str, source: dict[str, str]) -> tuple[date, ZoneInfo]:
+    """The week (a date; its Monday) and time zone a request names; 400 when malformed."""
+    try:
+        tz = ZoneInfo(source.get("tz") or "Asia/Tokyo")
+    except (ZoneInfoNotFoundError, ValueError):
+        abort(400, gettext("Unknown time zone."))
+    text = source.get("week")
+    if text:
+        try:
+            chosen = date.fromisoformat(text)
+        except ValueError:
+            abort(400, gettext("Dates are written as 2026-12-01."))
+        if not date(1900, 1, 1) <= chosen <= date(2200, 1, 1):
+            abort(400, gettext("Dates are written as 2026-12-01."))
+    else:
+        chosen = datetime.now(tz).date()
+        last = weekview.last_recorded_day(queue, tz)
+        if last is not None and last < chosen - timedelta(weeks=4):
+            chosen = last + timedelta(days=1)  # an imported history: the week after it
+    return chosen - timedelta(days=chosen.weekday()), tz
+
+
+@bp.get("/queues/<queue>")
+@staff_required(*SUPERVISORS)
+def week(queue: str) -> str:
+    queue_or_404(queue)
+    first_day, tz = week_arguments(queue, request.args.to_dict())
+    try:
+        view = weekview.week_view(queue, first_day, tz)
+    except LookupError:
+        return render_template(
+            "scheduling/week.html", queue=queue, first_day=first_day, tz=tz, view=None
+        )
+    rows = view.rows
+    calls_top = max([1.0, *(r.high for r in rows), *(r.actual or 0 for r in rows)])
+    agents_top = float(max([1, *(r.scheduled for r in rows), *(r.rostered for r in rows)]))
+    chart = {
+        "width": 672,
+        "height": 160,
+        "calls_top": calls_top,
+        "agents_top": agents_top,
+        "forecast": weekview.chart_points([r.forecast for r in rows], calls_top, 672, 160),
+        "band": weekview.chart_points([r.high for r in rows], calls_top, 672, 160)
+        + " "
+        + " ".join(
+            reversed(weekview.chart_points([r.low for r in rows], calls_top, 672, 160).split())
+        ),
+        "actual": weekview.chart_points([r.actual or 0 for r in rows], calls_top, 672, 160)
+        if view.has_actuals
+        else "",
+        "required": weekview.step_points([r.scheduled for r in rows], agents_top, 672, 160),
+        "rostered": weekview.step_points([r.rostered for r in rows], agents_top, 672, 160),
+    }
+    return render_template(
+        "scheduling/week.html",
+        queue=queue,
+        first_day=first_day,
+        tz=tz,
+        view=view,
+        chart=chart,
+        totals=weekview.day_totals(rows, tz),
+        teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+        previous_week=first_day - timedelta(weeks=1),
+        next_week=first_day + timedelta(weeks=1),
+    )
+
+
+@bp.post("/queues/<queue>/roster")
+@staff_required(*SUPERVISORS)
+def generate(queue: str) -> Response:
+    queue_or_404(queue)
+    first_day, tz = week_arguments(queue, request.form.to_dict())
+    chosen = [uuid_or_none(v) for v in request.form.getlist("team_id")]
+    teams = [t for t in db.session.scalars(select(Team)) if t.id in chosen]
+    target = url_for("workforce.week", queue=queue, week=first_day.isoformat(), tz=tz.key)
+    if not teams:
+        flash(gettext("Choose the teams to roster."), "error")
+        return redirect(target)
+    operators = rosters.operators_for(queue, teams)
+    if not operators:
+        flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
+        return redirect(target)
+    try:
+        plan = forecast.plan(queue, first_day, 7, tz, target=0.98, shrinkage=0.0)
+        result = rosters.generate_roster(
+            queue,
+            first_day,
+            tz,
+            [row.scheduled_agents for row in plan],
+            operators,
+            actor=current_account(),
+            time_limit_s=10,
+        )
+    except LookupError:
+        flash(gettext("This queue has no history before the week to plan from."), "error")
+        return redirect(target)
+    except NoShifts:
+        flash(gettext("These operators cannot cover the week: add operators or hours."), "error")
+        return redirect(target)
+    flash(
+        gettext(
+            "Roster published: %(shifts)d shifts, %(hours).1f paid hours (%(unassigned)d without "
+            "an operator).",
+            shifts=len(result.plan.shifts),
+            hours=result.plan.paid_hours,
+            unassigned=result.assignment.unassigned,
+        ),
+        "info",
+    )
+    return redirect(target)
+
+
+def uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+# --- the operator's own shifts ------------------------------------------------------------------
+
+
+@my_shifts_bp.get("/console/shifts")
+@staff_required(StaffRole.OPERATOR)
+def mine() -> str:
+    shifts = rosters.upcoming_shifts(current_account(), utcnow())
+    return render_template("scheduling/my_shifts.html", shifts=shifts)
