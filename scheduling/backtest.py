@@ -52,6 +52,43 @@ def same_slot(weights: Sequence[float]) -> Method:
     return forecast
 
 
+def same_day_type(weights: Sequence[float], is_holiday: Callable[[date], bool]) -> Method:
+    """Like `same_slot`, by day type: a holiday is forecast like a Sunday (from the last Sundays
+    and holidays), and a working day from the last same weekdays that were not holidays."""
+    fallback = same_slot(weights)
+
+    def kind(day: date) -> int:
+        return 6 if is_holiday(day) else day.weekday()
+
+    def forecast(series: Series, start: int) -> FloatArray:
+        if series.first_day is None or start % series.day_slots:
+            return fallback(series, start)
+        y, width = series.values, series.day_slots
+        result = np.zeros(series.season)
+        first_target = start // width
+        for k in range(series.season // width):
+            wanted = kind(series.first_day + timedelta(days=first_target + k))
+            picks: list[int] = []
+            day = first_target - 1
+            while (
+                day >= 0
+                and len(picks) < len(weights)
+                and first_target - day <= 7 * (len(weights) + 2)
+            ):
+                if kind(series.first_day + timedelta(days=day)) == wanted:
+                    picks.append(day)
+                day -= 1
+            if picks:
+                used = weights[: len(picks)]
+                rows = [y[d * width : (d + 1) * width] for d in picks]
+                result[k * width : (k + 1) * width] = sum(
+                    w * r for w, r in zip(used, rows, strict=True)
+                ) / sum(used)
+        return result
+
+    return forecast
+
+
 @dataclass
 class Backtest:
     wape: float
@@ -61,10 +98,13 @@ class Backtest:
     actuals: list[FloatArray] = field(default_factory=list)
 
     def scaled_residuals(self) -> FloatArray:
-        """(actual − forecast) ÷ √max(forecast, 1): roughly one spread for quiet and busy slots."""
+        """(actual − forecast) ÷ √max(forecast, 1): roughly one spread for quiet and busy slots.
+        Slots with neither calls nor a forecast (closed hours) say nothing and are left out."""
         if not self.forecasts:
             return np.zeros(0)
         f, a = np.concatenate(self.forecasts), np.concatenate(self.actuals)
+        open_slots = (f > 0) | (a > 0)
+        f, a = f[open_slots], a[open_slots]
         return np.asarray((a - f) / np.sqrt(np.maximum(f, 1.0)), dtype=np.float64)
 
 

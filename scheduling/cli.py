@@ -117,6 +117,12 @@ def staff_command(
 )
 @click.option("--shrinkage", type=click.FloatRange(0.0, 0.9), default=0.0, show_default=True)
 @click.option(
+    "--interval",
+    type=click.FloatRange(0.5, 0.99),
+    default=None,
+    help="Size agents for this quantile of the forecast (e.g. 0.8): a buffer from backtest errors.",
+)
+@click.option(
     "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
 )
 def plan_command(
@@ -126,6 +132,7 @@ def plan_command(
     tz: str,
     target_answer_rate: float,
     shrinkage: float,
+    interval: float | None,
     output: Path,
 ) -> None:
     """Write interval_start,forecast_offered,required_agents,scheduled_agents for each half hour."""
@@ -135,8 +142,9 @@ def plan_command(
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
     set_scope(db.session, SYSTEM)
     try:
-        rows = forecast.plan(
-            queue, start.date(), days, zone, target=target_answer_rate, shrinkage=shrinkage
+        predicted = forecast.forecast_days(queue, start.date(), days, zone)
+        rows = forecast.plan_rows(
+            queue, predicted, target=target_answer_rate, shrinkage=shrinkage, interval=interval
         )
     except LookupError as missing:
         raise click.ClickException(str(missing)) from None
@@ -155,6 +163,18 @@ def plan_command(
                 ]
             )
     hours = sum(r.scheduled_agents for r in rows) / 2
+    tested = predicted.backtest
+    click.echo(
+        f"Forecast by {predicted.method}"
+        + (
+            f" (backtest over {tested.weeks} weeks: WAPE {tested.wape:.4f}, MASE {tested.mase:.4f})"
+            if tested.weeks
+            else ""
+        )
+    )
+    for name, result in predicted.contenders.items():
+        if result.weeks:
+            click.echo(f"  {name}: WAPE {result.wape:.4f}, MASE {result.mase:.4f}")
     click.echo(f"Wrote {len(rows)} intervals to {output}: {hours:.1f} scheduled agent-hours.")
 
 

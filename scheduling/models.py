@@ -231,3 +231,23 @@ class RosteredShift(Model):
     __table_args__ = (
         Index("ix_rostered_shifts_operator_id_starts_at", "operator_id", "starts_at"),
     )
+
+
+class Campaign(Model):
+    """A day a shop or a supervisor expects more calls on a queue (a sale): the forecast of that
+    day is multiplied, and the day's history is divided by it before it serves other forecasts."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    queue: Mapped[str] = mapped_column(String(40), index=True)
+    day: Mapped[date] = mapped_column()
+    multiplier: Mapped[float] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(120))
+    shop_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("multiplier > 0 AND multiplier <= 20", name="multiplier"),)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from scheduling.assignment import Assignment, Candidate, assign
 from scheduling.models import (
+    Campaign,
     OperatorAvailability,
     OperatorLeave,
     OperatorSkill,
@@ -275,5 +276,40 @@ def upcoming_shifts(user: User, now: datetime, limit: int = 60) -> list[Rostered
             .where(RosteredShift.operator_id == user.id, RosteredShift.ends_at > now)
             .order_by(RosteredShift.starts_at)
             .limit(limit)
+        )
+    )
+
+
+# --- campaign days ------------------------------------------------------------------------------
+
+
+def add_campaign(
+    queue: str, day: date, multiplier: float, note: str | None, *, actor: User | None
+) -> Campaign:
+    """A day `queue` expects `multiplier` times its usual calls (a sale, a TV spot)."""
+    if not 0.1 <= multiplier <= 20:
+        raise WorkforceRefused(gettext("The multiplier is between 0.1 and 20."))
+    note = (note or "").strip() or None
+    if note is not None and len(note) > 120:
+        raise WorkforceRefused(gettext("The note has at most 120 characters."))
+    campaign = Campaign(
+        id=new_id(),
+        queue=queue,
+        day=day,
+        multiplier=multiplier,
+        note=note,
+        created_by=actor.id if actor else None,
+        created_at=utcnow(),
+    )
+    db.session.add(campaign)
+    return campaign
+
+
+def campaigns_between(queue: str, first: date, last: date) -> list[Campaign]:
+    return list(
+        db.session.scalars(
+            select(Campaign)
+            .where(Campaign.queue == queue, Campaign.day >= first, Campaign.day <= last)
+            .order_by(Campaign.day)
         )
     )

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from scheduling import forecast, rosters, weekview
 from scheduling.models import (
+    Campaign,
     OperatorAvailability,
     OperatorLeave,
     Team,
@@ -255,6 +256,7 @@ def week(queue: str) -> str:
         chart=chart,
         totals=weekview.day_totals(rows, tz),
         teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+        campaigns=rosters.campaigns_between(queue, first_day, first_day + timedelta(weeks=8)),
         previous_week=first_day - timedelta(weeks=1),
         next_week=first_day + timedelta(weeks=1),
     )
@@ -303,6 +305,40 @@ def generate(queue: str) -> Response:
         "info",
     )
     return redirect(target)
+
+
+@bp.post("/queues/<queue>/campaigns")
+@staff_required(*SUPERVISORS)
+def add_campaign(queue: str) -> Response:
+    queue_or_404(queue)
+    first_day, tz = week_arguments(queue, request.form.to_dict())
+    target = url_for("workforce.week", queue=queue, week=first_day.isoformat(), tz=tz.key)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+        multiplier = float(unicodedata.normalize("NFKC", request.form.get("multiplier", "")))
+    except ValueError:
+        flash(gettext("Give the day and the expected multiplier of calls (e.g. 1.5)."), "error")
+        return redirect(target)
+    try:
+        rosters.add_campaign(
+            queue, day, multiplier, request.form.get("note"), actor=current_account()
+        )
+    except rosters.WorkforceRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(gettext("Campaign day saved: the forecast of that day is raised."), "info")
+    return redirect(target)
+
+
+@bp.post("/queues/<queue>/campaigns/<uuid:campaign_id>/delete")
+@staff_required(*SUPERVISORS)
+def delete_campaign(queue: str, campaign_id: uuid.UUID) -> Response:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.queue != queue:
+        abort(404)
+    first_day, tz = week_arguments(queue, request.form.to_dict())
+    db.session.delete(campaign)
+    return redirect(url_for("workforce.week", queue=queue, week=first_day.isoformat(), tz=tz.key))
 
 
 def uuid_or_none(text: str) -> uuid.UUID | None:

@@ -3,22 +3,18 @@ error, actual calls, required and rostered agents, the roster by day and its ans
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import func, select
 
 from scheduling import erlang, forecast, measures
-from scheduling.backtest import Backtest, Series, rolling_origin, same_slot
-from scheduling.forecast import SLOT, WEIGHTS
+from scheduling.forecast import SLOT
 from scheduling.models import DemandInterval, Roster, RosteredShift, Team, TeamMember
 from tenants.db import db
 from tenants.models import User
 
-BACKTEST_WEEKS = 4
 INTERVAL_LEVELS = (0.1, 0.9)  # the band drawn around the forecast: 80 % of backtest errors
 
 
@@ -50,7 +46,7 @@ class WeekView:
     first_day: date
     tz: ZoneInfo
     rows: list[WeekRow]
-    backtest: Backtest
+    forecast: forecast.Forecast
     roster: Roster | None
     lines: list[RosterLine]
     answer_rate: float | None
@@ -76,32 +72,6 @@ def last_recorded_day(queue: str, tz: ZoneInfo) -> date | None:
         select(func.max(DemandInterval.interval_start)).where(DemandInterval.queue == queue)
     )
     return latest.astimezone(tz).date() if latest else None
-
-
-def history_series(queue: str, first_day: date, tz: ZoneInfo, weeks: int) -> Series:
-    """Offered calls per half hour for up to `weeks` weeks before `first_day`, from the queue's
-    first record on (weeks before it are unknown, not quiet)."""
-    end = datetime.combine(first_day, datetime.min.time(), tz)
-    earliest = db.session.scalar(
-        select(func.min(DemandInterval.interval_start)).where(DemandInterval.queue == queue)
-    )
-    begin_day = first_day - timedelta(weeks=weeks)
-    if earliest is not None:
-        begin_day = max(begin_day, earliest.astimezone(tz).date())
-    begin_day = min(begin_day, first_day)
-    starts = forecast.slots(begin_day, (first_day - begin_day).days, tz)
-    recorded = forecast.offered_between(queue, starts[0], end) if starts else {}
-    by_moment = {moment.timestamp(): value for moment, value in recorded.items()}
-    values = np.array([by_moment.get(s.timestamp(), 0.0) for s in starts], dtype=np.float64)
-    return Series(values, 7 * 48, 48, begin_day)
-
-
-def backtest(queue: str, first_day: date, tz: ZoneInfo) -> Backtest:
-    """The same-slot weighted average, rolled over the last weeks before `first_day`."""
-    series = history_series(queue, first_day, tz, BACKTEST_WEEKS + len(WEIGHTS))
-    length, week = len(series.values), series.season
-    origins = [length - k * week for k in range(BACKTEST_WEEKS, 0, -1) if length - k * week >= week]
-    return rolling_origin(series, same_slot(WEIGHTS), origins)
 
 
 def on_duty(shifts: list[RosteredShift], starts: list[datetime]) -> list[int]:
@@ -154,14 +124,12 @@ def roster_lines(roster: Roster, tz: ZoneInfo) -> list[RosterLine]:
 def week_view(
     queue: str, first_day: date, tz: ZoneInfo, *, target: float = 0.98, shrinkage: float = 0.0
 ) -> WeekView:
-    rows_of_plan = forecast.plan(queue, first_day, 7, tz, target=target, shrinkage=shrinkage)
+    predicted = forecast.forecast_days(queue, first_day, 7, tz)
+    rows_of_plan = forecast.plan_rows(
+        queue, predicted, target=target, shrinkage=shrinkage, interval=None
+    )
     starts = [row.interval_start for row in rows_of_plan]
-    tested = backtest(queue, first_day, tz)
-    residuals = tested.scaled_residuals()
-    if residuals.size:
-        low_q, high_q = (float(q) for q in np.quantile(residuals, INTERVAL_LEVELS))
-    else:
-        low_q = high_q = 0.0
+    low, high = predicted.bound(INTERVAL_LEVELS[0]), predicted.bound(INTERVAL_LEVELS[1])
     recorded = forecast.offered_between(queue, starts[0], starts[-1] + SLOT)
     by_moment = {moment.timestamp(): value for moment, value in recorded.items()}
     roster = db.session.scalar(
@@ -169,15 +137,13 @@ def week_view(
     )
     coverage = on_duty(list(roster.shifts), starts) if roster else [0] * len(starts)
     rows = []
-    for plan_row, agents in zip(rows_of_plan, coverage, strict=True):
-        f = plan_row.forecast_offered
-        spread = math.sqrt(max(f, 1.0))
+    for index, (plan_row, agents) in enumerate(zip(rows_of_plan, coverage, strict=True)):
         rows.append(
             WeekRow(
                 plan_row.interval_start,
-                f,
-                max(0.0, f + low_q * spread),
-                max(0.0, f + high_q * spread),
+                plan_row.forecast_offered,
+                float(low[index]),
+                float(high[index]),
                 by_moment.get(plan_row.interval_start.timestamp()),
                 plan_row.required_agents,
                 plan_row.scheduled_agents,
@@ -186,7 +152,7 @@ def week_view(
         )
     rate, replayed = answer_rate(queue, rows, coverage if roster else None)
     lines = roster_lines(roster, tz) if roster else []
-    return WeekView(queue, first_day, tz, rows, tested, roster, lines, rate, replayed)
+    return WeekView(queue, first_day, tz, rows, predicted, roster, lines, rate, replayed)
 
 
 def answer_rate(

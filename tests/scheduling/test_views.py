@@ -155,3 +155,37 @@ def test_unknown_queue_and_bad_week_are_answered(app: Flask) -> None:
     assert (
         client.get("/staff/workforce/teams/00000000-0000-0000-0000-000000000000").status_code == 404
     )
+
+
+def test_supervisor_announces_a_campaign_day(app: Flask, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    app.test_cli_runner().invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    client = supervisor_client(app)
+    page = "/staff/workforce/queues/q?week=2026-11-30"
+    token = csrf_token(client, page)
+    form = {"week": "2026-11-30", "tz": "Asia/Tokyo", "csrf_token": token}
+    bad = client.post(
+        "/staff/workforce/queues/q/campaigns",
+        data={**form, "day": "2026-12-01", "multiplier": "たくさん"},
+        follow_redirects=True,
+    )
+    assert "見込まれる入電数の倍率" in bad.get_data(as_text=True)
+    too_big = client.post(
+        "/staff/workforce/queues/q/campaigns",
+        data={**form, "day": "2026-12-01", "multiplier": "50"},
+        follow_redirects=True,
+    )
+    assert "倍率は0.1から20の間" in too_big.get_data(as_text=True)
+    before = client.get(page).get_data(as_text=True)
+    client.post(
+        "/staff/workforce/queues/q/campaigns",
+        data={**form, "day": "2026-11-30", "multiplier": "２", "note": "セール"},
+    )
+    after = client.get(page).get_data(as_text=True)
+    assert "×2 (セール)" in after
+    # Monday 09:00 was forecast at 60 calls; the sale doubles it.
+    assert "<td>60.0</td>" in before
+    assert "<td>120.0</td>" in after

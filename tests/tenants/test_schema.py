@@ -14,6 +14,7 @@ PLATFORM_WITH_SHOP_ID = {
     "audit_events": "kept after a shop is deleted; staff read it across shops",
     "job_outbox": "written and drained by the platform for every shop",
     "call_index": "finds a carrier callback's shop from its CallSid before any scope",
+    "campaigns": "per queue (many shops share one); shop_id only says which shop announced it",
 }
 # Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
 NOT_SHOP_OWNED = {
