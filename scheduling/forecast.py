@@ -251,11 +251,15 @@ def plan_rows(
     if found is None:
         raise LookupError(f"queue {queue!r} has no answered calls before {targets[0].date()}")
     sized = found_forecast.bound(interval) if interval is not None else found_forecast.values
-    rows = []
-    for moment, offered, load in zip(targets, found_forecast.values, sized, strict=True):
-        required = erlang.agents_for_answer_rate(
-            float(load), SLOT.total_seconds(), found.aht_s, found.patience_s, target
+    required = erlang.agents_for_answer_rates(
+        sized, SLOT.total_seconds(), found.aht_s, found.patience_s, target
+    )
+    return [
+        PlanRow(
+            moment,
+            round(float(offered), 2),
+            int(agents),
+            math.ceil(agents / (1 - shrinkage)) if agents else 0,
         )
-        scheduled = math.ceil(required / (1 - shrinkage)) if required else 0
-        rows.append(PlanRow(moment, round(float(offered), 2), required, scheduled))
-    return rows
+        for moment, offered, agents in zip(targets, found_forecast.values, required, strict=True)
+    ]

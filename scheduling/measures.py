@@ -44,9 +44,7 @@ def replay(
 
 def perfect_knowledge(offered: Sequence[float], found: QueueEstimates, target: float) -> list[int]:
     """Agents per interval that Erlang A asks for on the true counts."""
-    return [
-        erlang.agents_for_answer_rate(
-            count, SLOT.total_seconds(), found.aht_s, found.patience_s, target
-        )
-        for count in offered
-    ]
+    required = erlang.agents_for_answer_rates(
+        offered, SLOT.total_seconds(), found.aht_s, found.patience_s, target
+    )
+    return [int(n) for n in required]

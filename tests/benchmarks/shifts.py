@@ -31,7 +31,7 @@ def week_requirement() -> list[int]:
                 abandoned += 1
     aht, patience = handled / answered, waited / abandoned
     forecast = same_slot(WEIGHTS)(anonbank_series(), FIRST_DAY * 48)
-    return [erlang.agents_for_answer_rate(f, 1800, aht, patience) for f in forecast]
+    return [int(n) for n in erlang.agents_for_answer_rates(forecast, 1800, aht, patience)]
 
 
 def main() -> None:
