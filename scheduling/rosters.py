@@ -31,6 +31,7 @@ from scheduling.shifts import (
     Shift,
     ShiftPlan,
     choose_shifts,
+    shifts_of,
 )
 from tenants.db import db, new_id, utcnow
 from tenants.models import StaffRole, User
@@ -313,3 +314,85 @@ def campaigns_between(queue: str, first: date, last: date) -> list[Campaign]:
             .order_by(Campaign.day)
         )
     )
+
+
+# --- adjusting a published roster by hand -------------------------------------------------------
+
+
+def rule_breaks(
+    operator: User, shift: RosteredShift, roster: Roster, rules: LabourRules | None = None
+) -> list[str]:
+    """What giving `shift` to `operator` would break: skill, leave, one shift a day, rest, the
+    week's hours and days (messages already translated; empty when nothing)."""
+    rules = rules or LabourRules()
+    tz = ZoneInfo(roster.tz)
+    problems = []
+    if roster.queue not in skills_of(operator):
+        problems.append(
+            gettext(
+                "%(name)s lacks the skill %(queue)s.",
+                name=operator.display_name,
+                queue=roster.queue,
+            )
+        )
+    day = shift.starts_at.astimezone(tz).date()
+    if any(entry.first_day <= day <= entry.last_day for entry in leave_of(operator)):
+        problems.append(gettext("%(name)s is on leave that day.", name=operator.display_name))
+    theirs = [s for s in roster.shifts if s.operator_id == operator.id and s.id != shift.id]
+    rest = timedelta(hours=rules.min_rest_hours)
+    for other in theirs:
+        if other.starts_at.astimezone(tz).date() == day:
+            problems.append(gettext("%(name)s already works that day.", name=operator.display_name))
+        elif other.starts_at < shift.ends_at + rest and shift.starts_at < other.ends_at + rest:
+            problems.append(
+                gettext(
+                    "%(name)s would rest less than %(hours)g hours between shifts.",
+                    name=operator.display_name,
+                    hours=rules.min_rest_hours,
+                )
+            )
+    minutes = sum(s.work_minutes for s in theirs) + shift.work_minutes
+    if minutes > rules.max_weekly_hours * 60 * max(1, roster.days / 7):
+        problems.append(
+            gettext(
+                "%(name)s would work more than %(hours)g hours in the week.",
+                name=operator.display_name,
+                hours=rules.max_weekly_hours,
+            )
+        )
+    if len(theirs) + 1 > rules.max_shifts_per_week * max(1, roster.days // 7):
+        problems.append(
+            gettext("%(name)s would have no day off in the week.", name=operator.display_name)
+        )
+    return problems
+
+
+def reassign(shift: RosteredShift, operator: User | None) -> None:
+    """Give a shift to another operator (None: leave it open); refused when it breaks a rule."""
+    if operator is not None:
+        problems = rule_breaks(operator, shift, shift.roster)
+        if problems:
+            raise WorkforceRefused(" ".join(dict.fromkeys(problems)))
+    shift.operator_id = operator.id if operator else None
+
+
+def remove_shift(shift: RosteredShift) -> None:
+    roster = shift.roster
+    roster.paid_slots -= shift.work_minutes // 30
+    roster.shifts.remove(shift)
+
+
+def add_shift(roster: Roster, day: date, start: time, pattern: Pattern) -> RosteredShift:
+    """A shift added by hand (open until given to someone), its break in the middle as the law
+    asks."""
+    tz = ZoneInfo(roster.tz)
+    if not roster.first_day <= day < roster.first_day + timedelta(days=roster.days):
+        raise WorkforceRefused(gettext("The day is outside the roster's week."))
+    if start.minute % 30 or start.second:
+        raise WorkforceRefused(gettext("Times are on the hour or the half hour."))
+    slot = (day - roster.first_day).days * SLOTS_PER_DAY + (start.hour * 60 + start.minute) // 30
+    placed = shifts_of(pattern, slot, LabourRules())
+    shift = rostered(placed[len(placed) // 2], roster.first_day, tz, None)
+    roster.shifts.append(shift)
+    roster.paid_slots += shift.work_minutes // 30
+    return shift

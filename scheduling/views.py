@@ -19,6 +19,7 @@ from scheduling.models import (
     Campaign,
     OperatorAvailability,
     OperatorLeave,
+    RosteredShift,
     Team,
     TeamMember,
 )
@@ -256,6 +257,8 @@ def week(queue: str) -> str:
         chart=chart,
         totals=weekview.day_totals(rows, tz),
         teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
+        operators=rosters.operators_for(queue),
+        patterns=rosters.active_patterns(),
         campaigns=rosters.campaigns_between(queue, first_day, first_day + timedelta(weeks=8)),
         previous_week=first_day - timedelta(weeks=1),
         next_week=first_day + timedelta(weeks=1),
@@ -339,6 +342,60 @@ def delete_campaign(queue: str, campaign_id: uuid.UUID) -> Response:
     first_day, tz = week_arguments(queue, request.form.to_dict())
     db.session.delete(campaign)
     return redirect(url_for("workforce.week", queue=queue, week=first_day.isoformat(), tz=tz.key))
+
+
+def shift_of_queue(queue: str, shift_id: uuid.UUID) -> RosteredShift:
+    shift = db.session.get(RosteredShift, shift_id)
+    if shift is None or shift.roster.queue != queue:
+        abort(404)
+    return shift
+
+
+@bp.post("/queues/<queue>/shifts/<uuid:shift_id>")
+@staff_required(*SUPERVISORS)
+def adjust_shift(queue: str, shift_id: uuid.UUID) -> Response:
+    """Give a rostered shift to another operator, leave it open, or remove it."""
+    shift = shift_of_queue(queue, shift_id)
+    roster = shift.roster
+    target = url_for("workforce.week", queue=queue, week=roster.first_day.isoformat(), tz=roster.tz)
+    if request.form.get("action") == "remove":
+        rosters.remove_shift(shift)
+        flash(gettext("Shift removed."), "info")
+        return redirect(target + "#roster")
+    chosen = uuid_or_none(request.form.get("operator_id", ""))
+    operator = operator_or_404(chosen) if chosen else None
+    try:
+        rosters.reassign(shift, operator)
+    except rosters.WorkforceRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(gettext("Shift changed."), "info")
+    return redirect(target + "#roster")
+
+
+@bp.post("/queues/<queue>/shifts")
+@staff_required(*SUPERVISORS)
+def add_shift(queue: str) -> Response:
+    queue_or_404(queue)
+    first_day, tz = week_arguments(queue, request.form.to_dict())
+    target = url_for("workforce.week", queue=queue, week=first_day.isoformat(), tz=tz.key)
+    roster = rosters.latest_roster(queue, first_day)
+    if roster is None:
+        abort(404)
+    patterns = {p.name: p for p in rosters.active_patterns()}
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+        start = parse_clock(request.form.get("start"))
+        pattern = patterns.get(request.form.get("pattern", ""))
+        if start is None or pattern is None:
+            raise rosters.WorkforceRefused(gettext("Give the day, the start and the pattern."))
+        rosters.add_shift(roster, day, start, pattern)
+    except ValueError as refused:
+        message = str(refused) if isinstance(refused, rosters.WorkforceRefused) else None
+        flash(message or gettext("Dates are written as 2026-12-01."), "error")
+    else:
+        flash(gettext("Shift added: give it to an operator below."), "info")
+    return redirect(target + "#roster")
 
 
 def uuid_or_none(text: str) -> uuid.UUID | None:

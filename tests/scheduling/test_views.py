@@ -189,3 +189,75 @@ def test_supervisor_announces_a_campaign_day(app: Flask, tmp_path: Path) -> None
     # Monday 09:00 was forecast at 60 calls; the sale doubles it.
     assert "<td>60.0</td>" in before
     assert "<td>120.0</td>" in after
+
+
+def test_supervisor_adjusts_the_roster_by_hand_within_the_rules(app: Flask, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    app.test_cli_runner().invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    team_id, ids = team_of(app)
+    with system(app):
+        unskilled = operators(1, "new")[0]
+        unskilled_id = str(unskilled.id)
+        db.session.commit()
+    client = supervisor_client(app)
+    page = "/staff/workforce/queues/q?week=2026-11-30"
+    token = csrf_token(client, page)
+    client.post(
+        "/staff/workforce/queues/q/roster",
+        data={"week": "2026-11-30", "tz": "Asia/Tokyo", "team_id": team_id, "csrf_token": token},
+    )
+    with system(app) as session:
+        shifts = session.scalars(select(RosteredShift).order_by(RosteredShift.starts_at)).all()
+        first, count = shifts[0], len(shifts)
+        first_id, holder = first.id, str(first.operator_id)
+        busy_same_day = next(
+            str(s.operator_id)
+            for s in shifts
+            if s.starts_at.date() == first.starts_at.date() and s.operator_id != first.operator_id
+        )
+    url = f"/staff/workforce/queues/q/shifts/{first_id}"
+    refused = client.post(
+        url,
+        data={"operator_id": unskilled_id, "action": "assign", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "qのスキルを持っていません" in refused
+    twice = client.post(
+        url,
+        data={"operator_id": busy_same_day, "action": "assign", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "その日すでに勤務があります" in twice
+    opened = client.post(
+        url,
+        data={"operator_id": "", "action": "assign", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "シフトを変更しました" in opened
+    assert "担当者なし" in opened
+    client.post(url, data={"operator_id": holder, "action": "assign", "csrf_token": token})
+    client.post(url, data={"action": "remove", "csrf_token": token})
+    added = client.post(
+        "/staff/workforce/queues/q/shifts",
+        data={
+            "week": "2026-11-30",
+            "tz": "Asia/Tokyo",
+            "day": "2026-12-01",
+            "start": "10:00",
+            "pattern": "8h",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "シフトを追加しました" in added
+    with system(app) as session:
+        after = session.scalars(select(RosteredShift)).all()
+        assert len(after) == count
+        assert first_id not in {s.id for s in after}
+        new = next(s for s in after if s.operator_id is None)
+        assert new.work_minutes == 480
+        assert new.break_starts_at is not None
+    assert ids  # the team's operators
