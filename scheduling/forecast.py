@@ -193,9 +193,18 @@ class Forecast:
         return np.asarray(np.maximum(self.values + z * spread, 0.0), dtype=np.float64)
 
 
+def beats(challenger: Backtest, holder: Backtest) -> bool:
+    """A method replaces the one in use only by lower WAPE and MASE over at least two weeks."""
+    return (
+        challenger.weeks >= 2
+        and challenger.wape < holder.wape - 1e-9
+        and challenger.mase < holder.mase - 1e-9
+    )
+
+
 def forecast_days(queue: str, first: date, days: int, tz: ZoneInfo) -> Forecast:
     """Each method forecasts the weeks before `first` in a rolling-origin backtest; the same-slot
-    average stays unless another method's WAPE is lower. Campaign days are divided out of the
+    average stays unless another method beats it (`beats`). Campaign days are divided out of the
     history and multiplied into the days forecast."""
     series = history_series(queue, first, tz, BACKTEST_WEEKS + len(WEIGHTS))
     if series.first_day is None:  # pragma: no cover - history_series always dates its series
@@ -215,7 +224,7 @@ def forecast_days(queue: str, first: date, days: int, tz: ZoneInfo) -> Forecast:
     }
     best = BASELINE
     for name, tested in contenders.items():
-        if tested.weeks and tested.wape < contenders[best].wape - 1e-9:
+        if beats(tested, contenders[best]):
             best = name
     one_week = METHODS[best](history, length)
     values = np.tile(one_week, -(-days // 7))[: days * 48] * day_factors(first, days, factors)

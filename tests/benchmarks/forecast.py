@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jpholiday
 import numpy as np
 
-from scheduling.backtest import Series, rolling_origin, same_slot
+from scheduling.backtest import Series, rolling_origin, same_day_type, same_slot
 from scheduling.forecast import WEIGHTS
 from scheduling.importers import ImportSummary, parse_anonbank
 
@@ -54,7 +55,10 @@ def main() -> None:
     }.items():
         first = 3 if name.startswith("anonbank") else 4
         print(f"Forecast one week ahead, {name} (from week {first + 1} on):")
-        for label, method in methods.items():
+        contenders = dict(methods)
+        if series.first_day is not None:  # only a dated series knows its holidays
+            contenders["day type (JP holidays)"] = same_day_type(WEIGHTS, jpholiday.is_holiday)
+        for label, method in contenders.items():
             origins = range(
                 first * series.season, len(series.values) - series.season + 1, series.season
             )
