@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext
 from sqlalchemy import delete, select
 
-from scheduling.assignment import Assignment, Candidate, assign
+from scheduling.assignment import Assignment, Candidate, assign, can_work
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
@@ -221,6 +221,14 @@ def generate_roster(
         rules,
         operators_per_day=per_day if people else None,
         max_paid_hours=rules.max_weekly_hours * weeks * len(people) if people else None,
+        allowed=(lambda shift: any(can_work(p, shift, horizon) for p in people))
+        if people
+        else None,
+        available_per_slot=(
+            [sum(1 for p in people if slot in p.available) for slot in range(horizon)]
+            if people
+            else None
+        ),
         time_limit_s=time_limit_s,
     )
     assignment = assign(plan.shifts, people, horizon, rules, time_limit_s=time_limit_s)

@@ -101,6 +101,11 @@ def shifts_command(
         f"Paid hours {paid:.1f}; required agent-hours {required:.1f}; "
         f"paid ÷ required {paid / required if required else 1:.4f}"
     )
+    if shift_plan.shortfall_hours:
+        click.echo(
+            f"Nobody available covers {shift_plan.shortfall_hours:.1f} of the required "
+            "agent-hours: add operators, availability or skills."
+        )
     measure(queue, plan, shift_plan.coverage, target_answer_rate, seed)
     if teams:
         report_roster(result, operators)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -109,15 +109,21 @@ def shifts_of(pattern: Pattern, start: int, rules: LabourRules) -> list[Shift]:
 
 
 def candidates(
-    requirement: Sequence[int], patterns: Sequence[Pattern], rules: LabourRules
+    requirement: Sequence[int],
+    patterns: Sequence[Pattern],
+    rules: LabourRules,
+    allowed: Callable[[Shift], bool] | None = None,
 ) -> list[Shift]:
-    """Shifts at every half hour that work at least one slot with a requirement."""
+    """Shifts at every half hour that work at least one slot with a requirement (and that
+    someone can work, when `allowed` says who can)."""
     horizon = len(requirement)
     found = []
     for start in range(horizon):
         for pattern in patterns:
             for shift in shifts_of(pattern, start, rules):
-                if any(requirement[s % horizon] for s in shift.working()):
+                if any(requirement[s % horizon] for s in shift.working()) and (
+                    allowed is None or allowed(shift)
+                ):
                     found.append(shift)
     return found
 
@@ -139,6 +145,11 @@ class ShiftPlan:
         """Agent-hours of the requirement: what perfect shifts without breaks would pay."""
         return sum(self.requirement) / 2
 
+    @property
+    def shortfall_hours(self) -> float:
+        """Agent-hours of the requirement that nobody available could cover."""
+        return sum(max(r - c, 0) for r, c in zip(self.requirement, self.coverage, strict=True)) / 2
+
 
 def coverage_of(shifts: Sequence[Shift], horizon: int) -> list[int]:
     on_duty = [0] * horizon
@@ -159,12 +170,16 @@ def choose_shifts(
     *,
     operators_per_day: Sequence[int] | None = None,
     max_paid_hours: float | None = None,
+    allowed: Callable[[Shift], bool] | None = None,
+    available_per_slot: Sequence[int] | None = None,
     time_limit_s: float = 30.0,
 ) -> ShiftPlan:
     """The shifts of least paid hours whose on-duty count meets `requirement` in every slot.
 
     `operators_per_day` caps the shifts starting each day (one shift a day per operator) and
     `max_paid_hours` the week's total, so that the shifts can then be given to real operators.
+    With `allowed` (someone can work the shift) and `available_per_slot` (operators who can work
+    each slot), a slot is asked for no more than can be covered; the rest is the plan's shortfall.
     """
     rules = rules or LabourRules()
     validate_patterns(patterns, rules)
@@ -173,7 +188,7 @@ def choose_shifts(
         raise ValueError("a requirement is never negative")
     started = time.perf_counter()
     horizon = len(requirement)
-    options = candidates(requirement, patterns, rules)
+    options = candidates(requirement, patterns, rules, allowed)
     if not options:
         return ShiftPlan(requirement, [], True, time.perf_counter() - started, [0] * horizon)
     model = cp_model.CpModel()
@@ -183,7 +198,10 @@ def choose_shifts(
     for index, shift in enumerate(options):
         for slot in shift.working():
             covering[slot % horizon].append(index)
-    for slot, need in enumerate(requirement):
+    asked = [need if covering[slot] else 0 for slot, need in enumerate(requirement)]
+    if available_per_slot is not None:
+        asked = [min(need, cap) for need, cap in zip(asked, available_per_slot, strict=True)]
+    for slot, need in enumerate(asked):
         if need:
             model.add(sum(counts[i] for i in covering[slot]) >= need)
     if operators_per_day is not None:

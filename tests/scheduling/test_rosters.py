@@ -102,3 +102,22 @@ def test_shifts_command_explains_a_team_without_the_skill(app: Flask, tmp_path: 
         args=["scheduling", "shifts", "--queue", "q", "--start", "2026-11-30", "--team", "Z"]
     )
     assert "no team named 'Z'" in unknown.output
+
+
+def test_shifts_stay_inside_availability_and_the_rest_is_a_shortfall(app: Flask) -> None:
+    from zoneinfo import ZoneInfo
+
+    with system(app):
+        crew = operators(8)
+        for person in crew:
+            rosters.set_skills(person, ["q"])
+            rosters.add_availability(person, 0, time(9), time(13))  # Mondays 09:00–13:00 only
+        requirement = [0] * (7 * 48)
+        for slot in range(18, 34):  # two agents Monday 09:00–17:00
+            requirement[slot] = 2
+        result = rosters.generate_roster(
+            "q", date(2026, 11, 30), ZoneInfo("Asia/Tokyo"), requirement, crew
+        )
+        assert [(s.start, s.work_slots) for s in result.plan.shifts] == [(18, 8), (18, 8)]
+        assert result.plan.shortfall_hours == 8.0
+        assert result.assignment.unassigned == 0
