@@ -123,6 +123,11 @@ def staff_command(
     help="Size agents for this quantile of the forecast (e.g. 0.8): a buffer from backtest errors.",
 )
 @click.option(
+    "--pooled",
+    is_flag=True,
+    help="Meet the target over all the intervals together, not in each one (fewer hours).",
+)
+@click.option(
     "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
 )
 def plan_command(
@@ -133,6 +138,7 @@ def plan_command(
     target_answer_rate: float,
     shrinkage: float,
     interval: float | None,
+    pooled: bool,
     output: Path,
 ) -> None:
     """Write interval_start,forecast_offered,required_agents,scheduled_agents for each half hour."""
@@ -144,7 +150,12 @@ def plan_command(
     try:
         predicted = forecast.forecast_days(queue, start.date(), days, zone)
         rows = forecast.plan_rows(
-            queue, predicted, target=target_answer_rate, shrinkage=shrinkage, interval=interval
+            queue,
+            predicted,
+            target=target_answer_rate,
+            shrinkage=shrinkage,
+            interval=interval,
+            pooled=pooled,
         )
     except LookupError as missing:
         raise click.ClickException(str(missing)) from None

@@ -253,16 +253,23 @@ def plan(
 
 
 def plan_rows(
-    queue: str, found_forecast: Forecast, *, target: float, shrinkage: float, interval: float | None
+    queue: str,
+    found_forecast: Forecast,
+    *,
+    target: float,
+    shrinkage: float,
+    interval: float | None,
+    pooled: bool = False,
 ) -> list[PlanRow]:
+    """Agents per interval for the forecast: each interval meets `target`, or with `pooled` the
+    intervals together do (fewer agent-hours; quiet intervals answer less)."""
     targets = found_forecast.starts
     found = estimates(queue, targets[0])
     if found is None:
         raise LookupError(f"queue {queue!r} has no answered calls before {targets[0].date()}")
     sized = found_forecast.bound(interval) if interval is not None else found_forecast.values
-    required = erlang.agents_for_answer_rates(
-        sized, SLOT.total_seconds(), found.aht_s, found.patience_s, target
-    )
+    size = erlang.agents_for_pooled_answer_rate if pooled else erlang.agents_for_answer_rates
+    required = size(sized, SLOT.total_seconds(), found.aht_s, found.patience_s, target)
     return [
         PlanRow(
             moment,

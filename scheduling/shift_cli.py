@@ -29,6 +29,9 @@ from tenants.scoping import SYSTEM, set_scope
     "--target-answer-rate", type=click.FloatRange(0.5, 0.9999), default=0.98, show_default=True
 )
 @click.option("--shrinkage", type=click.FloatRange(0.0, 0.9), default=0.0, show_default=True)
+@click.option(
+    "--pooled", is_flag=True, help="Plan for the target over the week, not each interval."
+)
 @click.option("--team", "team_names", multiple=True, help="Roster these teams' operators.")
 @click.option("--max-daily-hours", type=click.FloatRange(1, 12), default=8.0, show_default=True)
 @click.option("--max-weekly-hours", type=click.FloatRange(1, 60), default=40.0, show_default=True)
@@ -42,6 +45,7 @@ def shifts_command(
     tz: str,
     target_answer_rate: float,
     shrinkage: float,
+    pooled: bool,
     team_names: tuple[str, ...],
     max_daily_hours: float,
     max_weekly_hours: float,
@@ -63,8 +67,13 @@ def shifts_command(
             raise click.BadParameter(f"no team named {name!r}", param_hint="--team")
         teams.append(team)
     try:
-        plan = forecast.plan(
-            queue, start.date(), days, zone, target=target_answer_rate, shrinkage=shrinkage
+        plan = forecast.plan_rows(
+            queue,
+            forecast.forecast_days(queue, start.date(), days, zone),
+            target=target_answer_rate,
+            shrinkage=shrinkage,
+            interval=None,
+            pooled=pooled,
         )
     except LookupError as missing:
         raise click.ClickException(str(missing)) from None

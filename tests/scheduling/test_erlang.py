@@ -131,3 +131,22 @@ def test_abandon_rates_agree_with_high_precision() -> None:
 def test_fifty_thousand_erlangs_at_once() -> None:
     agents = erlang.agents_for_answer_rates([50_000 / 184 * 1800], 1800, 184, 120)
     assert agents[0] == erlang.agents_for_answer_rate(50_000 / 184 * 1800, 1800, 184, 120)
+
+
+def test_pooled_staffing_meets_the_target_over_all_intervals_with_fewer_agents() -> None:
+    offered = np.array([0, 3, 10, 40, 120, 300, 80, 5], dtype=float)
+    aht, patience = 180.0, 120.0
+    each = erlang.agents_for_answer_rates(offered, 1800, aht, patience)
+    pooled = erlang.agents_for_pooled_answer_rate(offered, 1800, aht, patience)
+    assert pooled.sum() < each.sum()
+    assert (pooled <= each).all()
+
+    def answered(agents: np.ndarray) -> float:
+        rates = 1 - erlang.abandon_rates(offered / 1800, aht, patience, agents)
+        return float((offered * rates).sum())
+
+    assert answered(pooled) >= 0.98 * offered.sum()
+    for i in np.flatnonzero(pooled):  # one agent fewer anywhere misses the target
+        fewer = pooled.copy()
+        fewer[i] -= 1
+        assert answered(fewer) < 0.98 * offered.sum()
