@@ -14,7 +14,7 @@ from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from scheduling import forecast, rosters, weekview
+from scheduling import forecast, rosters, services, weekview
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
@@ -39,7 +39,47 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 @staff_required(*SUPERVISORS)
 def index() -> str:
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("scheduling/index.html", teams=teams, queues=weekview.queues())
+    in_teams = select(TeamMember.user_id)
+    free = db.session.scalars(
+        select(User)
+        .where(
+            User.staff_role == StaffRole.OPERATOR,
+            User.is_active.is_(True),
+            User.id.not_in(in_teams),
+        )
+        .order_by(User.display_name, User.email)
+    ).all()
+    leaders = db.session.scalars(
+        select(User)
+        .where(User.staff_role.in_(SUPERVISORS), User.is_active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    return render_template(
+        "scheduling/index.html",
+        teams=teams,
+        queues=weekview.queues(),
+        free=free,
+        leaders=leaders,
+    )
+
+
+@bp.post("/teams")
+@staff_required(*SUPERVISORS)
+def create_team() -> Response:
+    """A new team of 8–12 operators not yet in a team, with its leader."""
+    chosen = {uuid_or_none(v) for v in request.form.getlist("operator_id")} - {None}
+    people = list(db.session.scalars(select(User).where(User.id.in_(chosen)))) if chosen else []
+    if len(people) != len(chosen):
+        abort(404)
+    leader_id = uuid_or_none(request.form.get("leader_id", ""))
+    leader = db.session.get(User, leader_id) if leader_id else None
+    try:
+        team = services.create_team(request.form.get("name", ""), leader=leader, operators=people)
+    except services.TeamRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("workforce.index"))
+    flash(gettext("Team %(name)s created.", name=team.name), "info")
+    return redirect(url_for("workforce.team", team_id=team.id))
 
 
 @bp.get("/teams/<uuid:team_id>")

@@ -261,3 +261,30 @@ def test_supervisor_adjusts_the_roster_by_hand_within_the_rules(app: Flask, tmp_
         assert new.work_minutes == 480
         assert new.break_starts_at is not None
     assert ids  # the team's operators
+
+
+def test_supervisor_creates_a_team_of_eight_to_twelve(app: Flask) -> None:
+    with system(app):
+        ids = [str(p.id) for p in operators(8)]
+        db.session.commit()
+    client = supervisor_client(app)
+    token = csrf_token(client, "/staff/workforce/")
+    short = client.post(
+        "/staff/workforce/teams",
+        data={"name": "C班", "operator_id": ids[:7], "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "8〜12名です。7名が指定されました" in short
+    made = client.post(
+        "/staff/workforce/teams",
+        data={"name": "C班", "operator_id": ids, "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "チームC班を作成しました" in made
+    assert made.count('<tr id="op-') == 8
+    again = client.post(
+        "/staff/workforce/teams",
+        data={"name": "D班", "operator_id": ids, "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "すでにチームに所属しています" in again
