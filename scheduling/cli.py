@@ -211,7 +211,7 @@ def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
     if not starts:
         raise click.ClickException(f"{plan_file} has no intervals")
     set_scope(db.session, SYSTEM)
-    found = forecast.estimates(queue, starts[0])
+    found = forecast.estimates_by_slot(queue, starts)
     if found is None:
         raise click.ClickException(f"queue {queue!r} has no answered calls before the plan")
     result = measures.replay(

@@ -303,7 +303,11 @@ def agents_for_answer_rates(
 
 
 def agents_for_pooled_answer_rate(
-    offered: ArrayLike, interval_s: float, aht: float, patience: float, target: float = 0.98
+    offered: ArrayLike,
+    interval_s: float,
+    aht: ArrayLike,
+    patience: ArrayLike,
+    target: float = 0.98,
 ) -> NDArray[np.int64]:
     """The fewest agents over all intervals whose expected answer rate over them together (calls
     answered ÷ calls offered, as the week's report counts) meets `target`.
@@ -314,13 +318,21 @@ def agents_for_pooled_answer_rate(
     give more answered calls per agent than quiet ones."""
     if not 0 < target < 1:
         raise ValueError("the target answer rate is between 0 and 1")
-    calls = np.atleast_1d(np.asarray(offered, dtype=np.float64))
-    ceiling = agents_for_answer_rates(calls, interval_s, aht, patience, target)
+    calls, handle, wait = (
+        np.array(v, dtype=np.float64)
+        for v in np.broadcast_arrays(
+            *(np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (offered, aht, patience))
+        )
+    )
+    ceiling = agents_for_answer_rates(calls, interval_s, handle, wait, target)
     width = int(ceiling.max(initial=0)) + 1
     counts = np.arange(width, dtype=np.float64)
     arrivals = np.repeat(calls[:, None] / interval_s, width, axis=1)
     answered = calls[:, None] * (
-        1 - abandon_rates(arrivals, aht, patience, np.broadcast_to(counts, arrivals.shape))
+        1
+        - abandon_rates(
+            arrivals, handle[:, None], wait[:, None], np.broadcast_to(counts, arrivals.shape)
+        )
     )
     agents = np.zeros(calls.size, dtype=np.int64)
     total, goal = float(answered[:, 0].sum()), target * float(calls.sum())

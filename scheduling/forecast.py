@@ -120,6 +120,52 @@ def estimates(queue: str, before: datetime) -> QueueEstimates | None:
 
 
 @dataclass(frozen=True)
+class IntervalEstimates:
+    """AHT and patience for each interval of a plan: its hour of the day's own where that hour
+    has enough calls (200 answered, 30 abandoned), else the queue's overall figure."""
+
+    aht_s: FloatArray
+    patience_s: FloatArray
+
+
+MIN_ANSWERED, MIN_ABANDONED = 200, 30
+
+
+def estimates_by_slot(queue: str, starts: list[datetime]) -> IntervalEstimates | None:
+    """Per-interval estimates from everything the queue recorded before the first of `starts`."""
+    overall = estimates(queue, starts[0])
+    if overall is None:
+        return None
+    rows = db.session.execute(
+        select(
+            DemandInterval.interval_start,
+            DemandInterval.answered,
+            DemandInterval.abandoned,
+            DemandInterval.handle_s,
+            DemandInterval.wait_s_answered,
+            DemandInterval.wait_s_abandoned,
+        ).where(DemandInterval.queue == queue, DemandInterval.interval_start < starts[0])
+    )
+    zone = starts[0].tzinfo
+    sums: dict[int, list[int]] = {}
+    for row in rows:
+        hour = row.interval_start.astimezone(zone).hour
+        totals = sums.setdefault(hour, [0, 0, 0, 0])
+        totals[0] += row.answered
+        totals[1] += row.abandoned
+        totals[2] += row.handle_s
+        totals[3] += row.wait_s_answered + row.wait_s_abandoned
+    aht, patience = [], []
+    for start in starts:
+        answered, abandoned, handle, exposure = sums.get(start.hour, [0, 0, 0, 0])
+        aht.append(handle / answered if answered >= MIN_ANSWERED else overall.aht_s)
+        patience.append(
+            max(exposure / abandoned, 1.0) if abandoned >= MIN_ABANDONED else overall.patience_s
+        )
+    return IntervalEstimates(np.array(aht), np.array(patience))
+
+
+@dataclass(frozen=True)
 class PlanRow:
     interval_start: datetime
     forecast_offered: float
@@ -264,7 +310,7 @@ def plan_rows(
     """Agents per interval for the forecast: each interval meets `target`, or with `pooled` the
     intervals together do (fewer agent-hours; quiet intervals answer less)."""
     targets = found_forecast.starts
-    found = estimates(queue, targets[0])
+    found = estimates_by_slot(queue, targets)
     if found is None:
         raise LookupError(f"queue {queue!r} has no answered calls before {targets[0].date()}")
     sized = found_forecast.bound(interval) if interval is not None else found_forecast.values

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from scheduling import erlang, forecast, simulation
-from scheduling.forecast import SLOT, QueueEstimates
+from scheduling.forecast import SLOT, IntervalEstimates
 
 
 def recorded_offered(queue: str, starts: Sequence[datetime]) -> list[float]:
@@ -21,20 +21,20 @@ def recorded_offered(queue: str, starts: Sequence[datetime]) -> list[float]:
 def replay(
     offered: Sequence[float],
     agents: Sequence[int],
-    found: QueueEstimates,
+    found: IntervalEstimates,
     *,
     seed: int = 1,
     sl_threshold_s: float = 20.0,
 ) -> simulation.SimResult:
     """Replay the recorded counts (arrival times spread within each interval, handling times and
-    patience drawn from the queue's estimates) against `agents` on duty per interval."""
+    patience drawn from the interval's estimates) against `agents` on duty per interval."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible replay, not a secret
     interval = SLOT.total_seconds()
     calls = [
         simulation.SimCall(
             index * interval + rng.uniform(0, interval),
-            rng.expovariate(1 / found.aht_s),
-            rng.expovariate(1 / found.patience_s),
+            rng.expovariate(1 / float(found.aht_s[index])),
+            rng.expovariate(1 / float(found.patience_s[index])),
         )
         for index, count in enumerate(offered)
         for _ in range(int(count))
@@ -42,7 +42,9 @@ def replay(
     return simulation.simulate(calls, agents, interval, sl_threshold_s)
 
 
-def perfect_knowledge(offered: Sequence[float], found: QueueEstimates, target: float) -> list[int]:
+def perfect_knowledge(
+    offered: Sequence[float], found: IntervalEstimates, target: float
+) -> list[int]:
     """Agents per interval that Erlang A asks for on the true counts."""
     required = erlang.agents_for_answer_rates(
         offered, SLOT.total_seconds(), found.aht_s, found.patience_s, target

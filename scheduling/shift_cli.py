@@ -129,7 +129,7 @@ def measure(
     """When the queue recorded the plan's days: perfect-knowledge hours and replayed answer rates."""
     starts = [row.interval_start for row in plan]
     offered = measures.recorded_offered(queue, starts)
-    found = forecast.estimates(queue, starts[0])
+    found = forecast.estimates_by_slot(queue, starts)
     if not sum(offered) or found is None:
         return
     perfect = sum(measures.perfect_knowledge(offered, found, target)) / 2

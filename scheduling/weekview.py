@@ -162,7 +162,7 @@ def answer_rate(
     Erlang A expects on the forecast."""
     if coverage is None:
         return None, False
-    found = forecast.estimates(queue, rows[0].start)
+    found = forecast.estimates_by_slot(queue, [row.start for row in rows])
     if found is None:
         return None, False
     actual = [row.actual or 0.0 for row in rows]
@@ -173,10 +173,13 @@ def answer_rate(
         return 1.0, False
     answered = sum(
         row.forecast
-        * erlang.erlang_a(row.forecast / SLOT.total_seconds(), found.aht_s, found.patience_s, n)[
-            "answer_rate"
-        ]
-        for row, n in zip(rows, coverage, strict=True)
+        * erlang.erlang_a(
+            row.forecast / SLOT.total_seconds(),
+            float(found.aht_s[i]),
+            float(found.patience_s[i]),
+            n,
+        )["answer_rate"]
+        for i, (row, n) in enumerate(zip(rows, coverage, strict=True))
         if row.forecast
     )
     return answered / offered, False

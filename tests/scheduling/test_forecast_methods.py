@@ -111,3 +111,42 @@ def test_the_interval_holds_the_backtest_errors(app: Flask) -> None:
         rows = forecast.plan_rows("q", predicted, target=0.98, shrinkage=0.0, interval=0.9)
         plain = forecast.plan_rows("q", predicted, target=0.98, shrinkage=0.0, interval=None)
         assert sum(r.required_agents for r in rows) >= sum(r.required_agents for r in plain)
+
+
+def test_handling_time_and_patience_by_hour_where_the_hour_has_calls(app: Flask) -> None:
+    with system(app):
+        morning = datetime(2026, 11, 2, 10, 0, tzinfo=TOKYO)
+        evening = datetime(2026, 11, 2, 20, 0, tzinfo=TOKYO)
+        db.session.add_all(
+            [
+                DemandInterval(
+                    queue="q",
+                    interval_start=morning.astimezone(UTC),
+                    offered=340,
+                    answered=300,
+                    abandoned=40,
+                    handle_s=300 * 100,
+                    wait_s_answered=300 * 10,
+                    wait_s_abandoned=40 * 30,
+                ),
+                DemandInterval(  # too few calls for an hour of its own
+                    queue="q",
+                    interval_start=evening.astimezone(UTC),
+                    offered=10,
+                    answered=10,
+                    handle_s=10 * 500,
+                ),
+            ]
+        )
+        db.session.flush()
+        starts = [
+            datetime(2026, 11, 9, 10, 30, tzinfo=TOKYO),
+            datetime(2026, 11, 9, 20, 0, tzinfo=TOKYO),
+        ]
+        found = forecast.estimates_by_slot("q", starts)
+        overall = forecast.estimates("q", starts[0])
+        assert found is not None
+        assert overall is not None
+        assert found.aht_s.tolist() == [100.0, overall.aht_s]
+        assert found.patience_s[0] == (3000 + 1200) / 40
+        assert found.patience_s[1] == overall.patience_s
