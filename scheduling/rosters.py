@@ -199,12 +199,14 @@ def generate_roster(
     rules: LabourRules | None = None,
     actor: User | None = None,
     time_limit_s: float = 20.0,
+    chosen: ShiftPlan | None = None,
 ) -> RosterResult:
     """Choose the shifts of least paid hours, give them to `operators`, publish the roster.
 
     The shift choice already knows how many operators can work each day and the week's hours
     they can give, so the shifts it picks can be handed out; a shift nobody available can take is
     kept unassigned and shown. The roster replaces the queue's earlier one for the same days.
+    With `chosen`, those shifts are rostered instead of choosing them here.
     """
     rules = rules or LabourRules()
     horizon = len(requirement)
@@ -215,22 +217,24 @@ def generate_roster(
         for d in range(days)
     ]
     weeks = max(1.0, days / 7)
-    plan = choose_shifts(
-        requirement,
-        active_patterns(),
-        rules,
-        operators_per_day=per_day if people else None,
-        max_paid_hours=rules.max_weekly_hours * weeks * len(people) if people else None,
-        allowed=(lambda shift: any(can_work(p, shift, horizon) for p in people))
-        if people
-        else None,
-        available_per_slot=(
-            [sum(1 for p in people if slot in p.available) for slot in range(horizon)]
+    plan = chosen
+    if plan is None:
+        plan = choose_shifts(
+            requirement,
+            active_patterns(),
+            rules,
+            operators_per_day=per_day if people else None,
+            max_paid_hours=rules.max_weekly_hours * weeks * len(people) if people else None,
+            allowed=(lambda shift: any(can_work(p, shift, horizon) for p in people))
             if people
-            else None
-        ),
-        time_limit_s=time_limit_s,
-    )
+            else None,
+            available_per_slot=(
+                [sum(1 for p in people if slot in p.available) for slot in range(horizon)]
+                if people
+                else None
+            ),
+            time_limit_s=time_limit_s,
+        )
     assignment = assign(plan.shifts, people, horizon, rules, time_limit_s=time_limit_s)
     db.session.execute(delete(Roster).where(Roster.queue == queue, Roster.first_day == first_day))
     roster = Roster(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from scheduling import forecast, measures, rosters
 from scheduling.cli import group
 from scheduling.models import Team
+from scheduling.pooled_shifts import choose_shifts_for_answer_rate
 from scheduling.shifts import LabourRules, NoShifts
 from tenants.config import settings_from
 from tenants.db import db
@@ -66,15 +67,14 @@ def shifts_command(
         if team is None:
             raise click.BadParameter(f"no team named {name!r}", param_hint="--team")
         teams.append(team)
+    if pooled and shrinkage:
+        raise click.BadParameter("--pooled plans operators on the phones: no shrinkage")
     try:
+        predicted = forecast.forecast_days(queue, start.date(), days, zone)
         plan = forecast.plan_rows(
-            queue,
-            forecast.forecast_days(queue, start.date(), days, zone),
-            target=target_answer_rate,
-            shrinkage=shrinkage,
-            interval=None,
-            pooled=pooled,
+            queue, predicted, target=target_answer_rate, shrinkage=shrinkage, interval=None
         )
+        found = forecast.estimates_by_slot(queue, predicted.starts)
     except LookupError as missing:
         raise click.ClickException(str(missing)) from None
     requirement = [row.scheduled_agents for row in plan]
@@ -82,6 +82,19 @@ def shifts_command(
     if teams and not operators:
         raise click.ClickException(f"no operator of {', '.join(team_names)} has the skill {queue}")
     try:
+        chosen = None
+        if pooled and found is not None:
+            chosen = choose_shifts_for_answer_rate(
+                predicted.values,
+                forecast.SLOT.total_seconds(),
+                found.aht_s,
+                found.patience_s,
+                target_answer_rate,
+                rosters.active_patterns(),
+                rules,
+                operators_per_day=[len(operators)] * days if operators else None,
+                time_limit_s=time_limit,
+            )
         result = rosters.generate_roster(
             queue,
             start.date(),
@@ -90,6 +103,7 @@ def shifts_command(
             operators,
             rules=rules,
             time_limit_s=time_limit,
+            chosen=chosen,
         )
     except (NoShifts, ValueError) as refused:
         raise click.ClickException(str(refused)) from None
@@ -110,7 +124,7 @@ def shifts_command(
         f"Paid hours {paid:.1f}; required agent-hours {required:.1f}; "
         f"paid ÷ required {paid / required if required else 1:.4f}"
     )
-    if shift_plan.shortfall_hours:
+    if shift_plan.shortfall_hours and not pooled:
         click.echo(
             f"Nobody available covers {shift_plan.shortfall_hours:.1f} of the required "
             "agent-hours: add operators, availability or skills."

@@ -121,3 +121,28 @@ def test_shifts_stay_inside_availability_and_the_rest_is_a_shortfall(app: Flask)
         assert [(s.start, s.work_slots) for s in result.plan.shifts] == [(18, 8), (18, 8)]
         assert result.plan.shortfall_hours == 8.0
         assert result.assignment.unassigned == 0
+
+
+def test_pooled_shifts_command_rosters_the_week_for_its_answer_rate(
+    app: Flask, tmp_path: Path
+) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    runner = app.test_cli_runner()
+    runner.invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    with system(app):
+        crew = operators(12)
+        create_team("P班", leader=None, operators=crew)
+        for person in crew:
+            rosters.set_skills(person, ["q"])
+        db.session.commit()
+    args = ["scheduling", "shifts", "--queue", "q", "--start", "2026-11-30", "--team", "P班"]
+    result = runner.invoke(args=[*args, "--pooled"])
+    assert result.exit_code == 0, result.output
+    assert "proven optimal" in result.stdout
+    assert "Nobody available" not in result.stdout
+    refused = runner.invoke(args=[*args, "--pooled", "--shrinkage", "0.2"])
+    assert refused.exit_code != 0
+    assert "no shrinkage" in refused.output
