@@ -23,6 +23,7 @@ from scheduling.models import (
     Team,
     TeamMember,
 )
+from scheduling.pooled_shifts import choose_shifts_for_answer_rate
 from scheduling.shifts import NoShifts
 from tenants.auth import current_account, staff_required
 from tenants.db import db, utcnow
@@ -321,7 +322,21 @@ def generate(queue: str) -> Response:
         flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
         return redirect(target)
     try:
-        plan = forecast.plan(queue, first_day, 7, tz, target=0.98, shrinkage=0.0)
+        predicted = forecast.forecast_days(queue, first_day, 7, tz)
+        plan = forecast.plan_rows(queue, predicted, target=0.98, shrinkage=0.0, interval=None)
+        picked = None
+        found = forecast.estimates_by_slot(queue, predicted.starts)
+        if request.form.get("pooled") and found is not None:
+            picked = choose_shifts_for_answer_rate(
+                predicted.values,
+                forecast.SLOT.total_seconds(),
+                found.aht_s,
+                found.patience_s,
+                0.98,
+                rosters.active_patterns(),
+                operators_per_day=[len(operators)] * 7,
+                time_limit_s=10,
+            )
         result = rosters.generate_roster(
             queue,
             first_day,
@@ -330,6 +345,7 @@ def generate(queue: str) -> Response:
             operators,
             actor=current_account(),
             time_limit_s=10,
+            chosen=picked,
         )
     except LookupError:
         flash(gettext("This queue has no history before the week to plan from."), "error")

@@ -288,3 +288,28 @@ def test_supervisor_creates_a_team_of_eight_to_twelve(app: Flask) -> None:
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "すでにチームに所属しています" in again
+
+
+def test_supervisor_rosters_for_the_week_answer_rate(app: Flask, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    app.test_cli_runner().invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    team_id, _ = team_of(app)
+    client = supervisor_client(app)
+    page = "/staff/workforce/queues/q?week=2026-11-30"
+    published = client.post(
+        "/staff/workforce/queues/q/roster",
+        data={
+            "week": "2026-11-30",
+            "tz": "Asia/Tokyo",
+            "team_id": team_id,
+            "pooled": "1",
+            "csrf_token": csrf_token(client, page),
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "ロスターを公開しました" in published
+    with system(app) as session:
+        assert session.scalars(select(RosteredShift)).first() is not None
