@@ -7,8 +7,7 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import billing, forecast
-from tests.benchmarks import forecast, shifts
+from tests.benchmarks import billing, forecast, shifts
 
 
 def timed(label: str, runs: int, work: object) -> None:
