@@ -7,7 +7,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, cli, console_views, models, report_api, views  # noqa: F401 - models join the metadata
+    from answering import (  # noqa: F401 - models join the metadata
+        carrier_views,
+        cli,
+        console_views,
+        delivery,
+        models,
+        report_api,
+        views,
+    )
     from answering import metrics as call_metrics
     from tenants.api import api
     from tenants.request_cycle import csrf

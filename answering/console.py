@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from answering.calls import shop_of_call
+from answering.messages import disposition_labels, filing_call_sid, shop_categories
 from answering.models import Call
-from scheduling.models import OperatorState
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
 from tenants.models import Shop, User
@@ -36,18 +36,26 @@ class CallCard:
     history: list[Call]
     answered: bool
 
+    @property
+    def dispositions(self) -> dict[str, str]:
+        return disposition_labels()
+
+    @property
+    def categories(self) -> dict[str, str]:
+        return shop_categories(self.content)
+
+    @property
+    def filed(self) -> bool:
+        return self.call.filed_at is not None
+
     def search(self, query: str) -> list[search.Hit]:
         return search.search(self.content, query) if query.strip() else []
 
 
-def held_call_sid(operator: User) -> str | None:
-    state = db.session.get(OperatorState, operator.id)
-    return state.call_sid if state is not None and state.state == "on_call" else None
-
-
 def card_for(operator: User) -> CallCard | None:
-    """The card of the call given to this operator now, read in that call's shop scope."""
-    call_sid = held_call_sid(operator)
+    """The card of the call given to this operator now (or, in after-call work, of the call they
+    have still to file), read in that call's shop scope."""
+    call_sid = filing_call_sid(operator)
     if call_sid is None:
         return None
     set_scope(db.session, SYSTEM)
