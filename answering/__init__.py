@@ -7,11 +7,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import (  # noqa: F401 - models join the metadata
+    from answering import (  # noqa: F401 - models join the metadata, delivery's sweep registers
         carrier_views,
         cli,
         console_views,
         delivery,
+        inbox_views,
         models,
         report_api,
         views,
@@ -28,5 +29,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
+    app.register_blueprint(inbox_views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
+    shop_dashboard.connect(inbox_views.inbox_card, weak=False)

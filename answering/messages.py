@@ -24,6 +24,7 @@ from scheduling import agents
 from tenants.coverage.services import TOKYO
 from tenants.db import db, new_id
 from tenants.models import Shop, User
+from tenants.numbers.services import national
 from tenants.scoping import SYSTEM, Scope, set_scope
 from tenants.scripts import content as script
 from tenants.scripts import search
@@ -46,7 +47,7 @@ MAX_WINDOW = timedelta(days=14)
 
 def disposition_labels() -> dict[str, str]:
     return {
-        "order_delivery": gettext("Orders and delivery"),
+        "order_delivery": gettext("Orders, delivery"),
         "return_exchange": gettext("Returns and exchanges"),
         "product_question": gettext("Product questions"),
         "sales": gettext("Sales and solicitation"),
@@ -317,9 +318,11 @@ def _after_call_work(call: Call, now: datetime) -> int:
 
 
 def searchable(message: Message) -> str:
+    spoken = national(message.caller_number)
     parts = [
         message.body,
         message.caller_number,
+        spoken.replace("-", ""),
         message.category_label or "",
         *(f"{f['label']} {f['value']}" for f in message.fields),
     ]

@@ -30,7 +30,10 @@ class SmtpStandIn:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.port = _free_port()
-        self.controller = Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
+        self.controller = self._controller()
+
+    def _controller(self) -> Controller:
+        return Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
 
     @property
     def url(self) -> str:
@@ -40,4 +43,6 @@ class SmtpStandIn:
         self.controller.start()
 
     def stop(self) -> None:
+        """Take the server down; `start` brings it back on the same port with the same inbox."""
         self.controller.stop()
+        self.controller = self._controller()
