@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from answering import callbacks, messages
 from answering import console as console_cards
-from answering import messages
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
@@ -73,6 +73,36 @@ def file_message(call_sid: str) -> Response | tuple[str, int]:
         return redirect(url_for("console.console"))
     flash(gettext("Message filed. It is on its way to the shop."), "info")
     return redirect(url_for("console.console"))
+
+
+@bp.get("/console/callbacks")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def callback_list() -> str:
+    """Callers who asked to be called back, due now within their shop's coverage."""
+    return render_template(
+        "answering/callbacks.html",
+        tasks=callbacks.due(utcnow()),
+        outcomes=callbacks.outcome_labels(),
+        dispositions=messages.disposition_labels(),
+    )
+
+
+@bp.post("/console/callbacks/<shop_id>/<message_id>")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def callback_outcome(shop_id: str, message_id: str) -> Response:
+    try:
+        callbacks.record_outcome(
+            current_account(),
+            parse_id(shop_id),
+            message_id,
+            request.form.get("outcome", ""),
+            utcnow(),
+        )
+    except callbacks.OutcomeRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(gettext("Callback outcome saved."), "info")
+    return redirect(url_for("console.callback_list"))
 
 
 def _filing_from(form: Any) -> messages.Filing:
