@@ -22,7 +22,7 @@ from answering.calls import shop_of_call
 from answering.models import Call, Message
 from scheduling import agents
 from tenants.coverage.services import TOKYO
-from tenants.db import db, new_id
+from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
 from tenants.numbers.services import national
 from tenants.scoping import SYSTEM, Scope, set_scope
@@ -43,6 +43,8 @@ NO_MESSAGE = ("sales", "prank_silent")
 MAX_BODY = 4000
 MAX_VALUE = 500
 MAX_WINDOW = timedelta(days=14)
+#: How long an unfiled call stays on the operator's console after it ends.
+FILING_WINDOW = timedelta(hours=12)
 
 
 def disposition_labels() -> dict[str, str]:
@@ -94,12 +96,12 @@ class AlreadyFiled(ValueError):
 
 
 def filing_call_sid(operator: User) -> str | None:
-    """The call this operator may file now: the one they hold, or in after-call work the last one
-    they answered and have not filed yet."""
+    """The call this operator may file now: the one they hold, or else the last one they answered
+    and have not filed yet (in after-call work, or whatever state they chose meanwhile)."""
     state = agents.state_of(operator)
     if state.state == "on_call":
         return state.call_sid
-    if state.state != "after_call_work":
+    if state.state == "offline":
         return None
     set_scope(db.session, SYSTEM)
     return db.session.scalar(
@@ -108,7 +110,7 @@ def filing_call_sid(operator: User) -> str | None:
             Call.operator_id == operator.id,
             Call.answered_at.is_not(None),
             Call.filed_at.is_(None),
-            Call.routed_at >= state.since - timedelta(hours=12),
+            Call.routed_at >= utcnow() - FILING_WINDOW,
         )
         .order_by(Call.routed_at.desc())
         .limit(1)

@@ -16,7 +16,7 @@ from tests.answering.calls import (
     the_call,
     two_shops,
 )
-from tests.conftest import system
+from tests.conftest import csrf_token, system
 
 
 def test_the_card_of_the_call_just_finished_stays_with_its_form_until_filed(app: Flask) -> None:
@@ -160,3 +160,17 @@ def test_filing_during_the_call_counts_no_after_call_work(app: Flask) -> None:
     assert 'data-testid="file-message"' in console.get("/console").get_data(as_text=True)
     file(console)
     assert the_call(app).after_call_work_s == 0
+
+
+def test_an_operator_who_chose_another_state_still_files_and_stays_there(app: Flask) -> None:
+    two_shops(app)
+    operator_id, console = operator(app)
+    answered_call(app, app.test_client())
+    token = csrf_token(console, "/console")
+    console.post("/console/state", data={"state": "break", "reason": "rest", "csrf_token": token})
+    assert 'data-testid="file-message"' in console.get("/console").get_data(as_text=True)
+    assert file(console).status_code == 302
+    with system(app) as session:
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert state.state == "break"
