@@ -102,8 +102,11 @@ def replay(shop: Shop, delivery: Delivery, now: datetime) -> None:
 @task
 def send(*, shop_id: uuid.UUID, delivery_id: str, replay: bool = False) -> None:
     """Try one delivery once; a failure is logged on the delivery and retried by the sweep."""
+    # Locked: a duplicate run of this job waits, then finds the delivery done.
     delivery = db.session.scalar(
-        select(Delivery).where(Delivery.shop_id == shop_id, Delivery.id == uuid.UUID(delivery_id))
+        select(Delivery)
+        .where(Delivery.shop_id == shop_id, Delivery.id == uuid.UUID(delivery_id))
+        .with_for_update()
     )
     if delivery is None or delivery.state != "pending":
         return  # delivered meanwhile (a duplicate run), or given up
@@ -137,6 +140,7 @@ def send_digest(*, shop_id: uuid.UUID, until: str) -> None:
                 Delivery.due_at <= now,
             )
             .order_by(Delivery.created_at)
+            .with_for_update()
         )
     )
     shop = db.session.get(Shop, shop_id)
@@ -182,7 +186,7 @@ def _record(rows: list[Delivery], ok: bool, detail: str, *, replay: bool) -> Non
             )
         )
         retry_at = now + backoff(delivery.attempts)
-        if replay or retry_at > (first or now) + GIVE_UP_AFTER:
+        if retry_at > (first or now) + GIVE_UP_AFTER:
             delivery.state = "failed"
         else:
             delivery.due_at = retry_at

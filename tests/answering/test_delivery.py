@@ -208,3 +208,32 @@ def test_backoff_doubles_from_30_seconds_up_to_an_hour() -> None:
         3600,
         3600,
     ]
+
+
+def test_a_webhook_down_for_a_day_is_given_up_and_can_still_be_replayed(
+    app: Flask, receiver: SigningReceiver
+) -> None:
+    shops = two_shops(app)
+    notify(app, shops, receiver)
+    _, console = operator(app)
+    receiver.stop()
+    answered_call(app, app.test_client())
+    file(console)
+    with system(app) as session:  # the first try was a day ago
+        for attempt in session.scalars(select(DeliveryAttempt)):
+            attempt.at -= timedelta(hours=24)
+    delivery.sweep(app, now=utcnow() + timedelta(minutes=1))
+    hook = next(d for d in deliveries(app) if d.channel == "webhook")
+    assert hook.state == "failed"
+    assert hook.attempts == 2
+    receiver.start()
+    delivery.sweep(app, now=utcnow() + timedelta(hours=1))
+    assert receiver.events == []  # given up: no more tries by themselves
+    (message,) = messages_of(app, "alpha")
+    owner = owner_of(app, shops.alpha["email"])
+    page = owner.get(f"/shops/alpha/messages/{message.id}").get_data(as_text=True)
+    assert "配信を断念" in page
+    url = f"/shops/alpha/messages/{message.id}/deliveries/{hook.id}/replay"
+    token = csrf_token(owner, f"/shops/alpha/messages/{message.id}")
+    owner.post(url, data={"csrf_token": token})
+    assert [e["data"]["body"] for e in receiver.events] == ["発送予定日を知りたい"]
