@@ -45,6 +45,9 @@ def test_the_inbox_lists_searches_and_filters(app: Flask) -> None:
     listed = rows(owner)
     assert all(word in listed for word in ("配送日の確認", "サイズ交換", "広告の営業"))
     assert "未読 3件" in owner.get(INBOX).get_data(as_text=True)
+    dashboard = owner.get("/shops/alpha/").get_data(as_text=True)
+    assert 'data-testid="inbox-card"' in dashboard
+    assert "未読 3件" in dashboard
     # Search folds width and kana; numbers are found as people write them.
     assert "配送日の確認" in rows(owner, "?q=やまだ")
     assert "サイズ交換" not in rows(owner, "?q=やまだ")

@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import forecast
+from tests.benchmarks import forecast, inbox
+from tests.services import detect
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -44,3 +45,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     forecast.main()
+    if detect().postgres_admin_url:
+        inbox.main()
+    else:
+        print("inbox: skipped (needs PostgreSQL on 127.0.0.1:5432)")
