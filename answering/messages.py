@@ -320,12 +320,14 @@ def _after_call_work(call: Call, now: datetime) -> int:
 
 
 def searchable(message: Message) -> str:
-    spoken = national(message.caller_number)
+    values = [str(f["value"]) for f in message.fields]
     parts = [
         message.body,
-        message.caller_number,
-        spoken.replace("-", ""),
+        national(message.caller_number),
         message.category_label or "",
-        *(f"{f['label']} {f['value']}" for f in message.fields),
+        *(str(f["label"]) for f in message.fields),
+        *values,
+        *(national(v) for v in values if v.startswith("+")),  # phone numbers as people write them
     ]
-    return search.normalise(" ".join(parts))
+    # Hyphens dropped on both sides: 090-1234-5678 and A-1001 are found however they are typed.
+    return search.normalise(" ".join(parts)).replace("-", "")

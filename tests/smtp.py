@@ -30,19 +30,19 @@ class SmtpStandIn:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.port = _free_port()
-        self.controller = self._controller()
-
-    def _controller(self) -> Controller:
-        return Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
+        self.controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # A stopped controller's event loop is closed: each start gets a fresh one.
+        self.controller = Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:
         """Take the server down; `start` brings it back on the same port with the same inbox."""
-        self.controller.stop()
-        self.controller = self._controller()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None

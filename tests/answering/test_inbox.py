@@ -25,7 +25,14 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
 def three_messages(app: Flask) -> None:
     _, console = operator(app)
     answered_call(app, app.test_client(), sid="CA1")
-    file(console, "CA1", category="order", field_name="ヤマダ", body="配送日の確認")
+    file(
+        console,
+        "CA1",
+        category="order",
+        field_name="ヤマダ",
+        field_order_number="HZ-1001",
+        body="配送日の確認",
+    )
     answered_call(app, app.test_client(), sid="CA2", digit="2")
     file(console, "CA2", disposition="return_exchange", category="return", body="サイズ交換")
     answered_call(app, app.test_client(), sid="CA3")
@@ -52,6 +59,9 @@ def test_the_inbox_lists_searches_and_filters(app: Flask) -> None:
     assert "配送日の確認" in rows(owner, "?q=やまだ")
     assert "サイズ交換" not in rows(owner, "?q=やまだ")
     assert "配送日の確認" in rows(owner, "?q=090-1234-5678")
+    assert "配送日の確認" in rows(owner, "?q=09012345678")
+    assert "配送日の確認" in rows(owner, "?q=hz1001")
+    assert "サイズ交換" not in rows(owner, "?q=HZ-1001")
     urgent = rows(owner, "?urgency=urgent")
     assert "サイズ交換" in urgent
     assert "配送日の確認" not in urgent
