@@ -1,5 +1,6 @@
 """What the operator's console shows while a call is theirs: the shop, what to say, the notices,
-the caller's menu choice, and this caller's earlier calls with this shop (never another shop's).
+the caller's menu choice, and this caller's earlier calls and messages with this shop (never
+another shop's).
 
 The console reads a shop's data only through the call the operator holds now: the request runs in
 that shop's scope, so row-level security keeps every other shop out of reach.
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from answering.calls import shop_of_call
 from answering.messages import disposition_labels, filing_call_sid, shop_categories
-from answering.models import Call
+from answering.models import Call, Message
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
 from tenants.models import Shop, User
@@ -35,6 +36,7 @@ class CallCard:
     notices: list[dict[str, Any]]
     history: list[Call]
     answered: bool
+    messages: list[Message]
 
     @property
     def dispositions(self) -> dict[str, str]:
@@ -79,6 +81,12 @@ def card_for(operator: User) -> CallCard | None:
         .order_by(Call.arrived_at.desc())
         .limit(HISTORY)
     ).all()
+    earlier_messages = db.session.scalars(
+        select(Message)
+        .where(Message.shop_id == shop_id, Message.caller_number == call.from_number)
+        .order_by(Message.created_at.desc())
+        .limit(HISTORY)
+    ).all()
     return CallCard(
         call=call,
         shop=shop,
@@ -87,4 +95,5 @@ def card_for(operator: User) -> CallCard | None:
         notices=script.current_notices(content, today_in_tokyo()),
         history=list(history),
         answered=call.answered_at is not None,
+        messages=list(earlier_messages),
     )

@@ -174,3 +174,17 @@ def test_an_operator_who_chose_another_state_still_files_and_stays_there(app: Fl
         state = session.get(OperatorState, operator_id)
         assert state is not None
         assert state.state == "break"
+
+
+def test_the_card_shows_this_callers_earlier_messages_with_this_shop_only(app: Flask) -> None:
+    two_shops(app)
+    _, console = operator(app)
+    answered_call(app, app.test_client(), sid="CA1")
+    file(console, "CA1", body="先週の注文の件")
+    answered_call(app, app.test_client(), sid="CA2", shop="beta")
+    file(console, "CA2", body="ベータ店への伝言")
+    answered_call(app, app.test_client(), sid="CA3", end=False)
+    card = console.get("/console/card").get_data(as_text=True)
+    assert "この発信者からこのショップへの過去の伝言" in card
+    assert "先週の注文の件" in card
+    assert "ベータ店への伝言" not in card
