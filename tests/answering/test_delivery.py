@@ -110,6 +110,9 @@ def test_nothing_is_lost_while_the_mail_server_and_the_webhook_are_down(
         waiting = [d for d in deliveries(app) if d.state == "pending"]
         assert len(waiting) == 4
         assert all(d.attempts == 1 and d.last_error for d in waiting)
+        metrics = app.test_client().get("/metrics").get_data(as_text=True)
+        assert 'answering_message_deliveries{channel="email",state="pending"} 2.0' in metrics
+        assert 'answering_oldest_retried_delivery_seconds{channel="webhook"}' in metrics
         # A retry while they are still down fails again and waits longer.
         delivery.sweep(app, now=utcnow() + timedelta(minutes=1))
         assert all(d.attempts == 2 for d in deliveries(app) if d.state == "pending")
@@ -128,6 +131,8 @@ def test_nothing_is_lost_while_the_mail_server_and_the_webhook_are_down(
         "二件目 破損あり",
     ]
     assert all(d.state == "delivered" for d in deliveries(app))
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)
+    assert "answering_message_deliveries{" not in metrics
     # Swept again: nothing is sent twice.
     delivery.sweep(app, now=utcnow() + timedelta(hours=2))
     assert len(smtp.messages) == 3
