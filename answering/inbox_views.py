@@ -18,7 +18,8 @@ from tenants.db import utcnow
 from tenants.models import Shop, ShopMembership, ShopRole
 from tenants.scoping import get_for_shop
 from tenants.scripts import services as scripts
-from tenants.services import ValidationFailed
+from tenants.services import ValidationFailed, audit
+from tenants.web import client_ip
 
 bp = Blueprint("inbox", __name__, url_prefix="/shops/<slug>/messages")
 
@@ -106,6 +107,13 @@ def replay(slug: str, message_id: str, delivery_id: str) -> Response:
     if found.message_id != message.id:
         abort(404)
     delivery.replay(membership.shop, found, utcnow())
+    audit(
+        "message.delivery_replayed",
+        actor=current_account(),
+        shop_id=membership.shop_id,
+        target=f"{found.channel}:{message.id}",
+        ip=client_ip(),
+    )
     flash(gettext("Sent again. The result appears in the delivery log."), "info")
     return redirect(url_for("inbox.message_page", slug=slug, message_id=message.id))
 

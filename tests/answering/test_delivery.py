@@ -15,7 +15,7 @@ from sqlalchemy import select
 from answering import delivery
 from answering.models import Delivery, DeliveryAttempt
 from tenants.db import utcnow
-from tenants.models import Shop
+from tenants.models import AuditEvent, Shop
 from tenants.notifications import services as notifications
 from tests.answering.calls import Shops, answered_call, file, messages_of, operator, two_shops
 from tests.conftest import csrf_token, log_in, system
@@ -164,6 +164,11 @@ def test_the_owner_sees_the_delivery_log_and_replays_a_webhook(
     with system(app) as session:
         tried = session.scalars(select(DeliveryAttempt.ok).order_by(DeliveryAttempt.at)).all()
     assert tried.count(True) == 2  # the mail at once, the webhook on replay
+    with system(app) as session:
+        audited = session.scalars(
+            select(AuditEvent.target).where(AuditEvent.action == "message.delivery_replayed")
+        ).all()
+    assert audited == [f"webhook:{message.id}"]
 
     beta = owner_of(app, shops.beta["email"])
     token = csrf_token(beta, "/shops/beta/messages/")
