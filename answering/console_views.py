@@ -81,10 +81,21 @@ def callback_list() -> str:
     """Callers who asked to be called back, due now within their shop's coverage."""
     return render_template(
         "answering/callbacks.html",
-        tasks=callbacks.due(utcnow()),
+        tasks=callbacks.due(current_account(), utcnow()),
         outcomes=callbacks.outcome_labels(),
         dispositions=messages.disposition_labels(),
     )
+
+
+@bp.post("/console/callbacks/<shop_id>/<message_id>/take")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def take_callback(shop_id: str, message_id: str) -> Response:
+    """I am calling this customer back: the task leaves the other operators' lists."""
+    try:
+        callbacks.claim(current_account(), parse_id(shop_id), message_id, utcnow())
+    except callbacks.OutcomeRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("console.callback_list"))
 
 
 @bp.post("/console/callbacks/<shop_id>/<message_id>")

@@ -142,6 +142,11 @@ class Message(ShopOwned, Model):
     script_version: Mapped[int | None] = mapped_column()
     callback_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The operator calling back now (a claim lapses after a while, see answering.callbacks).
+    callback_claimed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    callback_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_outcome: Mapped[str | None] = mapped_column(String(16))
     callback_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_done_by: Mapped[uuid.UUID | None] = mapped_column(

@@ -53,6 +53,8 @@ def test_due_callbacks_are_listed_and_closed_with_their_outcome(app: Flask) -> N
     due = next(m for m in messages_of(app, "alpha") if m.body == "今すぐ折り返し希望")
     url = f"/console/callbacks/{due.shop_id}/{due.id}"
     token = csrf_token(console, "/console/callbacks")
+    console.post(f"{url}/take", data={"csrf_token": token})
+    assert "あなたが折り返し中" in callbacks_page(console)
     console.post(url, data={"outcome": "maybe", "csrf_token": token})
     assert "折り返しの結果を選んでください" in callbacks_page(console)
     console.post(url, data={"outcome": "reached", "csrf_token": token})
@@ -81,3 +83,25 @@ def test_the_callback_list_is_for_staff_and_a_wrong_shop_is_404(app: Flask) -> N
     token = csrf_token(console, "/console/callbacks")
     wrong = f"/console/callbacks/{shops.beta['shop_id']}/{message.id}"
     assert console.post(wrong, data={"outcome": "reached", "csrf_token": token}).status_code == 404
+
+
+def test_a_callback_taken_by_one_operator_leaves_the_others_list(app: Flask) -> None:
+    two_shops(app)
+    _, first = operator(app, "first@answering.example.jp")
+    answered_call(app, app.test_client())
+    file(first, body="折り返しお願いします", **window(-5, 60))
+    (message,) = messages_of(app, "alpha")
+    _, second = operator(app, "second@answering.example.jp")
+    url = f"/console/callbacks/{message.shop_id}/{message.id}"
+    assert "折り返しお願いします" in callbacks_page(second)
+    first.post(f"{url}/take", data={"csrf_token": csrf_token(first, "/console/callbacks")})
+    assert "折り返しお願いします" not in callbacks_page(second)
+    token = csrf_token(second, "/console/callbacks")
+    second.post(f"{url}/take", data={"csrf_token": token})
+    assert "別のオペレーターがこのお客様に折り返し中です" in callbacks_page(second)
+    second.post(url, data={"outcome": "wrong_number", "csrf_token": token})
+    assert messages_of(app, "alpha")[0].callback_outcome is None
+    first.post(
+        url, data={"outcome": "reached", "csrf_token": csrf_token(first, "/console/callbacks")}
+    )
+    assert messages_of(app, "alpha")[0].callback_outcome == "reached"
