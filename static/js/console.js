@@ -30,7 +30,8 @@
       .then(function (now) {
         if (now && (now.call || "") !== current) { return show(now.call || ""); }
         // Picked up since the card popped: bring the filing form in (once; never over typing).
-        if (now && now.call && now.answered && !box.querySelector("[data-testid=file-message]")) {
+        var settled = box.querySelector("[data-testid=file-message], [data-filed=yes]");
+        if (now && now.call && now.answered && !settled) {
           return show(now.call);
         }
         return null;

@@ -160,6 +160,10 @@ def test_filing_during_the_call_counts_no_after_call_work(app: Flask) -> None:
     assert 'data-testid="file-message"' in console.get("/console").get_data(as_text=True)
     file(console)
     assert the_call(app).after_call_work_s == 0
+    card = console.get("/console/card").get_data(as_text=True)
+    assert 'data-filed="yes"' in card
+    assert "この通話の伝言は記録済みです" in card
+    assert 'data-testid="file-message"' not in card
 
 
 def test_an_operator_who_chose_another_state_still_files_and_stays_there(app: Flask) -> None:

@@ -109,6 +109,9 @@ def test_the_operator_files_a_message_that_only_shop_a_sees(
     form.get_by_role("button", name="記録する").click()
     expect(page.get_by_role("status")).to_contain_text("伝言を記録しました")
     expect(page.get_by_test_id("file-message")).to_have_count(0)
+    expect(
+        page.get_by_test_id("filed")
+    ).to_be_visible()  # the call goes on; the card says it is filed
     page.close()
 
     owner = browser.new_page(locale="ja-JP")
