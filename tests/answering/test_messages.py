@@ -192,3 +192,4 @@ def test_the_card_shows_this_callers_earlier_messages_with_this_shop_only(app: F
     assert "この発信者からこのショップへの過去の伝言" in card
     assert "先週の注文の件" in card
     assert "ベータ店への伝言" not in card
+    assert "応対済み · 注文・配送" in card  # the earlier call, with what it was about
