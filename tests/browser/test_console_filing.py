@@ -8,18 +8,17 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import requests
 from flask import Flask
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from answering.carrier_views import telephony
 from tenants.coverage import services as coverage
 from tenants.models import Shop
 from tenants.notifications import services as notifications
 from tenants.numbers.models import PhoneNumber
 from tests.browser.conftest import log_in_as
+from tests.browser.test_console_pop import carrier_post
 from tests.conftest import build_app, fresh_database_url, migrate, system
 from tests.smtp import SmtpStandIn
 
@@ -50,16 +49,6 @@ def served(
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
-
-
-def carrier_post(app: Flask, base: str, path: str, params: dict[str, str]) -> str:
-    """What the carrier does: sign for the public URL, post to the server."""
-    signature = telephony(app).sign("http://localhost" + path, params)
-    response = requests.post(
-        base + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
-    )
-    response.raise_for_status()
-    return response.text
 
 
 def test_the_operator_files_a_message_that_only_shop_a_sees(
