@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         console_views,
         delivery,
         inbox_views,
+        message_api,
         models,
         report_api,
         views,
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(console_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
+    api.register_blueprint(message_api.blp)
+    csrf.exempt(message_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
     app.register_blueprint(inbox_views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
