@@ -7,10 +7,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import (  # noqa: F401 - models join the metadata
+    from answering import (  # noqa: F401 - models join the metadata, delivery's sweep registers
         carrier_views,
         cli,
         console_views,
+        delivery,
+        inbox_views,
+        message_api,
         models,
         report_api,
         simulation_views,
@@ -28,6 +31,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(simulation_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
+    api.register_blueprint(message_api.blp)
+    csrf.exempt(message_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
+    app.register_blueprint(inbox_views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
+    shop_dashboard.connect(inbox_views.inbox_card, weak=False)

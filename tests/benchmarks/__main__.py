@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import billing, forecast, shifts
+from tests.benchmarks import billing, forecast, inbox, shifts
+from tests.services import detect
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -56,3 +57,7 @@ if __name__ == "__main__":
     forecast.main()
     billing.main()
     shifts.main()
+    if detect().postgres_admin_url:
+        inbox.main()
+    else:
+        print("inbox: skipped (needs PostgreSQL on 127.0.0.1:5432)")
