@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from answering import calls, fax, recordings, routing, twiml
+from answering import calls, fax, messages, recordings, routing, twiml
 from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -163,6 +163,7 @@ def recording() -> Response:
     if call is not None:
         calls.apply_recording(call, params, short_abandon())
         recordings.copy_later(call)
+        messages.voicemail(call, utcnow())  # after hours: the shop gets a message
     return Response(status=204)
 
 

@@ -331,3 +331,39 @@ def searchable(message: Message) -> str:
     ]
     # Hyphens dropped on both sides: 090-1234-5678 and A-1001 are found however they are typed.
     return search.normalise(" ".join(parts)).replace("-", "")
+
+
+def voicemail(call: Call, now: datetime) -> Message | None:
+    """A message left after hours becomes a message for the shop, once, delivered like the rest
+    (the recording itself is on the call's page)."""
+    if call.in_coverage or call.recording_sid is None:
+        return None
+    existing = db.session.scalar(
+        select(Message).where(Message.shop_id == call.shop_id, Message.call_id == call.id)
+    )
+    shop = db.session.get(Shop, call.shop_id)
+    if existing is not None or shop is None:
+        return existing
+    seconds = call.recording_duration_s or 0
+    message = Message(
+        id=new_id(),
+        shop_id=call.shop_id,
+        call_id=call.id,
+        operator_id=None,
+        created_at=now,
+        caller_number=call.from_number,
+        disposition="other",
+        category=None,
+        category_label=gettext("After-hours voicemail"),
+        body=gettext(
+            "A caller left a voicemail after hours (%(seconds)d s). Listen to it on the calls page.",
+            seconds=seconds,
+        ),
+        fields=[],
+        urgency="normal",
+    )
+    message.search_text = searchable(message)
+    db.session.add(message)
+    db.session.flush()
+    delivery.plan(shop, message, now)
+    return message

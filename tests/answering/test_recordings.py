@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from answering.models import Call
+from answering.models import Call, Message
 from answering.recordings import purge_recordings
 from tenants.models import AuditEvent
 from tests.answering.carrier import post
@@ -106,3 +106,26 @@ def test_recordings_are_purged_after_90_days(
         assert call.recording_purged_at is not None
         actions = session.scalars(select(AuditEvent.action)).all()
     assert "recording.purged" in actions
+
+
+def test_a_voicemail_after_hours_becomes_a_message_in_the_shops_inbox_once(
+    app: Flask, client: FlaskClient, carrier_media: str
+) -> None:
+    leave_a_message(app, client, carrier_media)
+    again = {
+        "CallSid": "CA1",
+        "RecordingSid": "RE1",
+        "RecordingStatus": "completed",
+        "RecordingUrl": f"{carrier_media}/RE1",
+        "RecordingDuration": "9",
+    }
+    post(app, client, "/carrier/twilio/recording", again)  # the carrier's retry
+    with system(app) as session:
+        left = session.scalars(select(Message)).all()
+        assert len(left) == 1
+        assert left[0].operator_id is None
+        assert "9" in left[0].body
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    inbox = owner.get("/shops/alpha/messages/").get_data(as_text=True)
+    assert "時間外の留守番電話" in inbox
