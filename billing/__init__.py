@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         collection,
         credit_views,
         dashboard,
+        demo,
         export,
         overdue_views,
         stripe_events,
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> None:
     )
     from tenants.api import api
     from tenants.request_cycle import csrf
-    from tenants.signals import shop_dashboard, shop_export
+    from tenants.signals import demo_seeded, shop_dashboard, shop_export
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
@@ -34,3 +35,4 @@ def init_app(app: Flask) -> None:
     shop_dashboard.connect(dashboard.estimate_card, weak=False)
     shop_export.connect(export.add_billing_files, weak=False)
     cli.init_app(app)
+    demo_seeded.connect(demo.add_demo_rate_card, weak=False)
