@@ -1,0 +1,253 @@
+"""Report figures against an independent count from raw call records: hand-built cases at the
+edges (short abandons, callbacks, midnight and month ends, calls outside coverage), groupings by
+day, interval, shop and team, a second shop that never leaks, charts and CSV in the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from answering.models import Call
+from tenants.coverage.services import TOKYO
+from tenants.db import new_id
+from tenants.models import Shop, StaffRole
+from tests.conftest import log_in, system
+from tests.factories import PASSWORD, make_shop, make_staff
+from tests.tenants.test_api import bearer, token_for
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One call: when it entered the queue (Tokyo wall time), its outcome, wait and talk."""
+
+    shop: str
+    queued: str
+    outcome: str
+    wait: int = 0
+    talk: int = 0
+    in_coverage: bool = True
+    queue: str = "team-default"
+    menu_s: int = 0
+
+    @property
+    def queued_at(self) -> datetime:
+        return datetime.fromisoformat(self.queued).replace(tzinfo=TOKYO)
+
+
+CASES = [
+    # alpha, 31 October: the month's last minute, one call over midnight
+    Spec("alpha", "2026-10-31 09:00:00", "answered", wait=5, talk=100),
+    Spec("alpha", "2026-10-31 09:10:00", "answered", wait=25, talk=200),
+    Spec("alpha", "2026-10-31 09:29:59", "abandoned", wait=40),
+    Spec("alpha", "2026-10-31 09:30:00", "short_abandon", wait=3),
+    Spec("alpha", "2026-10-31 09:31:00", "callback", wait=60),
+    Spec("alpha", "2026-10-31 23:59:50", "answered", wait=20, talk=300),  # answered 1 Nov
+    Spec("alpha", "2026-10-31 12:00:00", "answered", wait=1, talk=50, in_coverage=False),
+    # alpha, 1 November: a call that waited in the menu before midnight
+    Spec("alpha", "2026-11-01 00:00:10", "answered", wait=21, talk=60, menu_s=30),
+    Spec("alpha", "2026-11-01 00:05:00", "abandoned", wait=10),
+    Spec("alpha", "2026-11-01 08:00:00", "after_hours_message", in_coverage=False),
+    # beta, the same days: never in alpha's figures
+    Spec("beta", "2026-10-31 09:05:00", "abandoned", wait=30, queue="team-b"),
+    Spec("beta", "2026-11-01 10:00:00", "answered", wait=2, talk=90, queue="team-b"),
+]
+
+
+def insert(app: Flask, specs: list[Spec]) -> None:
+    with system(app) as session:
+        shops = {s.slug: s.id for s in session.scalars(select(Shop))}
+        for spec in specs:
+            queued = spec.queued_at
+            answered = queued + timedelta(seconds=spec.wait) if spec.outcome == "answered" else None
+            ended = (answered or queued + timedelta(seconds=spec.wait)) + timedelta(
+                seconds=spec.talk
+            )
+            session.add(
+                Call(
+                    id=new_id(),
+                    shop_id=shops[spec.shop],
+                    call_sid=f"CA{uuid.uuid4().hex}",
+                    from_number="+819012345678",
+                    to_number="+81345000001",
+                    arrived_at=queued - timedelta(seconds=spec.menu_s),
+                    queued_at=queued if spec.in_coverage else None,
+                    answered_at=answered,
+                    ended_at=ended,
+                    in_coverage=spec.in_coverage,
+                    outcome=spec.outcome,
+                    carrier_status="completed",
+                    queue=spec.queue if spec.in_coverage else None,
+                )
+            )
+
+
+def expected(specs: list[Spec], key: Any, sl: int = 20) -> dict[str, dict[str, Any]]:
+    """The definitions of DESIGN.md section 2, counted by hand from the specs."""
+    groups: dict[str, list[Spec]] = {}
+    for spec in specs:
+        if spec.in_coverage and spec.outcome in (
+            "answered",
+            "abandoned",
+            "short_abandon",
+            "callback",
+        ):
+            groups.setdefault(key(spec), []).append(spec)
+    out = {}
+    for name, calls in groups.items():
+        answered = [c for c in calls if c.outcome == "answered"]
+        offered = answered + [c for c in calls if c.outcome == "abandoned"]
+        out[name] = {
+            "offered": len(offered),
+            "answered": len(answered),
+            "abandoned": len(offered) - len(answered),
+            "short_abandoned": sum(c.outcome == "short_abandon" for c in calls),
+            "callbacks": sum(c.outcome == "callback" for c in calls),
+            "answer_rate": round(len(answered) / len(offered), 4) if offered else None,
+            "service_level": (
+                round(sum(c.wait <= sl for c in answered) / len(offered), 4) if offered else None
+            ),
+            "asa_s": round(sum(c.wait for c in answered) / len(answered), 1) if answered else None,
+            "aht_s": round(sum(c.talk for c in answered) / len(answered), 1) if answered else None,
+        }
+    return out
+
+
+@pytest.fixture
+def two_shops(app: Flask) -> None:
+    make_shop(app, "alpha")
+    make_shop(app, "beta")
+    insert(app, CASES)
+
+
+def api(client: FlaskClient, headers: dict[str, str], group_by: str, extra: str = "") -> Any:
+    url = f"/api/v1/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by={group_by}{extra}"
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("shop", "team", "day", "interval")}
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_every_grouping_matches_an_independent_count(app: Flask, client: FlaskClient) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    headers = bearer(token_for(app, supervisor["email"]))
+    keys = {
+        "day": lambda s: s.queued_at.date().isoformat(),
+        "interval": lambda s: s.queued_at.replace(
+            minute=s.queued_at.minute // 30 * 30, second=0
+        ).isoformat(),
+        "shop": lambda s: s.shop,
+        "team": lambda s: s.queue,
+    }
+    for group_by, key in keys.items():
+        rows = api(client, headers, group_by)
+        assert {row[group_by]: figures(row) for row in rows} == expected(CASES, key), group_by
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_midnight_and_month_end_count_where_the_call_entered_the_queue(
+    app: Flask, client: FlaskClient
+) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    headers = bearer(token_for(app, supervisor["email"]))
+    october = api(client, headers, "day", "&shop=alpha")[0]
+    assert october["day"] == "2026-10-31"
+    # 3 answered (one over midnight), 1 abandoned; the short abandon, the callback and the call
+    # outside coverage apart
+    assert (october["offered"], october["answered"], october["short_abandoned"]) == (4, 3, 1)
+    assert october["callbacks"] == 1
+    one_day = client.get(
+        "/api/v1/reports/answer-rate?from=2026-11-01&to=2026-11-01&group_by=day&shop=alpha",
+        headers=headers,
+    ).get_json()
+    # the call that arrived at 23:59:40 and queued at 00:00:10 belongs to 1 November
+    assert [(r["day"], r["offered"], r["answered"]) for r in one_day] == [("2026-11-01", 2, 1)]
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_a_shop_sees_only_its_own_calls(app: Flask, client: FlaskClient) -> None:
+    alpha = bearer(token_for(app, "owner@alpha.example.jp", "alpha"))
+    mine = {row["day"]: figures(row) for row in api(client, alpha, "day")}
+    assert mine == expected(
+        [c for c in CASES if c.shop == "alpha"], lambda s: s.queued_at.date().isoformat()
+    )
+    url = "/api/v1/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=day&shop=beta"
+    assert client.get(url, headers=alpha).status_code == 404
+    page = app.test_client()
+    log_in(page, "owner@alpha.example.jp", PASSWORD)
+    html = page.get("/shops/alpha/reports/?from=2026-10-31&to=2026-11-01").get_data(as_text=True)
+    assert "2026-10-31" in html
+    assert "team-b" not in html
+    assert page.get("/shops/beta/reports/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-11-01&to=2026-10-01&group_by=day", "to"),
+        ("from=2026-13-01&to=2026-10-01&group_by=day", "from"),
+        ("to=2026-10-01&group_by=day", "from"),
+        ("from=2026-11-01&to=2026-11-01&group_by=week", "group_by"),
+        ("from=2026-11-01&to=2026-11-01&group_by=day&shop=Not%20A%20Slug", "shop"),
+        ("from=2026-11-01&to=2026-11-01&group_by=day&grup=shop", "grup"),
+        ("from=2024-01-01&to=2026-11-01&group_by=day", "to"),
+    ],
+)
+def test_bad_parameters_answer_problem_json_naming_the_parameter(
+    app: Flask, client: FlaskClient, query: str, field: str
+) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    response = client.get(
+        f"/api/v1/reports/answer-rate?{query}", headers=bearer(token_for(app, supervisor["email"]))
+    )
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_the_page_draws_its_charts_and_prints_the_definitions(app: Flask) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    page = app.test_client()
+    log_in(page, supervisor["email"], PASSWORD)
+    html = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=shop")
+    text = html.get_data(as_text=True)
+    assert html.status_code == 200
+    assert 'data-chart="answer-rate"' in text
+    assert 'data-chart="offered-answered"' in text
+    assert "応答数 ÷ 着信数" in text
+    assert 'data-testid="definitions"' in text
+    assert "<script" not in text
+    one_shop = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&shop=beta")
+    assert "team-b" not in one_shop.get_data(as_text=True)
+    assert page.get("/staff/reports/answer-rate?shop=nobody").status_code == 400
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_the_csv_opens_in_excel_with_the_same_rows(app: Flask, client: FlaskClient) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    page = app.test_client()
+    log_in(page, supervisor["email"], PASSWORD)
+    response = page.get(
+        "/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=interval&format=csv"
+    )
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in response.data
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    api_rows = api(client, bearer(token_for(app, supervisor["email"])), "interval")
+    assert [r["interval"] for r in rows] == [r["interval"] for r in api_rows]
+    assert [int(r["offered"]) for r in rows] == [r["offered"] for r in api_rows]
