@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from answering import calls, fax, recordings, twiml
+from answering import calls, fax, recordings, routing, twiml
 from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -70,6 +70,20 @@ def short_abandon() -> timedelta:
     return timedelta(seconds=settings_from(current_app.config).short_abandon_s)
 
 
+def after_call() -> timedelta:
+    return timedelta(seconds=settings_from(current_app.config).after_call_work_s)
+
+
+def base_url() -> str:
+    """Where the carrier reaches our TwiML endpoints (signatures are made for this URL)."""
+    return settings_from(current_app.config).public_base_url + "/carrier/twilio"
+
+
+def enqueue(welcome: str) -> Response:
+    base = base_url()
+    return xml(twiml.to_queue(welcome, calls.DEFAULT_QUEUE, f"{base}/wait", f"{base}/dequeued"))
+
+
 @bp.post("/voice")
 @limiter.limit(WEBHOOK_LIMIT)
 def voice() -> Response:
@@ -97,12 +111,12 @@ def voice() -> Response:
         at=now,
         menu_first=bool(options),
     )
-    base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
+    base = base_url()
     if decision.kind == "queue":
         if options:
             listed = [(int(str(o["key"])), str(o["label"])) for o in options]
             return xml(twiml.menu(decision.message, listed, f"{base}/menu"))
-        return xml(twiml.to_queue(decision.message, calls.DEFAULT_QUEUE, f"{base}/wait"))
+        return enqueue(decision.message)
     if decision.kind == "after_hours":
         return xml(
             twiml.after_hours(decision.message, f"{base}/recording", f"{base}/voicemail-done")
@@ -110,7 +124,7 @@ def voice() -> Response:
     return xml(twiml.closed(decision.message))
 
 
-def _scoped_call(call_sid: str) -> Call | None:
+def scoped_call(call_sid: str) -> Call | None:
     """The call a callback names, locked; 503 when its webhook has not been seen yet, so that
     the carrier retries instead of the callback being lost."""
     set_scope(db.session, SYSTEM)
@@ -127,10 +141,13 @@ def _scoped_call(call_sid: str) -> Call | None:
 @limiter.limit(WEBHOOK_LIMIT)
 def status() -> Response:
     params = signed_params()
-    call = _scoped_call(params["CallSid"])
+    call = scoped_call(params["CallSid"])
     if call is not None:
-        calls.apply_status(call, params, utcnow(), short_abandon())
+        now = utcnow()
+        calls.apply_status(call, params, now, short_abandon())
         calls.report_demand(call, settings_from(current_app.config).sl_threshold_s)
+        if call.ended_at is not None:
+            routing.call_ended(call, calls.callback_time(params, now), after_call())
     return Response(status=204)
 
 
@@ -138,7 +155,7 @@ def status() -> Response:
 @limiter.limit(WEBHOOK_LIMIT)
 def recording() -> Response:
     params = signed_params()
-    call = _scoped_call(params["CallSid"])
+    call = scoped_call(params["CallSid"])
     if call is not None:
         calls.apply_recording(call, params, short_abandon())
         recordings.copy_later(call)
@@ -150,8 +167,8 @@ def recording() -> Response:
 def menu() -> Response:
     """The caller pressed a key (or none): note the choice and queue; a wrong key asks once more."""
     params = signed_params()
-    base = settings_from(current_app.config).public_base_url + bp.url_prefix  # type: ignore[operator]
-    call = _scoped_call(params["CallSid"])
+    base = base_url()
+    call = scoped_call(params["CallSid"])
     if call is None:
         return xml(twiml.goodbye())
     digits = params.get("Digits", "")
@@ -160,14 +177,7 @@ def menu() -> Response:
         listed = [(int(str(o["key"])), str(o["label"])) for o in options]
         return xml(twiml.menu("", listed, f"{base}/menu?retry=1", retry=True))
     calls.enter_queue(call, utcnow())
-    return xml(twiml.to_queue("おつなぎします。", calls.DEFAULT_QUEUE, f"{base}/wait"))
-
-
-@bp.post("/wait")
-@limiter.limit(WEBHOOK_LIMIT)
-def wait() -> Response:
-    signed_params()
-    return xml(twiml.waiting(None))
+    return enqueue("おつなぎします。")
 
 
 @bp.post("/voicemail-done")
@@ -200,6 +210,8 @@ def inbound_fax() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    for blueprint in (bp, fax_bp):
+    from answering.queue_views import bp as queue_bp
+
+    for blueprint in (bp, queue_bp, fax_bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the carrier signs its requests instead

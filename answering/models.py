@@ -51,6 +51,12 @@ class Call(ShopOwned, Model):
     queue: Mapped[str | None] = mapped_column(String(40))
     demand_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     demand_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Routing: the operator the call was given to (kept after the call: who answered it).
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ring_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),

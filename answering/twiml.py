@@ -26,10 +26,60 @@ def closed(message: str) -> str:
     return str(response)
 
 
-def to_queue(welcome: str, queue: str, wait_url: str) -> str:
+def to_queue(welcome: str, queue: str, wait_url: str, action: str) -> str:
+    """The greeting, then the queue; `action` is asked what next when the caller leaves it."""
     response = VoiceResponse()
-    response.say(welcome, **VOICE)
-    response.enqueue(queue, wait_url=wait_url, wait_url_method="POST")
+    if welcome:
+        response.say(welcome, **VOICE)
+    response.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=action, method="POST")
+    return str(response)
+
+
+def leave() -> str:
+    """Out of the queue (an operator was found); the queue's action URL says where to."""
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def dial_operator(
+    identity: str,
+    *,
+    timeout_s: int,
+    action: str,
+    whisper_url: str,
+    leg_callback: str,
+    recording_callback: str,
+) -> str:
+    """Ring the operator's phone; they hear the whisper before the bridge; both sides are
+    recorded from the answer, each on its own channel."""
+    response = VoiceResponse()
+    dial = response.dial(
+        timeout=timeout_s,
+        action=action,
+        method="POST",
+        record="record-from-answer-dual",
+        recording_status_callback=recording_callback + RETRY,
+        recording_status_callback_event="completed",
+    )
+    dial.client(
+        identity,
+        url=whisper_url,
+        method="POST",
+        status_callback=leg_callback + RETRY,
+        status_callback_event="initiated ringing answered completed",
+        status_callback_method="POST",
+    )
+    return str(response)
+
+
+def whisper(shop_name_kana: str, menu_choice: str | None) -> str:
+    """What the operator hears before the caller: the shop, and the caller's menu choice."""
+    response = VoiceResponse()
+    text = f"{shop_name_kana}のお電話です。"
+    if menu_choice:
+        text += f"ご用件は{menu_choice}です。"
+    response.say(text, **VOICE)
     return str(response)
 
 
@@ -50,17 +100,17 @@ def after_hours(message: str, recording_callback: str, done_url: str) -> str:
     return str(response)
 
 
-def waiting(position: int | None) -> str:
+def waiting(position: int | None, expected_wait_s: int | None, *, pause_s: int) -> str:
+    """Hold: the caller's place and the expected wait now and then, a short pause otherwise (each
+    round asks again, so an operator who becomes free is found within `pause_s`)."""
     response = VoiceResponse()
     if position:
-        response.say(
-            f"ただいま電話が混み合っております。お客様は{position}番目にお待ちいただいています。"
-            "このままお待ちください。",
-            **VOICE,
-        )
-    else:
-        response.say("まもなくおつなぎします。このままお待ちください。", **VOICE)
-    response.pause(length=10)
+        text = f"ただいま電話が混み合っております。お客様は{position}番目にお待ちいただいています。"
+        if expected_wait_s:
+            minutes = max(1, round(expected_wait_s / 60))
+            text += f"あと{minutes}分ほどでおつなぎできる見込みです。"
+        response.say(text + "このままお待ちください。", **VOICE)
+    response.pause(length=pause_s)
     return str(response)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 
 from scheduling.models import OPERATOR_STATES, OperatorState, OperatorStateChange
 from tenants.db import db, new_id, utcnow
@@ -42,19 +44,106 @@ def set_state(operator: User, state: str, *, reason: str | None, actor: User) ->
     row = state_of(operator)
     if (row.state, row.reason) == (state, reason):
         return row
+    if row.state == "on_call" and actor.id == operator.id:
+        raise StateRefused(gettext("You are on a call: your state changes when it ends."))
+    row.call_sid = None  # a supervisor taking an operator off a call frees them for the next
     now = utcnow()
     row.state, row.reason, row.since = state, reason, now
+    if state != "after_call_work":
+        row.after_call_until = None
+    _log(operator.id, state, reason, now, actor.id)
+    return row
+
+
+def _log(
+    operator_id: object, state: str, reason: str | None, at: datetime, actor: object | None
+) -> None:
     db.session.add(
         OperatorStateChange(
             id=new_id(),
-            operator_id=operator.id,
+            operator_id=operator_id,
             state=state,
             reason=reason,
-            at=now,
-            changed_by=actor.id,
+            at=at,
+            changed_by=actor,
         )
     )
-    return row
+
+
+def _available(now: datetime) -> ColumnElement[bool]:
+    """Ready, or at the end of their after-call work."""
+    return or_(
+        OperatorState.state == "ready",
+        and_(
+            OperatorState.state == "after_call_work",
+            OperatorState.after_call_until.is_not(None),
+            OperatorState.after_call_until <= now,
+        ),
+    )
+
+
+def reserve_longest_idle(call_sid: str, now: datetime) -> OperatorState | None:
+    """Give the call to the operator idle the longest, atomically: the row is claimed with a
+    compare-and-set on its state, and on PostgreSQL candidates another transaction holds are
+    skipped, so no operator gets two calls however many calls are routed at once."""
+    available = _available(now)
+    idle_since = case(
+        (OperatorState.state == "ready", OperatorState.since),
+        else_=OperatorState.after_call_until,
+    )
+    for _ in range(8):
+        query = (
+            select(OperatorState.operator_id, OperatorState.state, OperatorState.after_call_until)
+            .join(User, User.id == OperatorState.operator_id)
+            .where(available, User.is_active.is_(True))
+            .order_by(idle_since, OperatorState.operator_id)
+            .limit(1)
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=OperatorState, skip_locked=True)
+        candidate = db.session.execute(query).first()
+        if candidate is None:
+            return None
+        claimed = db.session.execute(
+            update(OperatorState)
+            .where(OperatorState.operator_id == candidate.operator_id, available)
+            .values(
+                state="on_call", reason=None, since=now, call_sid=call_sid, after_call_until=None
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            if candidate.state == "after_call_work":  # their after-call work ended by the clock
+                _log(candidate.operator_id, "ready", None, candidate.after_call_until, None)
+            _log(candidate.operator_id, "on_call", None, now, None)
+            row = db.session.get(OperatorState, candidate.operator_id)
+            if row is not None:
+                db.session.refresh(row)
+            return row
+    return None
+
+
+def release(
+    operator_id: object, call_sid: str, state: str, now: datetime, after_call: timedelta
+) -> bool:
+    """The call given to this operator is over for them: after-call work (they talked), not ready
+    (they let it ring out) or ready (the caller left first). Only the operator's current call
+    moves them, so a late or repeated callback of an earlier call changes nothing."""
+    values: dict[str, object] = {"state": state, "since": now, "call_sid": None, "reason": None}
+    values["after_call_until"] = now + after_call if state == "after_call_work" else None
+    released = db.session.execute(
+        update(OperatorState)
+        .where(OperatorState.operator_id == operator_id, OperatorState.call_sid == call_sid)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if released.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _log(operator_id, state, None, now, None)
+    row = db.session.get(OperatorState, operator_id)
+    if row is not None:
+        db.session.refresh(row)
+    return True
 
 
 def board() -> list[tuple[User, OperatorState | None]]:

@@ -90,6 +90,8 @@ class OperatorState(Model):
     state: Mapped[str] = mapped_column(String(20), default="offline")
     reason: Mapped[str | None] = mapped_column(String(60))
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)  # the call given to them
+    after_call_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     operator: Mapped[User] = relationship()
 

@@ -55,6 +55,8 @@ class Settings:
     storage_url: str
     short_abandon_s: int
     sl_threshold_s: int
+    after_call_work_s: int
+    ring_timeout_s: int
     login_max_failures: int
     login_lockout_minutes: int
     shop_retention_days: int
@@ -85,6 +87,8 @@ class Settings:
             storage_url=environ.get("STORAGE_URL") or f"file://{instance / 'storage'}",
             short_abandon_s=_int(environ, "SHORT_ABANDON_S", 5),
             sl_threshold_s=_int(environ, "SL_THRESHOLD_S", 20),
+            after_call_work_s=_int(environ, "AFTER_CALL_WORK_S", 30),
+            ring_timeout_s=_int(environ, "RING_TIMEOUT_S", 15),
             login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
             shop_retention_days=_int(environ, "SHOP_RETENTION_DAYS", 90),

@@ -1,0 +1,142 @@
+"""The queue and the operators' phones, in Twilio's contract: the hold loop routes the caller to an
+operator (`<Leave>`), the queue's action URL rings that operator (`<Dial><Client>` with a whisper),
+and the dial's outcome either ends the call or puts the caller back in the queue."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import BadRequest
+
+from answering import calls, routing, twiml
+from answering.carrier_views import (
+    WEBHOOK_LIMIT,
+    after_call,
+    base_url,
+    enqueue,
+    scoped_call,
+    short_abandon,
+    signed_params,
+    xml,
+)
+from answering.models import Call
+from tenants.config import settings_from
+from tenants.db import db, utcnow
+from tenants.models import Shop
+from tenants.web import limiter
+
+bp = Blueprint("carrier_queue", __name__, url_prefix="/carrier/twilio")
+POLL_S = 5  # each hold round asks for an operator again
+ANNOUNCE_EVERY_S = 30  # the caller hears their place this often
+
+
+def settle(call: Call) -> None:
+    """Recompute the outcome and the call's share of the demand history after a change."""
+    call.outcome = calls.derive_outcome(call, short_abandon())
+    calls.report_demand(call, settings_from(current_app.config).sl_threshold_s)
+
+
+def _number(params: dict[str, str], name: str) -> int | None:
+    value = params.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/wait")
+@limiter.limit(WEBHOOK_LIMIT)
+def wait() -> Response:
+    """One round of hold: route the caller if an operator is free, else tell them where they are."""
+    params = signed_params()
+    call = scoped_call(params["CallSid"])
+    if call is None:
+        return xml(twiml.goodbye())
+    if call.operator_id is not None and call.answered_at is None:
+        return xml(twiml.leave())  # already given to an operator (a repeated request)
+    if routing.route(call, utcnow()) is not None:
+        return xml(twiml.leave())
+    waited = _number(params, "QueueTime") or 0
+    announce = waited % ANNOUNCE_EVERY_S < POLL_S
+    position = _number(params, "QueuePosition") if announce else None
+    return xml(twiml.waiting(position, _number(params, "AvgQueueTime"), pause_s=POLL_S))
+
+
+def _leg_target() -> tuple[str, uuid.UUID]:
+    """The caller's call and the operator a leg URL we handed out names."""
+    call_sid = request.args.get("call", "")
+    operator = routing.operator_of(request.args.get("operator", ""))
+    if not call_sid or operator is None:
+        raise BadRequest("call and operator are required")
+    return call_sid, operator
+
+
+def _leg_query(call: Call) -> str:
+    return urlencode({"call": call.call_sid, "operator": str(call.operator_id)})
+
+
+@bp.post("/dequeued")
+@limiter.limit(WEBHOOK_LIMIT)
+def dequeued() -> Response:
+    """The caller left the queue: ring their operator, or say goodbye if they hung up."""
+    params = signed_params()
+    call = scoped_call(params["CallSid"])
+    if call is None or params.get("QueueResult") not in ("leave", "redirected"):
+        return xml(twiml.goodbye())
+    if call.ended_at is not None or call.answered_at is not None:
+        return xml(twiml.goodbye())
+    if call.operator_id is None:
+        return enqueue("")  # the operator was taken back meanwhile: wait for the next one
+    base, query = base_url(), _leg_query(call)
+    return xml(
+        twiml.dial_operator(
+            routing.identity(call.operator_id),
+            timeout_s=settings_from(current_app.config).ring_timeout_s,
+            action=f"{base}/dial-done?{query}",
+            whisper_url=f"{base}/whisper?{query}",
+            leg_callback=f"{base}/leg?{query}",
+            recording_callback=f"{base}/recording",
+        )
+    )
+
+
+@bp.post("/whisper")
+@limiter.limit(WEBHOOK_LIMIT)
+def whisper() -> Response:
+    """Played to the operator before the bridge: which shop, and what the caller chose."""
+    signed_params()
+    call_sid, _ = _leg_target()
+    call = scoped_call(call_sid)
+    shop = db.session.get(Shop, call.shop_id) if call is not None else None
+    if call is None or shop is None:
+        return xml(twiml.goodbye())
+    return xml(twiml.whisper(shop.name_kana, call.menu_choice))
+
+
+@bp.post("/leg")
+@limiter.limit(WEBHOOK_LIMIT)
+def leg() -> Response:
+    """A status callback of the operator's leg: answered, or over (and how)."""
+    params = signed_params()
+    call_sid, operator = _leg_target()
+    call = scoped_call(call_sid)
+    if call is not None:
+        routing.leg_status(call, operator, params, utcnow(), after_call())
+        settle(call)
+    return Response(status=204)
+
+
+@bp.post("/dial-done")
+@limiter.limit(WEBHOOK_LIMIT)
+def dial_done() -> Response:
+    """The operator's leg is over for the caller: the call ends, or the caller waits for the next
+    operator (their place in the queue is their original time of arrival)."""
+    params = signed_params()
+    call_sid, operator = _leg_target()
+    call = scoped_call(call_sid)
+    if call is None:
+        return xml(twiml.goodbye())
+    talked = routing.dial_result(call, operator, params, utcnow())
+    settle(call)
+    if talked or call.ended_at is not None:
+        return xml(twiml.goodbye())
+    return enqueue("")
