@@ -57,7 +57,8 @@ class ReportArgs(ma.Schema):
 
 class ReportRow(ma.Schema):
     shop = ma.fields.String()
-    team = ma.fields.String()
+    team = ma.fields.String(metadata={"description": "The queue the call waited in"})
+    operator = ma.fields.String(metadata={"description": "Who took it; '-' for none"})
     day = ma.fields.String(metadata={"description": "YYYY-MM-DD, Asia/Tokyo"})
     interval = ma.fields.String(metadata={"description": "ISO 8601 with +09:00"})
     offered = ma.fields.Integer()
@@ -76,7 +77,7 @@ class ReportRow(ma.Schema):
 @blp.arguments(ReportArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ReportRow(many=True))
 def answer_rate(args: dict[str, Any]) -> Any:
-    """Rows per shop, team, day or 30-minute interval for a date range (Asia/Tokyo).
+    """Rows per shop, team, operator, day or 30-minute interval for a range (Asia/Tokyo).
 
     offered = answered + abandoned (short abandons and callbacks apart); answer_rate = answered /
     offered; service_level = answered within SL_THRESHOLD_S / offered; asa_s = mean wait of

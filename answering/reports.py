@@ -25,9 +25,9 @@ from sqlalchemy.sql.functions import FunctionElement
 from answering.models import Call
 from tenants.coverage.services import TOKYO
 from tenants.db import db
-from tenants.models import Shop
+from tenants.models import Shop, User
 
-GROUPS = ("shop", "team", "day", "interval")
+GROUPS = ("shop", "team", "operator", "day", "interval")
 SHOP_GROUPS = ("day", "interval")
 COUNTED = ("answered", "abandoned", "short_abandon", "callback")
 TARGET = 0.98
@@ -146,15 +146,17 @@ def _group_key(group_by: str) -> ColumnElement[Any]:
         return Call.__table__.c.shop_id
     if group_by == "team":
         return func.coalesce(Call.queue, "-")
+    if group_by == "operator":
+        return Call.__table__.c.operator_id
     seconds = epoch(entered())
     if group_by == "day":
         return func.floor((seconds + TOKYO_OFFSET_S) / 86400)
     return func.floor(seconds / INTERVAL_S)
 
 
-def _label(group_by: str, value: Any, slugs: dict[uuid.UUID, str]) -> str:
-    if group_by == "shop":
-        return slugs.get(value, str(value))
+def _label(group_by: str, value: Any, names: dict[uuid.UUID, str]) -> str:
+    if group_by in ("shop", "operator"):
+        return names.get(value, "-") if value is not None else "-"
     if group_by == "team":
         return str(value)
     if group_by == "day":
@@ -176,14 +178,22 @@ def answer_rate(
     )
     if shop_id is not None:
         query = query.where(Call.shop_id == shop_id)
-    slugs: dict[uuid.UUID, str] = {}
-    if group_by == "shop":
-        slugs = {row.id: row.slug for row in db.session.execute(select(Shop.id, Shop.slug))}
+    names = _names(group_by)
     rows = [
-        {group_by: _label(group_by, value, slugs), **Figures(*figures).as_dict()}
+        {group_by: _label(group_by, value, names), **Figures(*figures).as_dict()}
         for value, *figures in db.session.execute(query)
     ]
     return sorted(rows, key=lambda row: str(row[group_by]))
+
+
+def _names(group_by: str) -> dict[uuid.UUID, str]:
+    """Shops by slug; operators by name (calls no operator took: "-")."""
+    if group_by == "shop":
+        return {row.id: row.slug for row in db.session.execute(select(Shop.id, Shop.slug))}
+    if group_by == "operator":
+        users = select(User.id, User.display_name).where(User.staff_role.is_not(None))
+        return {row.id: row.display_name for row in db.session.execute(users)}
+    return {}
 
 
 def overall(

@@ -17,9 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from answering.models import Call
+from tenants import services
 from tenants.coverage.services import TOKYO
 from tenants.db import new_id
-from tenants.models import Shop, StaffRole
+from tenants.models import Shop, StaffRole, User
 from tests.conftest import log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
 from tests.tenants.test_api import bearer, token_for
@@ -37,6 +38,7 @@ class Spec:
     in_coverage: bool = True
     queue: str = "team-default"
     menu_s: int = 0
+    operator: str = "-"
 
     @property
     def queued_at(self) -> datetime:
@@ -45,26 +47,29 @@ class Spec:
 
 CASES = [
     # alpha, 31 October: the month's last minute, one call over midnight
-    Spec("alpha", "2026-10-31 09:00:00", "answered", wait=5, talk=100),
-    Spec("alpha", "2026-10-31 09:10:00", "answered", wait=25, talk=200),
+    Spec("alpha", "2026-10-31 09:00:00", "answered", wait=5, talk=100, operator="op1"),
+    Spec("alpha", "2026-10-31 09:10:00", "answered", wait=25, talk=200, operator="op2"),
     Spec("alpha", "2026-10-31 09:29:59", "abandoned", wait=40),
     Spec("alpha", "2026-10-31 09:30:00", "short_abandon", wait=3),
     Spec("alpha", "2026-10-31 09:31:00", "callback", wait=60),
-    Spec("alpha", "2026-10-31 23:59:50", "answered", wait=20, talk=300),  # answered 1 Nov
+    Spec("alpha", "2026-10-31 23:59:50", "answered", wait=20, talk=300, operator="op1"),
     Spec("alpha", "2026-10-31 12:00:00", "answered", wait=1, talk=50, in_coverage=False),
     # alpha, 1 November: a call that waited in the menu before midnight
-    Spec("alpha", "2026-11-01 00:00:10", "answered", wait=21, talk=60, menu_s=30),
+    Spec("alpha", "2026-11-01 00:00:10", "answered", wait=21, talk=60, menu_s=30, operator="op2"),
     Spec("alpha", "2026-11-01 00:05:00", "abandoned", wait=10),
     Spec("alpha", "2026-11-01 08:00:00", "after_hours_message", in_coverage=False),
     # beta, the same days: never in alpha's figures
     Spec("beta", "2026-10-31 09:05:00", "abandoned", wait=30, queue="team-b"),
-    Spec("beta", "2026-11-01 10:00:00", "answered", wait=2, talk=90, queue="team-b"),
+    Spec(
+        "beta", "2026-11-01 10:00:00", "answered", wait=2, talk=90, queue="team-b", operator="op1"
+    ),
 ]
 
 
 def insert(app: Flask, specs: list[Spec]) -> None:
     with system(app) as session:
         shops = {s.slug: s.id for s in session.scalars(select(Shop))}
+        operators = {u.display_name: u.id for u in session.scalars(select(User))}
         for spec in specs:
             queued = spec.queued_at
             answered = queued + timedelta(seconds=spec.wait) if spec.outcome == "answered" else None
@@ -86,6 +91,7 @@ def insert(app: Flask, specs: list[Spec]) -> None:
                     outcome=spec.outcome,
                     carrier_status="completed",
                     queue=spec.queue if spec.in_coverage else None,
+                    operator_id=operators.get(spec.operator),
                 )
             )
 
@@ -125,6 +131,14 @@ def expected(specs: list[Spec], key: Any, sl: int = 20) -> dict[str, dict[str, A
 def two_shops(app: Flask) -> None:
     make_shop(app, "alpha")
     make_shop(app, "beta")
+    for name in ("op1", "op2"):
+        with system(app):
+            services.create_user(
+                email=f"{name}@answering.example.jp",
+                display_name=name,
+                password=PASSWORD,
+                staff_role=StaffRole.OPERATOR,
+            )
     insert(app, CASES)
 
 
@@ -136,7 +150,9 @@ def api(client: FlaskClient, headers: dict[str, str], group_by: str, extra: str 
 
 
 def figures(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in ("shop", "team", "day", "interval")}
+    return {
+        k: v for k, v in row.items() if k not in ("shop", "team", "operator", "day", "interval")
+    }
 
 
 @pytest.mark.usefixtures("two_shops")
@@ -150,6 +166,7 @@ def test_every_grouping_matches_an_independent_count(app: Flask, client: FlaskCl
         ).isoformat(),
         "shop": lambda s: s.shop,
         "team": lambda s: s.queue,
+        "operator": lambda s: s.operator,
     }
     for group_by, key in keys.items():
         rows = api(client, headers, group_by)
