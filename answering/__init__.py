@@ -7,7 +7,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import carrier_views, console_views, models, report_api, report_views, views  # noqa: F401 - models join the metadata
+    from answering import (
+        carrier_views,
+        console_views,
+        models,  # noqa: F401 - models join the metadata
+        report_api,
+        report_views,
+        views,
+        wallboard_views,
+    )
     from answering import metrics as call_metrics
     from tenants.api import api
     from tenants.request_cycle import csrf
@@ -20,5 +28,6 @@ def init_app(app: Flask) -> None:
     csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(wallboard_views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
