@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from answering import charts, report_csv, reports
+from answering import charts, monthly_report, report_csv, reports
 from tenants.auth import login_required, shop_of_account, staff_required
 from tenants.config import settings_from
 from tenants.coverage.services import TOKYO, today_in_tokyo
@@ -159,3 +159,62 @@ def shop_report(slug: str) -> Response | str | tuple[str, int]:
         shop=membership.shop,
         membership=membership,
     )
+
+
+@bp.get("/shops/<slug>/reports/monthly")
+@login_required
+def monthly(slug: str) -> str | tuple[str, int]:
+    """The month's report (`?month=YYYY-MM`, this month by default) with its PDF."""
+    membership = shop_of_account(slug)
+    settings = settings_from(current_app.config)
+    today = today_in_tokyo()
+    first = monthly_report.parse_month(request.args.get("month"), today)
+    error = None
+    if first is None:
+        first, error = today.replace(day=1), gettext("Choose a month (YYYY-MM).")
+    report = monthly_report.monthly(
+        membership.shop_id, membership.shop.name, first, sl_threshold_s=settings.sl_threshold_s
+    )
+    page = render_template(
+        "answering/monthly.html",
+        shop=membership.shop,
+        membership=membership,
+        report=report,
+        error=error,
+        settings=settings,
+        target=reports.TARGET,
+        months=[_months_ago(today, n) for n in range(12)],
+    )
+    return (page, 400) if error else page
+
+
+@bp.get("/shops/<slug>/reports/monthly.pdf")
+@login_required
+def monthly_pdf(slug: str) -> Response:
+    membership = shop_of_account(slug)
+    settings = settings_from(current_app.config)
+    first = monthly_report.parse_month(request.args.get("month"), today_in_tokyo())
+    if first is None:
+        abort(400, gettext("Choose a month (YYYY-MM)."))
+    report = monthly_report.monthly(
+        membership.shop_id, membership.shop.name, first, sl_threshold_s=settings.sl_threshold_s
+    )
+    document = monthly_report.pdf(
+        report, short_abandon_s=settings.short_abandon_s, sl_threshold_s=settings.sl_threshold_s
+    )
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="monthly-{membership.shop.slug}-{first:%Y-%m}.pdf"'
+            )
+        },
+    )
+
+
+def _months_ago(today: date, n: int) -> date:
+    first = today.replace(day=1)
+    for _ in range(n):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
