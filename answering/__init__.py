@@ -11,6 +11,8 @@ def init_app(app: Flask) -> None:
         carrier_views,
         console_views,
         models,  # noqa: F401 - models join the metadata
+        quality_models,  # noqa: F401
+        quality_views,
         report_api,
         report_views,
         views,
@@ -29,5 +31,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(report_views.bp)
     app.register_blueprint(wallboard_views.bp)
+    app.register_blueprint(quality_views.bp)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
