@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Index, and_, case, func, select
+from sqlalchemy import ColumnElement, Float, Index, Select, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -165,10 +165,10 @@ def _label(group_by: str, value: Any, names: dict[uuid.UUID, str]) -> str:
     return start.isoformat()
 
 
-def answer_rate(
+def grouped_query(
     first: date, last: date, group_by: str, *, shop_id: uuid.UUID | None, sl_threshold_s: int
-) -> list[dict[str, Any]]:
-    """One row per group, sorted by its key; the scope decides which shops' calls are counted."""
+) -> Select[Any]:
+    """The aggregate query of a report: one row per group key with the `Figures` columns."""
     start, end = tokyo_bounds(first, last)
     key = _group_key(group_by).label("key")
     query = (
@@ -178,6 +178,14 @@ def answer_rate(
     )
     if shop_id is not None:
         query = query.where(Call.shop_id == shop_id)
+    return query
+
+
+def answer_rate(
+    first: date, last: date, group_by: str, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+) -> list[dict[str, Any]]:
+    """One row per group, sorted by its key; the scope decides which shops' calls are counted."""
+    query = grouped_query(first, last, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
     names = _names(group_by)
     rows = [
         {group_by: _label(group_by, value, names), **Figures(*figures).as_dict()}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from answering import reports
 from answering.models import Call
@@ -73,8 +73,9 @@ class Board:
         }
 
 
-def _waiting(key: ColumnElement[Any], now: datetime) -> dict[Any, tuple[int, float]]:
-    rows = db.session.execute(
+def waiting_query(key: ColumnElement[Any], now: datetime) -> Select[Any]:
+    """Callers in the queue now (queued, neither answered nor ended) per key, and the oldest."""
+    return (
         select(key, func.count(), func.min(Call.queued_at))
         .where(
             Call.arrived_at >= now - STALE,
@@ -84,16 +85,25 @@ def _waiting(key: ColumnElement[Any], now: datetime) -> dict[Any, tuple[int, flo
         )
         .group_by(key)
     )
-    return {k: (count, (now - oldest).total_seconds()) for k, count, oldest in rows}
 
 
-def _today(key: ColumnElement[Any], now: datetime, sl_threshold_s: int) -> dict[Any, Any]:
+def today_query(key: ColumnElement[Any], now: datetime, sl_threshold_s: int) -> Select[Any]:
+    """Today's figures (Asia/Tokyo) per key."""
     midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
-    rows = db.session.execute(
+    return (
         select(key, *reports.figure_columns(sl_threshold_s))
         .where(*reports.counted_between(midnight, midnight + timedelta(days=1)))
         .group_by(key)
     )
+
+
+def _waiting(key: ColumnElement[Any], now: datetime) -> dict[Any, tuple[int, float]]:
+    rows = db.session.execute(waiting_query(key, now))
+    return {k: (count, (now - oldest).total_seconds()) for k, count, oldest in rows}
+
+
+def _today(key: ColumnElement[Any], now: datetime, sl_threshold_s: int) -> dict[Any, Any]:
+    rows = db.session.execute(today_query(key, now, sl_threshold_s))
     return {k: reports.Figures(*figures).as_dict() for k, *figures in rows}
 
 
