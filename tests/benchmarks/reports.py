@@ -86,7 +86,7 @@ def _people(app: Flask) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
 def _rows(count: int, shops: list[uuid.UUID], operators: list[uuid.UUID]) -> io.StringIO:
     """Tab-separated rows for COPY: busy daytime, quiet nights, 95 % answered, some short
     abandons, callbacks and after-hours calls, a few callers still waiting on the last day."""
-    rng = random.Random(2026)  # noqa: S311 - synthetic data
+    rng = random.Random(2026)
     days = (LAST - FIRST).days + 1
     start = datetime(FIRST.year, FIRST.month, FIRST.day, tzinfo=TOKYO)
     weights = [shop_weight for shop_weight in (rng.paretovariate(1.5) for _ in shops)]
@@ -165,16 +165,16 @@ def best(label: str, work: Callable[[], object], runs: int = 5) -> None:
         began = time.perf_counter()
         work()
         times.append(time.perf_counter() - began)
-    print(f"{label}: best {min(times) * 1000:.1f} ms, median {sorted(times)[runs // 2] * 1000:.1f} ms")
+    print(
+        f"{label}: best {min(times) * 1000:.1f} ms, median {sorted(times)[runs // 2] * 1000:.1f} ms"
+    )
 
 
 def plan(label: str, query: Select[Any]) -> None:
     """The plan's scan lines (which index or table each query reads), from EXPLAIN ANALYZE."""
     from tenants.db import db
 
-    compiled = query.compile(
-        dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
-    )
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
     lines = db.session.connection().exec_driver_sql(
         "EXPLAIN (ANALYZE, BUFFERS OFF) " + str(compiled), dict(compiled.params)
     )
@@ -214,7 +214,10 @@ def main() -> None:
             "Month report by shop (all shops, November)",
             lambda: reports.answer_rate(*month, "shop", shop_id=None, sl_threshold_s=SL),
         )
-        plan("the month by shop", reports.grouped_query(*month, "shop", shop_id=None, sl_threshold_s=SL))
+        plan(
+            "the month by shop",
+            reports.grouped_query(*month, "shop", shop_id=None, sl_threshold_s=SL),
+        )
         one = shops[0]
         best(
             "Month report by interval for one shop (staff scope)",
