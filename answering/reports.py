@@ -13,7 +13,7 @@ never one per call), so a month of a hundred shops reads in one aggregate query.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -73,6 +73,13 @@ class Figures:
     waits: int
     handle_s: float
     handles: int
+
+    @classmethod
+    def zero(cls) -> Figures:
+        return cls(0, 0, 0, 0, 0, 0, 0.0, 0, 0.0, 0)
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def as_dict(self) -> dict[str, Any]:
         return {

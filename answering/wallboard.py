@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 
 from answering import reports
 from answering.models import Call
@@ -22,6 +22,7 @@ from tenants.models import Shop, StaffRole, User
 # A caller still "waiting" after this long is a record a lost callback left open, not a caller:
 # the reconciliation job closes it; the board leaves it out (and the index on arrival bounds the scan).
 STALE = timedelta(hours=6)
+QUEUE = func.coalesce(Call.queue, "-").label("queue")
 
 
 @dataclass
@@ -73,38 +74,61 @@ class Board:
         }
 
 
-def waiting_query(key: ColumnElement[Any], now: datetime) -> Select[Any]:
-    """Callers in the queue now (queued, neither answered nor ended) per key, and the oldest."""
+def waiting_query(now: datetime) -> Select[uuid.UUID, str, int, datetime | None]:
+    """Callers in the queue now (queued, neither answered nor ended) per shop and queue, with
+    the oldest queue time."""
     return (
-        select(key, func.count(), func.min(Call.queued_at))
+        select(Call.shop_id, QUEUE, func.count(), func.min(Call.queued_at))
         .where(
             Call.arrived_at >= now - STALE,
             Call.queued_at.is_not(None),
             Call.answered_at.is_(None),
             Call.ended_at.is_(None),
         )
-        .group_by(key)
+        .group_by(Call.shop_id, QUEUE)
     )
 
 
-def today_query(key: ColumnElement[Any], now: datetime, sl_threshold_s: int) -> Select[Any]:
-    """Today's figures (Asia/Tokyo) per key."""
+def today_query(now: datetime, sl_threshold_s: int) -> Select[Any]:
+    """Today's figures (Asia/Tokyo) per shop and queue: one scan serves every line and the total."""
     midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
     return (
-        select(key, *reports.figure_columns(sl_threshold_s))
+        select(Call.shop_id, QUEUE, *reports.figure_columns(sl_threshold_s))
         .where(*reports.counted_between(midnight, midnight + timedelta(days=1)))
-        .group_by(key)
+        .group_by(Call.shop_id, QUEUE)
     )
 
 
-def _waiting(key: ColumnElement[Any], now: datetime) -> dict[Any, tuple[int, float]]:
-    rows = db.session.execute(waiting_query(key, now))
-    return {k: (count, (now - oldest).total_seconds()) for k, count, oldest in rows}
+Waiting = dict[Any, tuple[int, float]]
 
 
-def _today(key: ColumnElement[Any], now: datetime, sl_threshold_s: int) -> dict[Any, Any]:
-    rows = db.session.execute(today_query(key, now, sl_threshold_s))
-    return {k: reports.Figures(*figures).as_dict() for k, *figures in rows}
+def _waiting(now: datetime) -> tuple[Waiting, Waiting]:
+    """(per shop, per queue): callers waiting and the longest wait in seconds."""
+    shops: Waiting = {}
+    queues: Waiting = {}
+    for shop, queue, count, oldest in db.session.execute(waiting_query(now)):
+        wait = (now - oldest).total_seconds() if oldest is not None else 0.0
+        for into, key in ((shops, shop), (queues, queue)):
+            had, longest = into.get(key, (0, 0.0))
+            into[key] = (had + count, max(longest, wait))
+    return shops, queues
+
+
+def _today(now: datetime, sl_threshold_s: int) -> tuple[dict[Any, Any], dict[Any, Any], Any]:
+    """(per shop, per queue, total) figures of today, summed from the shop-and-queue groups."""
+    shops: dict[Any, reports.Figures] = {}
+    queues: dict[Any, reports.Figures] = {}
+    total = reports.Figures.zero()
+    for shop, queue, *figures in db.session.execute(today_query(now, sl_threshold_s)):
+        counted = reports.Figures(*figures)
+        shops[shop] = shops.get(shop, reports.Figures.zero()) + counted
+        queues[queue] = queues.get(queue, reports.Figures.zero()) + counted
+        total = total + counted
+    return (
+        {k: v.as_dict() for k, v in shops.items()},
+        {k: v.as_dict() for k, v in queues.items()},
+        total.as_dict(),
+    )
 
 
 def _lines(
@@ -112,7 +136,7 @@ def _lines(
     today: dict[Any, Any],
     names: dict[Any, tuple[str, str]],
 ) -> list[Line]:
-    empty = reports.Figures(0, 0, 0, 0, 0, 0, 0.0, 0, 0.0, 0).as_dict()
+    empty = reports.Figures.zero().as_dict()
     lines = []
     for key in set(waiting) | set(today):
         count, longest = waiting.get(key, (0, None))
@@ -141,27 +165,18 @@ def operators_by_team() -> dict[str, dict[str, int]]:
 
 def board(now: datetime, sl_threshold_s: int) -> Board:
     """Everything the wallboard shows, as of `now` (staff scope: every shop)."""
-    queue = func.coalesce(Call.queue, "-").label("key")
-    shop = Call.__table__.c.shop_id.label("key")
     shop_names: dict[uuid.UUID, tuple[str, str]] = {
         row.id: (row.slug, row.name)
         for row in db.session.execute(select(Shop.id, Shop.slug, Shop.name))
     }
-    midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
-    total = reports.Figures(
-        *db.session.execute(
-            select(*reports.figure_columns(sl_threshold_s)).where(
-                *reports.counted_between(midnight, midnight + timedelta(days=1))
-            )
-        ).one()
-    ).as_dict()
-    waiting = _waiting(queue, now)
-    total["waiting"] = sum(count for count, _ in waiting.values())
-    total["longest_wait_s"] = max((w for _, w in waiting.values()), default=None)
+    waiting_by_shop, waiting_by_queue = _waiting(now)
+    today_by_shop, today_by_queue, total = _today(now, sl_threshold_s)
+    total["waiting"] = sum(count for count, _ in waiting_by_queue.values())
+    total["longest_wait_s"] = max((w for _, w in waiting_by_queue.values()), default=None)
     return Board(
         at=now,
         total=total,
-        queues=_lines(waiting, _today(queue, now, sl_threshold_s), {}),
-        shops=_lines(_waiting(shop, now), _today(shop, now, sl_threshold_s), shop_names),
+        queues=_lines(waiting_by_queue, today_by_queue, {}),
+        shops=_lines(waiting_by_shop, today_by_shop, shop_names),
         teams=operators_by_team(),
     )

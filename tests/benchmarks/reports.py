@@ -84,13 +84,13 @@ def _people(app: Flask) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
 
 
 def _rows(count: int, shops: list[uuid.UUID], operators: list[uuid.UUID]) -> io.StringIO:
-    """Tab-separated rows for COPY: busy daytime, quiet nights, 95 % answered, some short
+    """Tab-separated rows for COPY, in order of arrival: busy daytime, quiet nights, 95 % answered, some short
     abandons, callbacks and after-hours calls, a few callers still waiting on the last day."""
     rng = random.Random(2026)
     days = (LAST - FIRST).days + 1
     start = datetime(FIRST.year, FIRST.month, FIRST.day, tzinfo=TOKYO)
     weights = [shop_weight for shop_weight in (rng.paretovariate(1.5) for _ in shops)]
-    out = io.StringIO()
+    lines: list[tuple[datetime, str]] = []
     shop_picks = rng.choices(shops, weights=weights, k=count)
     for n, shop in enumerate(shop_picks):
         day = rng.randrange(days)
@@ -117,29 +117,33 @@ def _rows(count: int, shops: list[uuid.UUID], operators: list[uuid.UUID]) -> io.
             outcome, ended = "callback", queued + timedelta(seconds=60)
         if day == days - 1 and hour == 14 and n % 50 == 0 and covered:
             outcome, answered, ended, operator = "in_progress", None, None, None
-        out.write(
-            "\t".join(
-                [
-                    str(shop),
-                    str(new_id()),
-                    f"CA{n:032d}",
-                    "+819012345678",
-                    "+81345000001",
-                    arrived.astimezone(UTC).isoformat(),
-                    queued.astimezone(UTC).isoformat() if covered else r"\N",
-                    answered.astimezone(UTC).isoformat() if answered else r"\N",
-                    ended.astimezone(UTC).isoformat() if ended else r"\N",
-                    "t" if covered else "f",
-                    outcome,
-                    "completed",
-                    rng.choice(("team-a", "team-b", "team-c")) if covered else r"\N",
-                    str(operator) if operator else r"\N",
-                ]
+        lines.append(
+            (
+                arrived,
+                "\t".join(
+                    [
+                        str(shop),
+                        str(new_id()),
+                        f"CA{n:032d}",
+                        "+819012345678",
+                        "+81345000001",
+                        arrived.astimezone(UTC).isoformat(),
+                        queued.astimezone(UTC).isoformat() if covered else r"\N",
+                        answered.astimezone(UTC).isoformat() if answered else r"\N",
+                        ended.astimezone(UTC).isoformat() if ended else r"\N",
+                        "t" if covered else "f",
+                        outcome,
+                        "completed",
+                        rng.choice(("team-a", "team-b", "team-c")) if covered else r"\N",
+                        str(operator) if operator else r"\N",
+                    ]
+                )
+                + "\n",
             )
-            + "\n"
         )
-    out.seek(0)
-    return out
+    # Call records are written as calls arrive: the table's physical order follows time.
+    lines.sort(key=lambda pair: pair[0])
+    return io.StringIO("".join(line for _, line in lines))
 
 
 COLUMNS = (
@@ -241,9 +245,8 @@ def main() -> None:
             f"{board.total['waiting']} waiting, {len(board.shops)} shops"
         )
         best("Wallboard (all its queries)", lambda: wallboard.board(now, SL))
-        queue = func.coalesce(Call.queue, "-").label("key")
-        plan("the wallboard's today by queue", wallboard.today_query(queue, now, SL))
-        plan("the wallboard's waiting callers", wallboard.waiting_query(queue, now))
+        plan("the wallboard's today by shop and queue", wallboard.today_query(now, SL))
+        plan("the wallboard's waiting callers", wallboard.waiting_query(now))
     with app.app_context():
         db.engine.dispose()
 
