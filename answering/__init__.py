@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         quality_views,
         report_api,
         report_views,
+        rollups,
         views,
         wallboard_views,
     )
@@ -32,5 +33,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(report_views.bp)
     app.register_blueprint(wallboard_views.bp)
     app.register_blueprint(quality_views.bp)
+    app.cli.add_command(rollups.group)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)

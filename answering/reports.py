@@ -7,7 +7,9 @@ recorded by the console). A call belongs to the day and interval (Asia/Tokyo) in
 the queue. Only calls in coverage count.
 
 The database sums the figures per group (one row per shop, team, day or interval comes back,
-never one per call), so a month of a hundred shops reads in one aggregate query.
+never one per call). Days the day rollups hold (`answering.rollups`, refreshed every ten minutes
+for the last three days) are read from them for reports by shop, team and day; the rest, and
+every report by operator or interval, from the call records.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Index, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Float, Index, Select, and_, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from answering.models import Call
+from answering.rollup_models import CallDayRollup, RollupState
 from tenants.coverage.services import TOKYO
 from tenants.db import db
 from tenants.models import Shop, User
@@ -173,30 +176,126 @@ def _label(group_by: str, value: Any, names: dict[uuid.UUID, str]) -> str:
 
 
 def grouped_query(
-    first: date, last: date, group_by: str, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+    first: date, last: date, group_by: str | None, *, shop_id: uuid.UUID | None, sl_threshold_s: int
 ) -> Select[Any]:
-    """The aggregate query of a report: one row per group key with the `Figures` columns."""
+    """The aggregate query over call records: one row per group key (or one row) with the
+    `Figures` columns."""
     start, end = tokyo_bounds(first, last)
-    key = _group_key(group_by).label("key")
-    query = (
-        select(key, *figure_columns(sl_threshold_s))
-        .where(*counted_between(start, end))
-        .group_by(key)
-    )
+    if group_by is None:
+        query = select(literal_column("0"), *figure_columns(sl_threshold_s))
+    else:
+        key = _group_key(group_by).label("key")
+        query = select(key, *figure_columns(sl_threshold_s)).group_by(key)
+    query = query.where(*counted_between(start, end))
     if shop_id is not None:
         query = query.where(Call.shop_id == shop_id)
     return query
+
+
+ROLLED_GROUPS = (None, "shop", "team", "day")
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def rolled_window(first: date, until: date, sl_threshold_s: int) -> tuple[date, date] | None:
+    """The days of [first, until) the day rollups hold whole, counted at this threshold."""
+    state = db.session.get(RollupState, 1)
+    if state is None or state.sl_threshold_s != sl_threshold_s:
+        return None
+    start, end = max(first, state.rolled_from), min(until, state.rolled_until)
+    return (start, end) if start < end else None
+
+
+def rolled_query(
+    first: date,
+    until: date,
+    group_by: str | None,
+    *,
+    shop_id: uuid.UUID | None,
+    sl_threshold_s: int,
+) -> Select[Any]:
+    """The day rollups' sums for [first, until), per group key (or one row)."""
+    r = CallDayRollup
+    keys: dict[str | None, Any] = {
+        None: literal_column("0"),
+        "shop": r.__table__.c.shop_id,
+        "team": r.queue,
+        "day": r.day,
+    }
+    key = keys[group_by].label("key")
+    sums = [
+        func.coalesce(func.sum(column), 0)
+        for column in (
+            r.offered,
+            r.answered,
+            r.abandoned,
+            r.short_abandoned,
+            r.callbacks,
+            r.within_sl,
+            r.wait_s,
+            r.waits,
+            r.handle_s,
+            r.handles,
+        )
+    ]
+    query = select(key, *sums).where(
+        r.day >= first, r.day < until, r.sl_threshold_s == sl_threshold_s
+    )
+    if group_by is not None:
+        query = query.group_by(key)
+    return query.where(r.shop_id == shop_id) if shop_id is not None else query
+
+
+def _normal(group_by: str | None, value: Any) -> Any:
+    """Group keys from call records and from rollups, made equal (days as day numbers)."""
+    if group_by is None:
+        return None
+    if isinstance(value, date):
+        return (value - EPOCH_DAY).days
+    if group_by in ("day", "interval"):
+        return int(value)
+    return value
+
+
+def collect(
+    first: date, last: date, group_by: str | None, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+) -> dict[Any, Figures]:
+    """Figures per group key: days the rollups hold from them, the rest from call records."""
+    until = last + timedelta(days=1)
+    window = rolled_window(first, until, sl_threshold_s) if group_by in ROLLED_GROUPS else None
+    raw = [(first, until)]
+    queries = []
+    if window is not None:
+        raw = [(a, b) for a, b in ((first, window[0]), (window[1], until)) if a < b]
+        queries.append(
+            rolled_query(*window, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+        )
+    for a, b in raw:
+        queries.append(
+            grouped_query(
+                a,
+                b - timedelta(days=1),
+                group_by,
+                shop_id=shop_id,
+                sl_threshold_s=sl_threshold_s,
+            )
+        )
+    found: dict[Any, Figures] = {}
+    for query in queries:
+        for value, *figures in db.session.execute(query):
+            key = _normal(group_by, value)
+            found[key] = found.get(key, Figures.zero()) + Figures(*figures)
+    return found
 
 
 def answer_rate(
     first: date, last: date, group_by: str, *, shop_id: uuid.UUID | None, sl_threshold_s: int
 ) -> list[dict[str, Any]]:
     """One row per group, sorted by its key; the scope decides which shops' calls are counted."""
-    query = grouped_query(first, last, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+    found = collect(first, last, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
     names = _names(group_by)
     rows = [
-        {group_by: _label(group_by, value, names), **Figures(*figures).as_dict()}
-        for value, *figures in db.session.execute(query)
+        {group_by: _label(group_by, value, names), **figures.as_dict()}
+        for value, figures in found.items()
     ]
     return sorted(rows, key=lambda row: str(row[group_by]))
 
@@ -215,9 +314,5 @@ def overall(
     first: date, last: date, *, shop_id: uuid.UUID | None, sl_threshold_s: int
 ) -> dict[str, Any]:
     """The whole range as one row (rates from the sums, never an average of rates)."""
-    start, end = tokyo_bounds(first, last)
-    query = select(*figure_columns(sl_threshold_s)).where(*counted_between(start, end))
-    if shop_id is not None:
-        query = query.where(Call.shop_id == shop_id)
-    figures = db.session.execute(query).one()
-    return Figures(*figures).as_dict()
+    found = collect(first, last, None, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+    return found.get(None, Figures.zero()).as_dict()

@@ -8,7 +8,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from answering import rollups
 from answering.models import Call
 from tenants import services
 from tenants.coverage.services import TOKYO
@@ -268,3 +269,41 @@ def test_the_csv_opens_in_excel_with_the_same_rows(app: Flask, client: FlaskClie
     api_rows = api(client, bearer(token_for(app, supervisor["email"])), "interval")
     assert [r["interval"] for r in rows] == [r["interval"] for r in api_rows]
     assert [int(r["offered"]) for r in rows] == [r["offered"] for r in api_rows]
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_reports_read_from_day_rollups_match_the_call_records(
+    app: Flask, client: FlaskClient
+) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    headers = bearer(token_for(app, supervisor["email"]))
+    before = {group_by: api(client, headers, group_by) for group_by in ("shop", "team", "day")}
+    with system(app):
+        # 31 October only: 1 November still comes from the call records
+        assert rollups.roll(date(2026, 10, 31), date(2026, 11, 1), 20) > 0
+    for group_by, rows in before.items():
+        assert api(client, headers, group_by) == rows, group_by
+    # a late callback turns alpha's abandoned call of 31 October into an answered one
+    with system(app) as session:
+        call = session.scalars(
+            select(Call).where(
+                Call.outcome == "abandoned",
+                Call.queued_at == CASES[2].queued_at,
+            )
+        ).one()
+        call.outcome, call.answered_at = "answered", call.queued_at + timedelta(seconds=40)
+        rollups.roll(date(2026, 10, 31), date(2026, 11, 1), 20)
+    [alpha] = api(client, headers, "day", "&shop=alpha")[:1]
+    assert (alpha["day"], alpha["answered"], alpha["abandoned"]) == ("2026-10-31", 4, 0)
+
+
+def test_the_rollup_command_recounts_from_a_day(app: Flask) -> None:
+    make_shop(app, "alpha")
+    make_shop(app, "beta")
+    insert(app, CASES)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "rollup", "--since", "2026-10-31"])
+    assert result.exit_code == 0, result.output
+    assert "day rows for 2026-10-31 to" in result.stdout
+    assert runner.invoke(args=["reports", "rollup", "--since", "2999-01-01"]).exit_code == 2
+    assert runner.invoke(args=["reports", "rollup", "--since", "yesterday"]).exit_code == 2

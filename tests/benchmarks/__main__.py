@@ -8,6 +8,7 @@ import numpy as np
 
 from scheduling import erlang
 from tests.benchmarks import forecast
+from tests.benchmarks import reports as report_speed
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -44,3 +45,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     forecast.main()
+    report_speed.main()
