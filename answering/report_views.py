@@ -8,7 +8,6 @@ with the same rows as a CSV for Excel.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,13 +76,15 @@ def chart_pair(first: date, last: date, shop_id: uuid.UUID | None) -> tuple[Mark
         line = [(row["interval"][11:16], row["answer_rate"]) for row in intervals]
     else:
         days = reports.answer_rate(first, last, "day", shop_id=shop_id, sl_threshold_s=sl)
-        line = [(row["day"][5:], row["answer_rate"]) for row in days]
-    by_slot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        rates = {row["day"]: row["answer_rate"] for row in days}
+        every_day = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        line = [(day.isoformat()[5:], rates.get(day.isoformat())) for day in every_day]
+    by_slot = {f"{n // 2:02d}:{n % 2 * 30:02d}": [0, 0] for n in range(48)}
     for row in intervals:
         slot = by_slot[datetime.fromisoformat(row["interval"]).strftime("%H:%M")]
         slot[0] += row["offered"]
         slot[1] += row["answered"]
-    bars = [charts.Bar(label, *by_slot[label]) for label in sorted(by_slot)]
+    bars = [charts.Bar(label, *counts) for label, counts in by_slot.items()]
     return (
         charts.answer_rate_line(line, target=reports.TARGET, title=gettext("Answer rate")),
         charts.offered_answered_bars(

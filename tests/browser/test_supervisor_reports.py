@@ -3,6 +3,7 @@ report with its charts and its CSV, and a quality review from the sample to the 
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -88,7 +89,9 @@ def server(
         db.engine.dispose()
 
 
-def test_the_wallboard_redraws_itself(server: tuple[Flask, str], browser: Browser) -> None:
+def test_the_wallboard_redraws_itself(
+    server: tuple[Flask, str], browser: Browser, tmp_path: Path
+) -> None:
     app, base = server
     page = browser.new_page()
     log_in_as(page, base, SUPERVISOR)
@@ -98,6 +101,9 @@ def test_the_wallboard_redraws_itself(server: tuple[Flask, str], browser: Browse
     expect(page.get_by_test_id("waiting")).to_have_text("0")
     add_call(app, utcnow() - timedelta(seconds=30), "in_progress")
     expect(page.get_by_test_id("waiting")).to_have_text("1", timeout=12_000)
+    page.screenshot(
+        path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/wallboard.png", full_page=True
+    )
 
 
 def test_a_report_with_its_charts_and_csv(
@@ -114,6 +120,9 @@ def test_a_report_with_its_charts_and_csv(
     expect(page.locator('svg[data-chart="offered-answered"] rect').first).to_be_attached()
     expect(page.get_by_test_id("report")).to_contain_text("hanako-zakka")
     expect(page.get_by_test_id("definitions")).to_contain_text("応答数 ÷ 着信数")
+    page.screenshot(
+        path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/report.png", full_page=True
+    )
     with page.expect_download() as download:
         page.get_by_test_id("csv").click()
     saved = tmp_path / "report.csv"
@@ -124,7 +133,7 @@ def test_a_report_with_its_charts_and_csv(
 
 
 def test_a_quality_review_from_sample_to_scorecard(
-    server: tuple[Flask, str], browser: Browser
+    server: tuple[Flask, str], browser: Browser, tmp_path: Path
 ) -> None:
     _, base = server
     page = browser.new_page()
@@ -141,6 +150,9 @@ def test_a_quality_review_from_sample_to_scorecard(
     for row in page.get_by_test_id("scorecard").locator("tbody tr").all():
         row.get_by_role("radio").first.check()
     page.get_by_label("コーチングメモ").fill("第一声がとても明るいです")
+    page.screenshot(
+        path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/review.png", full_page=True
+    )
     page.get_by_role("button", name="評価を保存").click()
     expect(page.get_by_text("評価を保存しました：100.0")).to_be_visible()
     operator = browser.new_page()
