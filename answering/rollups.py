@@ -9,6 +9,7 @@ late with the same result. Reports read a day from the rollups only inside the r
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import click
@@ -26,18 +27,7 @@ from tenants.scheduler import in_system_scope, periodic
 from tenants.scoping import SYSTEM, set_scope
 
 FRESH_DAYS = 3
-FIGURES = (
-    "offered",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "callbacks",
-    "within_sl",
-    "wait_s",
-    "waits",
-    "handle_s",
-    "handles",
-)
+FIGURES = tuple(field.name for field in fields(reports.Figures))
 
 
 def recount(first: date, until: date, sl_threshold_s: int) -> int:

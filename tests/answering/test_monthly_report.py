@@ -4,43 +4,25 @@ day by day, and its PDF in Japanese; only for the shop's own members."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from answering.models import Call
 from tenants.coverage.services import TOKYO
-from tenants.db import new_id
 from tenants.models import Shop
+from tests.answering.call_records import add_call
 from tests.conftest import log_in, system
 from tests.factories import PASSWORD, make_shop
 
 
 def call(session: Any, shop_id: uuid.UUID, at: str, outcome: str, **fields: Any) -> None:
-    arrived = datetime.fromisoformat(at).replace(tzinfo=TOKYO)
     covered = outcome in ("answered", "abandoned", "short_abandon", "callback")
-    answered = arrived + timedelta(seconds=8) if outcome == "answered" else None
-    session.add(
-        Call(
-            id=new_id(),
-            shop_id=shop_id,
-            call_sid=f"CA{uuid.uuid4().hex}",
-            from_number="+819012345678",
-            to_number="+81345000001",
-            arrived_at=arrived,
-            queued_at=arrived if covered else None,
-            answered_at=answered,
-            ended_at=(answered or arrived) + timedelta(seconds=90),
-            in_coverage=covered,
-            outcome=outcome,
-            carrier_status="completed",
-            queue="team-default" if covered else None,
-            **fields,
-        )
-    )
+    arrived = datetime.fromisoformat(at).replace(tzinfo=TOKYO)
+    wait = 8 if outcome == "answered" else 0
+    add_call(session, shop_id, arrived, outcome, wait=wait, talk=90, in_coverage=covered, **fields)
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from answering import quality
-from answering.models import Call
 from answering.quality_models import QaReview
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import new_id
 from tenants.models import Shop, StaffRole
 from tenants.scripts.models import ScriptVersion
 from tenants.storage import store
+from tests.answering.call_records import add_call
 from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
 
@@ -41,25 +41,8 @@ SCRIPT = {
 def answered(
     session: Any, shop_id: uuid.UUID, operator_id: uuid.UUID, at: datetime, **more: Any
 ) -> None:
-    session.add(
-        Call(
-            id=new_id(),
-            shop_id=shop_id,
-            call_sid=f"CA{uuid.uuid4().hex}",
-            from_number="+819012345678",
-            to_number="+81345000001",
-            arrived_at=at,
-            queued_at=at,
-            answered_at=at + timedelta(seconds=5),
-            ended_at=at + timedelta(seconds=120),
-            in_coverage=True,
-            outcome=more.pop("outcome", "answered"),
-            carrier_status="completed",
-            queue="team-default",
-            operator_id=operator_id,
-            **more,
-        )
-    )
+    outcome = more.pop("outcome", "answered")
+    add_call(session, shop_id, at, outcome, wait=5, talk=115, operator_id=operator_id, **more)
 
 
 @pytest.fixture

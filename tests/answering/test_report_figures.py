@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,8 +19,8 @@ from answering import rollups
 from answering.models import Call
 from tenants import services
 from tenants.coverage.services import TOKYO
-from tenants.db import new_id
 from tenants.models import Shop, StaffRole, User
+from tests.answering.call_records import add_call
 from tests.conftest import log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
 from tests.tenants.test_api import bearer, token_for
@@ -72,28 +71,17 @@ def insert(app: Flask, specs: list[Spec]) -> None:
         shops = {s.slug: s.id for s in session.scalars(select(Shop))}
         operators = {u.display_name: u.id for u in session.scalars(select(User))}
         for spec in specs:
-            queued = spec.queued_at
-            answered = queued + timedelta(seconds=spec.wait) if spec.outcome == "answered" else None
-            ended = (answered or queued + timedelta(seconds=spec.wait)) + timedelta(
-                seconds=spec.talk
-            )
-            session.add(
-                Call(
-                    id=new_id(),
-                    shop_id=shops[spec.shop],
-                    call_sid=f"CA{uuid.uuid4().hex}",
-                    from_number="+819012345678",
-                    to_number="+81345000001",
-                    arrived_at=queued - timedelta(seconds=spec.menu_s),
-                    queued_at=queued if spec.in_coverage else None,
-                    answered_at=answered,
-                    ended_at=ended,
-                    in_coverage=spec.in_coverage,
-                    outcome=spec.outcome,
-                    carrier_status="completed",
-                    queue=spec.queue if spec.in_coverage else None,
-                    operator_id=operators.get(spec.operator),
-                )
+            add_call(
+                session,
+                shops[spec.shop],
+                spec.queued_at,
+                spec.outcome,
+                wait=spec.wait,
+                talk=spec.talk,
+                menu_s=spec.menu_s,
+                in_coverage=spec.in_coverage,
+                queue=spec.queue,
+                operator_id=operators.get(spec.operator),
             )
 
 

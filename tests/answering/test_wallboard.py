@@ -11,35 +11,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from answering.models import Call
 from scheduling import agents
 from scheduling.models import Team, TeamMember
 from tenants.coverage.services import TOKYO
-from tenants.db import new_id, utcnow
+from tenants.db import utcnow
 from tenants.models import Shop, StaffRole, User
+from tests.answering.call_records import add_call
 from tests.conftest import log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
-
-
-def add_call(
-    session: Any, shop_id: uuid.UUID, queued: datetime, outcome: str, **times: Any
-) -> None:
-    session.add(
-        Call(
-            id=new_id(),
-            shop_id=shop_id,
-            call_sid=f"CA{uuid.uuid4().hex}",
-            from_number="+819012345678",
-            to_number="+81345000001",
-            arrived_at=queued,
-            queued_at=queued,
-            in_coverage=True,
-            outcome=outcome,
-            carrier_status="in-progress" if outcome == "in_progress" else "completed",
-            queue=times.pop("queue", "team-default"),
-            **times,
-        )
-    )
 
 
 @pytest.fixture
@@ -54,25 +33,10 @@ def busy_day(app: Flask) -> datetime:
         shops = {s.slug: s.id for s in session.scalars(select(Shop))}
         add_call(session, shops["alpha"], now - timedelta(seconds=90), "in_progress")
         add_call(session, shops["alpha"], now - timedelta(seconds=30), "in_progress")
-        add_call(
-            session,
-            shops["alpha"],
-            base,
-            "answered",
-            answered_at=base + timedelta(seconds=10),
-            ended_at=base + timedelta(seconds=70),
-        )
-        add_call(session, shops["alpha"], base, "abandoned", ended_at=base + timedelta(seconds=40))
+        add_call(session, shops["alpha"], base, "answered", wait=10, talk=60)
+        add_call(session, shops["alpha"], base, "abandoned", wait=40)
         for _ in range(2):
-            add_call(
-                session,
-                shops["beta"],
-                base,
-                "answered",
-                answered_at=base + timedelta(seconds=4),
-                ended_at=base + timedelta(seconds=64),
-                queue="team-b",
-            )
+            add_call(session, shops["beta"], base, "answered", wait=4, talk=60, queue="team-b")
         # yesterday's call and one stuck open for a day: neither is on today's board
         add_call(session, shops["beta"], midnight - timedelta(hours=1), "abandoned")
         add_call(session, shops["beta"], now - timedelta(days=1), "in_progress")

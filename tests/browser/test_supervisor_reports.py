@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -18,10 +17,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from answering import quality
-from answering.models import Call
 from tenants.coverage.services import TOKYO, today_in_tokyo
-from tenants.db import new_id, utcnow
+from tenants.db import utcnow
 from tenants.models import Shop, User
+from tests.answering.call_records import add_call
 from tests.browser.conftest import log_in_as
 from tests.conftest import build_app, fresh_database_url, migrate, system
 from tests.smtp import SmtpStandIn
@@ -31,28 +30,10 @@ SUPERVISOR = "supervisor@answering.example.jp"
 LAST_WEEK = quality.week_of(today_in_tokyo()) - timedelta(days=7)
 
 
-def add_call(app: Flask, at: datetime, outcome: str, **fields: Any) -> None:
+def hanako_call(app: Flask, at: datetime, outcome: str, **fields: Any) -> None:
     with system(app) as session:
         shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
-        answered = at + timedelta(seconds=6) if outcome == "answered" else None
-        session.add(
-            Call(
-                id=new_id(),
-                shop_id=shop.id,
-                call_sid=f"CA{uuid.uuid4().hex}",
-                from_number="+819012345678",
-                to_number="+81345000001",
-                arrived_at=at,
-                queued_at=at,
-                answered_at=answered,
-                ended_at=None if outcome == "in_progress" else at + timedelta(seconds=100),
-                in_coverage=True,
-                outcome=outcome,
-                carrier_status="completed",
-                queue="team-default",
-                **fields,
-            )
-        )
+        add_call(session, shop.id, at, outcome, wait=6, talk=94, **fields)
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +57,10 @@ def server(
     midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
     earlier = max(now - timedelta(minutes=5), midnight + timedelta(seconds=1))
     for outcome in ("answered", "answered", "abandoned"):
-        add_call(app, earlier, outcome, operator_id=operator_id)
+        hanako_call(app, earlier, outcome, operator_id=operator_id)
     monday = datetime.combine(LAST_WEEK, time(10), TOKYO)
     for hours in range(3):
-        add_call(app, monday + timedelta(hours=hours), "answered", operator_id=operator_id)
+        hanako_call(app, monday + timedelta(hours=hours), "answered", operator_id=operator_id)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -99,7 +80,7 @@ def test_the_wallboard_redraws_itself(
     expect(page.get_by_test_id("today-rate")).to_contain_text("66.7 %")
     expect(page.get_by_test_id("today-rate")).to_contain_text("目標未達")
     expect(page.get_by_test_id("waiting")).to_have_text("0")
-    add_call(app, utcnow() - timedelta(seconds=30), "in_progress")
+    hanako_call(app, utcnow() - timedelta(seconds=30), "in_progress")
     expect(page.get_by_test_id("waiting")).to_have_text("1", timeout=12_000)
     page.screenshot(
         path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/wallboard.png", full_page=True
