@@ -16,7 +16,8 @@ from tenants.auth import authenticate_bearer
 from tenants.config import settings_from
 from tenants.db import db
 from tenants.models import Shop, StaffRole
-from tenants.services import SLUG_RE
+from tenants.services import SLUG_RE, ValidationFailed
+from tenants.shop_api import invalid
 
 blp = ApiBlueprint(
     "reports",
@@ -88,6 +89,9 @@ def answer_rate(args: dict[str, Any]) -> Any:
     shop_id = principal.shop_id
     if shop_id is None and principal.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
         raise NotFound()
+    if shop_id is not None and args["group_by"] == "operator":
+        # Which of our staff took a shop's calls is ours to know, not the shop's.
+        invalid(ValidationFailed("group_by", "By operator is for staff tokens."))
     if args.get("shop"):
         found = db.session.scalar(select(Shop.id).where(Shop.slug == args["shop"]))
         if found is None or (shop_id is not None and found != shop_id):

@@ -22,12 +22,19 @@ FIGURES = (
 )
 
 
+def _cell(value: Any) -> Any:
+    """Text Excel would run as a formula (=, +, -, @ first) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def as_csv(rows: Iterable[dict[str, Any]], keys: Iterable[str]) -> bytes:
     """The group keys first, then the figures; an empty figure (no calls) is an empty cell."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[*keys, *FIGURES], extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return ("\ufeff" + out.getvalue()).encode()
 
 

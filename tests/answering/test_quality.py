@@ -222,3 +222,14 @@ def test_another_shops_id_in_the_address_is_not_found(app: Flask) -> None:
         beta = session.scalars(select(Shop).where(Shop.slug == "beta")).one().id
     assert client.get(f"/staff/quality/{beta}/{review.id}").status_code == 404
     assert client.get(f"/staff/quality/not-an-id/{review.id}").status_code == 404
+
+
+@pytest.mark.usefixtures("week_of_calls")
+def test_forms_without_the_csrf_token_change_nothing(app: Flask) -> None:
+    client = supervisor_client(app)
+    review = first_review(app)
+    verdicts = {f"item-{c.key}": "pass" for c in quality.SHARED}
+    saved = client.post(f"/staff/quality/{review.shop_id}/{review.id}", data=verdicts)
+    assert saved.status_code == 400
+    assert client.post("/staff/quality/plan", data={"sample_size": "9"}).status_code == 400
+    assert [r.status for r in sampled(app) if r.id == review.id] == ["to_review"]

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from answering import rollups
+from answering import report_csv, rollups
 from answering.models import Call
 from tenants import services
 from tenants.coverage.services import TOKYO
@@ -295,3 +295,23 @@ def test_the_rollup_command_recounts_from_a_day(app: Flask) -> None:
     assert "day rows for 2026-10-31 to" in result.stdout
     assert runner.invoke(args=["reports", "rollup", "--since", "2999-01-01"]).exit_code == 2
     assert runner.invoke(args=["reports", "rollup", "--since", "yesterday"]).exit_code == 2
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_a_shop_token_never_learns_which_operator_took_its_calls(
+    app: Flask, client: FlaskClient
+) -> None:
+    alpha = bearer(token_for(app, "owner@alpha.example.jp", "alpha"))
+    url = "/api/v1/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=operator"
+    refused = client.get(url, headers=alpha)
+    assert refused.status_code == 422
+    assert "group_by" in refused.get_data(as_text=True)
+
+
+def test_csv_cells_excel_would_run_are_kept_as_text() -> None:
+    data = report_csv.as_csv(
+        [{"operator": "=HYPERLINK(1)", "offered": 1}, {"operator": "山田", "offered": 2}],
+        ["operator"],
+    )
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["operator"] for r in rows] == ["'=HYPERLINK(1)", "山田"]
