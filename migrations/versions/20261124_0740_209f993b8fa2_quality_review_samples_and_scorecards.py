@@ -14,7 +14,6 @@ from alembic import op
 import tenants.db
 from tenants import rls
 
-
 # revision identifiers, used by Alembic.
 revision = "209f993b8fa2"
 down_revision = "37d71eff85e4"

@@ -14,7 +14,6 @@ from alembic import op
 import tenants.db
 from tenants import rls
 
-
 # revision identifiers, used by Alembic.
 revision = "cd9dc83e650b"
 down_revision = "209f993b8fa2"
