@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from answering import quality
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import utcnow
 from tenants.models import Shop, User
+from tenants.storage import store
 from tests.answering.call_records import add_call
 from tests.browser.conftest import log_in_as
 from tests.conftest import build_app, fresh_database_url, migrate, system
@@ -54,13 +57,22 @@ def server(
         ).one()
         operator_id = operator.id
     now = utcnow()
-    midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
+    midnight = datetime.combine(now.astimezone(TOKYO).date(), clock(), TOKYO)
     earlier = max(now - timedelta(minutes=5), midnight + timedelta(seconds=1))
     for outcome in ("answered", "answered", "abandoned"):
         hanako_call(app, earlier, outcome, operator_id=operator_id)
-    monday = datetime.combine(LAST_WEEK, time(10), TOKYO)
+    monday = datetime.combine(LAST_WEEK, clock(10), TOKYO)
     for hours in range(3):
-        hanako_call(app, monday + timedelta(hours=hours), "answered", operator_id=operator_id)
+        hanako_call(
+            app,
+            monday + timedelta(hours=hours),
+            "answered",
+            operator_id=operator_id,
+            recording_key="recordings/silence.mp3",
+        )
+    # Ten seconds of silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz): a file the player
+    # can read the length of and seek in.
+    store(app).put("recordings/silence.mp3", (b"\xff\xfb\x90\x64" + bytes(413)) * 383)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -68,6 +80,17 @@ def server(
     http.shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+def until(check: Callable[[], bool], seconds: float = 10) -> bool:
+    """Whether `check` comes true within `seconds` (`wait_for_function` would evaluate a string,
+    which the pages' content security policy forbids)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def test_the_wallboard_redraws_itself(
@@ -128,6 +151,10 @@ def test_a_quality_review_from_sample_to_scorecard(
     page.get_by_role("button", name="この週を今すぐ抽出").click()
     expect(page.get_by_text("2件を評価リストに追加しました。")).to_be_visible()
     page.get_by_role("link", name="評価する").first.click()
+    player = page.get_by_test_id("recording")
+    assert until(lambda: player.evaluate("audio => audio.duration") > 9)
+    player.evaluate("audio => { audio.currentTime = 8; }")
+    assert until(lambda: player.evaluate("audio => audio.currentTime") >= 8)
     for row in page.get_by_test_id("scorecard").locator("tbody tr").all():
         row.get_by_role("radio").first.check()
     page.get_by_label("コーチングメモ").fill("第一声がとても明るいです")
