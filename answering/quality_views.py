@@ -66,10 +66,12 @@ def reviews() -> str:
     status = request.args.get("status") or None
     if status not in (None, *REVIEW_STATUSES):
         status = None
+    operator = parse_id(request.args["operator"]) if request.args.get("operator") else None
     last_week = quality.week_of(today_in_tokyo()) - timedelta(days=7)
     return render_template(
         "answering/quality_list.html",
-        rows=quality.reviews(week_start=week, status=status),
+        rows=quality.reviews(week_start=week, status=status, operator_id=operator),
+        operator=operator,
         week=week,
         status=status,
         last_week=last_week,

@@ -233,3 +233,14 @@ def test_forms_without_the_csrf_token_change_nothing(app: Flask) -> None:
     assert saved.status_code == 400
     assert client.post("/staff/quality/plan", data={"sample_size": "9"}).status_code == 400
     assert [r.status for r in sampled(app) if r.id == review.id] == ["to_review"]
+
+
+def test_the_list_narrows_to_one_operator(app: Flask, week_of_calls: dict[str, uuid.UUID]) -> None:
+    client = supervisor_client(app)
+    with system(app):
+        quality.sample_week(WEEK, size=2)
+    mine = client.get(f"/staff/quality/?operator={week_of_calls['op2']}").get_data(as_text=True)
+    assert mine.count("評価する</a>") == 2
+    everyone = client.get("/staff/quality/").get_data(as_text=True)
+    assert everyone.count("評価する</a>") == 4
+    assert client.get("/staff/quality/?operator=nobody").status_code == 404
