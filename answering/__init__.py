@@ -9,6 +9,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from answering import (
         carrier_views,
+        cli,
         console_views,
         models,  # noqa: F401 - models join the metadata
         quality_models,  # noqa: F401
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
 
     call_metrics.register()
     carrier_views.init_app(app)
+    cli.init_app(app)
     app.register_blueprint(console_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only

@@ -174,6 +174,10 @@ def derive_outcome(call: Call, short_abandon: timedelta) -> str:
         return call.outcome
     if call.answered_at is not None:
         return "answered"
+    if call.direction == "outbound":  # a callback we placed: answered, or not reached
+        return "failed" if call.ended_at else "in_progress"
+    if call.callback_requested_at is not None:
+        return "callback"
     if not call.in_coverage:
         return (
             "after_hours_message"

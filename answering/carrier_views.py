@@ -25,7 +25,11 @@ from tenants.web import limiter
 
 log = logging.getLogger(__name__)
 bp = Blueprint("carrier", __name__, url_prefix="/carrier/twilio")
-WEBHOOK_LIMIT = "3000 per minute"
+
+
+def webhook_limit() -> str:
+    """Per endpoint and carrier address: generous for a busy centre, a wall against a flood."""
+    return settings_from(current_app.config).carrier_webhook_limit
 
 
 def telephony(app: Flask) -> Telephony:
@@ -38,7 +42,7 @@ def telephony(app: Flask) -> Telephony:
             settings.twilio_auth_token
             or hmac.new(settings.secret_key.encode(), b"local-carrier", hashlib.sha256).hexdigest()
         )
-        found = TwilioTelephony(token)
+        found = TwilioTelephony(token, settings.twilio_account_sid, settings.twilio_api_base)
         app.extensions["telephony"] = found
     return found
 
@@ -85,7 +89,7 @@ def enqueue(welcome: str) -> Response:
 
 
 @bp.post("/voice")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def voice() -> Response:
     params = signed_params()
     call_sid, dialled = params["CallSid"], params.get("To", "")
@@ -138,7 +142,7 @@ def scoped_call(call_sid: str) -> Call | None:
 
 
 @bp.post("/status")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def status() -> Response:
     params = signed_params()
     call = scoped_call(params["CallSid"])
@@ -147,12 +151,12 @@ def status() -> Response:
         calls.apply_status(call, params, now, short_abandon())
         calls.report_demand(call, settings_from(current_app.config).sl_threshold_s)
         if call.ended_at is not None:
-            routing.call_ended(call, calls.callback_time(params, now), after_call())
+            routing.call_ended(call, calls.callback_time(params, now))
     return Response(status=204)
 
 
 @bp.post("/recording")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def recording() -> Response:
     params = signed_params()
     call = scoped_call(params["CallSid"])
@@ -163,7 +167,7 @@ def recording() -> Response:
 
 
 @bp.post("/menu")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def menu() -> Response:
     """The caller pressed a key (or none): note the choice and queue; a wrong key asks once more."""
     params = signed_params()
@@ -181,7 +185,7 @@ def menu() -> Response:
 
 
 @bp.post("/voicemail-done")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def voicemail_done() -> Response:
     signed_params()
     return xml(twiml.goodbye())
@@ -191,7 +195,7 @@ fax_bp = Blueprint("carrier_fax", __name__)
 
 
 @fax_bp.post("/carrier/fax")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def inbound_fax() -> Response:
     """A fax arrived: record it and fetch the document in a job."""
     params = signed_params(require_call=False)

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
+from answering import console as console_cards
+from answering import routing
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
+from tenants.config import settings_from
 from tenants.db import db
 from tenants.models import StaffRole, User
 from tenants.scoping import parse_id
@@ -32,13 +47,69 @@ def state_name(state: str) -> str:
 @staff_required(StaffRole.OPERATOR)
 def console() -> str:
     me = current_account()
+    query = request.args.get("q", "")[:200]
+    card = console_cards.card_for(me)
     return render_template(
         "answering/console.html",
         state=agents.state_of(me),
         changes=agents.changes(me, 10),
         reasons=agents.BREAK_REASONS,
         states=OPERATOR_STATES,
+        card=card,
+        query=query,
+        hits=card.search(query) if card is not None else [],
     )
+
+
+@bp.get("/console/now")
+@staff_required(StaffRole.OPERATOR)
+def now() -> Response:
+    """Polled by the console twice a second: which call is mine now (the page pops its card)."""
+    me = current_account()
+    state = agents.state_of(me)
+    response = jsonify(call=console_cards.held_call_sid(me), state=state.state)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/console/phone-token")
+@staff_required(StaffRole.OPERATOR)
+def phone_token() -> Response | tuple[Response, int]:
+    """An access token for the browser phone (Twilio's Voice SDK): it receives the calls our
+    routing dials to this operator's identity. One hour, minted per operator."""
+    settings = settings_from(current_app.config)
+    needed = (
+        settings.twilio_account_sid,
+        settings.twilio_api_key,
+        settings.twilio_api_secret,
+        settings.twilio_twiml_app_sid,
+    )
+    if not all(needed):
+        return jsonify(error=gettext("The browser phone is not configured.")), 404
+    identity = routing.identity(current_account().id)
+    token = AccessToken(
+        settings.twilio_account_sid,
+        settings.twilio_api_key,
+        settings.twilio_api_secret,
+        identity=identity,
+        ttl=3600,
+        grants=[
+            VoiceGrant(incoming_allow=True, outgoing_application_sid=settings.twilio_twiml_app_sid)
+        ],
+    )
+    response = jsonify(identity=identity, token=token.to_jwt(), ttl_s=3600)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/console/card")
+@staff_required(StaffRole.OPERATOR)
+def card() -> str | Response:
+    """The card of my current call, as an HTML fragment for the console to show."""
+    found = console_cards.card_for(current_account())
+    if found is None:
+        return Response(status=204)
+    return render_template("answering/_call_card.html", card=found, query="", hits=[])
 
 
 @bp.post("/console/state")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
@@ -57,6 +57,12 @@ class Call(ShopOwned, Model):
     )
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ring_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # True while the answer time is our estimate from the dial's outcome, until the operator's
+    # leg reports the exact time.
+    answer_estimated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The caller chose to be called back (their place kept) instead of waiting on the line.
+    callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    direction: Mapped[str] = mapped_column(String(10), default="inbound", server_default="inbound")
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),
@@ -98,4 +104,33 @@ class Fax(ShopOwned, Model):
     __table_args__ = (
         UniqueConstraint("shop_id", "media_url"),
         CheckConstraint("status IN ('pending', 'stored', 'failed')", name="status"),
+    )
+
+
+class CallbackRequest(ShopOwned, Model):
+    """A caller who pressed a key to be called back keeps their place in the queue: when their
+    turn comes (and the shop is covered), an operator is reserved and the carrier dials them."""
+
+    __tablename__ = "callback_requests"
+
+    call_sid: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(32))
+    dialled: Mapped[str] = mapped_column(
+        String(32)
+    )  # the shop's number: the callback comes from it
+    place_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when they joined the queue
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    outbound_sid: Mapped[str | None] = mapped_column(String(64))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "call_sid"),
+        CheckConstraint("status IN ('waiting', 'dialling', 'connected', 'failed')", name="status"),
+        Index("ix_callback_requests_status", "status", "place_at"),
     )

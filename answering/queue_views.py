@@ -10,18 +10,18 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from answering import calls, routing, twiml
+from answering import callbacks, calls, routing, twiml
 from answering.carrier_views import (
-    WEBHOOK_LIMIT,
     after_call,
     base_url,
     enqueue,
     scoped_call,
     short_abandon,
     signed_params,
+    webhook_limit,
     xml,
 )
-from answering.models import Call
+from answering.models import Call, CallbackRequest
 from tenants.config import settings_from
 from tenants.db import db, utcnow
 from tenants.models import Shop
@@ -44,7 +44,7 @@ def _number(params: dict[str, str], name: str) -> int | None:
 
 
 @bp.post("/wait")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def wait() -> Response:
     """One round of hold: route the caller if an operator is free, else tell them where they are."""
     params = signed_params()
@@ -53,12 +53,69 @@ def wait() -> Response:
         return xml(twiml.goodbye())
     if call.operator_id is not None and call.answered_at is None:
         return xml(twiml.leave())  # already given to an operator (a repeated request)
-    if routing.route(call, utcnow()) is not None:
+    now = utcnow()
+    # A caller who asked to be called back earlier keeps their place: they go first.
+    if not callbacks.take_turn(now, call.queued_at) and routing.route(call, now) is not None:
         return xml(twiml.leave())
     waited = _number(params, "QueueTime") or 0
     announce = waited % ANNOUNCE_EVERY_S < POLL_S
     position = _number(params, "QueuePosition") if announce else None
-    return xml(twiml.waiting(position, _number(params, "AvgQueueTime"), pause_s=POLL_S))
+    offer = f"{base_url()}/callback-choice" if waited >= callbacks.OFFER_AFTER_S else None
+    return xml(
+        twiml.waiting(
+            position, _number(params, "AvgQueueTime"), pause_s=POLL_S, callback_action=offer
+        )
+    )
+
+
+@bp.post("/callback-choice")
+@limiter.limit(webhook_limit)
+def callback_choice() -> Response:
+    """A key pressed at the callback offer: 1 keeps their place and ends the call."""
+    params = signed_params()
+    call = scoped_call(params["CallSid"])
+    if call is None or params.get("Digits") != "1" or not routing.waiting(call):
+        return xml(twiml.waiting(None, None, pause_s=POLL_S))  # back to holding
+    callbacks.request(call, utcnow())
+    settle(call)
+    return xml(twiml.callback_accepted())
+
+
+def _callback_target() -> CallbackRequest:
+    found = callbacks.in_shop(request.args.get("callback", ""))
+    if found is None:
+        raise BadRequest("callback is required")
+    return found
+
+
+@bp.post("/callback-answered")
+@limiter.limit(webhook_limit)
+def callback_answered() -> Response:
+    """The caller picked up our callback: the reserved operator is rung, with the shop's name."""
+    params = signed_params()
+    row = _callback_target()
+    call = callbacks.answered(row, params["CallSid"], utcnow())
+    shop = db.session.get(Shop, row.shop_id)
+    if call is None or call.operator_id is None or shop is None:
+        return xml(twiml.goodbye())
+    return ring_operator(call, before=twiml.callback_greeting(shop.name_kana))
+
+
+@bp.post("/callback-status")
+@limiter.limit(webhook_limit)
+def callback_status() -> Response:
+    """The outbound call's status: not reached is a failed attempt; its record is completed."""
+    params = signed_params()
+    row = _callback_target()
+    now = utcnow()
+    callbacks.outbound_status(row, params.get("CallStatus", ""), now)
+    call = calls.find_call(row.shop_id, params["CallSid"], lock=True)
+    if call is not None:
+        calls.apply_status(call, params, now, short_abandon())
+        settle(call)
+        if call.ended_at is not None:
+            routing.call_ended(call, calls.callback_time(params, now))
+    return Response(status=204)
 
 
 def _leg_target() -> tuple[str, uuid.UUID]:
@@ -75,7 +132,7 @@ def _leg_query(call: Call) -> str:
 
 
 @bp.post("/dequeued")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def dequeued() -> Response:
     """The caller left the queue: ring their operator, or say goodbye if they hung up."""
     params = signed_params()
@@ -86,10 +143,18 @@ def dequeued() -> Response:
         return xml(twiml.goodbye())
     if call.operator_id is None:
         return enqueue("")  # the operator was taken back meanwhile: wait for the next one
+    return ring_operator(call)
+
+
+def ring_operator(call: Call, before: str | None = None) -> Response:
+    """Dial the call's operator, with the leg URLs that name this call and operator."""
+    if call.operator_id is None:
+        return enqueue("")
     base, query = base_url(), _leg_query(call)
     return xml(
         twiml.dial_operator(
             routing.identity(call.operator_id),
+            before=before,
             timeout_s=settings_from(current_app.config).ring_timeout_s,
             action=f"{base}/dial-done?{query}",
             whisper_url=f"{base}/whisper?{query}",
@@ -100,7 +165,7 @@ def dequeued() -> Response:
 
 
 @bp.post("/whisper")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def whisper() -> Response:
     """Played to the operator before the bridge: which shop, and what the caller chose."""
     signed_params()
@@ -113,7 +178,7 @@ def whisper() -> Response:
 
 
 @bp.post("/leg")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def leg() -> Response:
     """A status callback of the operator's leg: answered, or over (and how)."""
     params = signed_params()
@@ -126,7 +191,7 @@ def leg() -> Response:
 
 
 @bp.post("/dial-done")
-@limiter.limit(WEBHOOK_LIMIT)
+@limiter.limit(webhook_limit)
 def dial_done() -> Response:
     """The operator's leg is over for the caller: the call ends, or the caller waits for the next
     operator (their place in the queue is their original time of arrival)."""
@@ -139,4 +204,7 @@ def dial_done() -> Response:
     settle(call)
     if talked or call.ended_at is not None:
         return xml(twiml.goodbye())
+    if call.direction == "outbound":  # our callback found no operator after all: call again
+        callbacks.try_again(call, utcnow())
+        return xml(twiml.callback_again())
     return enqueue("")

@@ -133,8 +133,10 @@ def entered() -> ColumnElement[datetime]:
 
 
 def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Calls in coverage, with a counted outcome, that entered the queue in [start, end)."""
+    """Incoming calls in coverage, with a counted outcome, that entered the queue in [start, end)
+    (a callback we place is its own outbound record, never offered)."""
     return [
+        Call.direction == "inbound",
         Call.arrived_at >= start - MENU_SLACK,
         Call.arrived_at < end,
         entered() >= start,

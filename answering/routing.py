@@ -11,13 +11,16 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import select
 
 from answering.calls import TERMINAL, callback_time
 from answering.models import Call
 from scheduling import agents
 from scheduling.models import OperatorState
-from tenants.db import db
+from tenants.config import settings_from
+from tenants.db import db, utcnow
+from tenants.scheduler import in_system_scope, periodic
 
 IDENTITY_PREFIX = "operator-"
 
@@ -56,12 +59,17 @@ def route(call: Call, now: datetime) -> OperatorState | None:
     return state
 
 
-def answered(call: Call, operator_id: uuid.UUID, at: datetime) -> None:
-    """The operator picked up: the earliest time any callback reports wins."""
+def answered(call: Call, operator_id: uuid.UUID, at: datetime, *, estimate: bool = False) -> None:
+    """The operator picked up. The carrier's own times win over our estimate, whatever came
+    first, and among them the earliest, so repeats and reorders converge."""
     if call.operator_id != operator_id:
         return
-    if call.answered_at is None or at < call.answered_at:
-        call.answered_at = at
+    if estimate:
+        if call.answered_at is None:
+            call.answered_at, call.answer_estimated = at, True
+        return
+    if call.answered_at is None or call.answer_estimated or at < call.answered_at:
+        call.answered_at, call.answer_estimated = at, False
 
 
 def leg_status(
@@ -85,13 +93,9 @@ def leg_status(
             answered(call, operator_id, at - timedelta(seconds=int(duration)))
         agents.release(operator_id, call.call_sid, "after_call_work", at, after_call)
         return
-    agents.release(
-        operator_id,
-        call.call_sid,
-        "not_ready" if status == "no-answer" else "ready",
-        at,
-        after_call,
-    )
+    # Rang out, busy or unreachable: not ready until they say so; the caller left first: ready.
+    state = "ready" if status == "canceled" else "not_ready"
+    agents.release(operator_id, call.call_sid, state, at, after_call)
     unassign(call, operator_id)
 
 
@@ -108,27 +112,53 @@ def dial_result(
     status = params.get("DialCallStatus", "")
     if status in ("completed", "answered"):
         duration = params.get("DialCallDuration", "")
-        if duration.isdigit():
-            answered(call, operator_id, now - timedelta(seconds=int(duration)))
-        elif status == "answered":
-            answered(call, operator_id, now)
+        seconds = int(duration) if duration.isdigit() else 0
+        answered(call, operator_id, now - timedelta(seconds=seconds), estimate=True)
         return True
     unassign(call, operator_id)
     return False
 
 
-def call_ended(call: Call, at: datetime, after_call: timedelta) -> None:
-    """The caller's call is over: free whoever still holds it, even if their leg's callbacks
-    were lost (the one who talked to the caller goes to after-call work)."""
+def call_ended(call: Call, at: datetime) -> None:
+    """The caller's call is over: free the operators it rang earlier whose leg callbacks were lost
+    (the operator it is given to now is moved by their own leg's callbacks, or by the sweep)."""
     holders = db.session.scalars(
-        select(OperatorState).where(OperatorState.call_sid == call.call_sid)
+        select(OperatorState).where(
+            OperatorState.call_sid == call.call_sid, OperatorState.operator_id != call.operator_id
+        )
     ).all()
     for state in holders:
-        talked = state.operator_id == call.operator_id and call.answered_at is not None
-        agents.release(
-            state.operator_id,
-            call.call_sid,
-            "after_call_work" if talked else "ready",
-            at,
-            after_call,
+        agents.release(state.operator_id, call.call_sid, "ready", at, timedelta(0))
+
+
+STALE_AFTER = timedelta(minutes=2)
+
+
+def release_stale(
+    now: datetime, after_call: timedelta, stale_after: timedelta = STALE_AFTER
+) -> int:
+    """Operators still held by a call that ended a while ago (their leg's last callback never
+    came): after-call work if they talked, ready otherwise. Returns how many were freed."""
+    held = db.session.execute(
+        select(OperatorState.operator_id, Call)
+        .join(
+            Call,
+            (Call.call_sid == OperatorState.call_sid)
+            & (Call.operator_id == OperatorState.operator_id),
         )
+        .where(Call.ended_at.is_not(None), Call.ended_at < now - stale_after)
+    ).all()
+    freed = 0
+    for operator_id, call in held:
+        talked = call.answered_at is not None
+        freed += agents.release(
+            operator_id, call.call_sid, "after_call_work" if talked else "ready", now, after_call
+        )
+    return freed
+
+
+@periodic("release-stale-operators", every=timedelta(minutes=1))
+def sweep_stale_operators(app: Flask) -> None:
+    with in_system_scope(app):
+        seconds = settings_from(app.config).after_call_work_s
+        release_stale(utcnow(), timedelta(seconds=seconds))

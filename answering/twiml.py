@@ -45,6 +45,7 @@ def leave() -> str:
 def dial_operator(
     identity: str,
     *,
+    before: str | None = None,
     timeout_s: int,
     action: str,
     whisper_url: str,
@@ -54,6 +55,8 @@ def dial_operator(
     """Ring the operator's phone; they hear the whisper before the bridge; both sides are
     recorded from the answer, each on its own channel."""
     response = VoiceResponse()
+    if before:
+        response.say(before, **VOICE)
     dial = response.dial(
         timeout=timeout_s,
         action=action,
@@ -100,10 +103,20 @@ def after_hours(message: str, recording_callback: str, done_url: str) -> str:
     return str(response)
 
 
-def waiting(position: int | None, expected_wait_s: int | None, *, pause_s: int) -> str:
+def waiting(
+    position: int | None,
+    expected_wait_s: int | None,
+    *,
+    pause_s: int,
+    callback_action: str | None = None,
+) -> str:
     """Hold: the caller's place and the expected wait now and then, a short pause otherwise (each
-    round asks again, so an operator who becomes free is found within `pause_s`)."""
+    round asks again, so an operator who becomes free is found within `pause_s`); once they have
+    waited long enough, the offer of a callback that keeps their place."""
     response = VoiceResponse()
+    if callback_action:
+        offer = response.gather(num_digits=1, timeout=1, action=callback_action, method="POST")
+        offer.say("順番はそのままで、折り返しのお電話をご希望の方は、1を押してください。", **VOICE)
     if position:
         text = f"ただいま電話が混み合っております。お客様は{position}番目にお待ちいただいています。"
         if expected_wait_s:
@@ -133,4 +146,26 @@ def menu(welcome: str, options: list[tuple[int, str]], action: str, *, retry: bo
         "".join(f"{label}は{key}を、" for key, label in options) + "押してください。", **VOICE
     )
     response.redirect(action, method="POST")
+    return str(response)
+
+
+def callback_accepted() -> str:
+    response = VoiceResponse()
+    response.say(
+        "承知しました。順番が来ましたら、この番号からお電話いたします。"
+        "いったんお切りください。お電話ありがとうございました。",
+        **VOICE,
+    )
+    response.hangup()
+    return str(response)
+
+
+def callback_greeting(shop_name_kana: str) -> str:
+    return f"{shop_name_kana}です。お待たせいたしました。折り返しのお電話です。担当者におつなぎします。"
+
+
+def callback_again() -> str:
+    response = VoiceResponse()
+    response.say("申し訳ございません。あらためてお電話いたします。", **VOICE)
+    response.hangup()
     return str(response)

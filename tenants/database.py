@@ -31,7 +31,10 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # Take the write lock at the start: a transaction that reads and then writes cannot be
+        # refused half-way ("database is locked") when another request writes at the same time;
+        # it waits its turn (busy_timeout) instead. The embedded mode serves one machine.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

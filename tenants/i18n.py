@@ -50,3 +50,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["yen"] = format_yen
+    from tenants.numbers.services import national
+
+    app.jinja_env.filters["phone"] = national

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import Connection, event, select, text
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from werkzeug.exceptions import NotFound
 
@@ -59,19 +59,15 @@ def _apply(connection: Connection, scope: Scope) -> None:
     if connection.dialect.name != "postgresql":
         return  # SQLite has no roles or row-level security; the application's filters remain.
     role = settings_from(current_app.config).database_app_role
-    if role:
-        connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
-    connection.execute(
-        text(
-            "SELECT set_config('app.shop_id', :shop, true), set_config('app.user_id', :user, true),"
-            " set_config('app.staff', :staff, true)"
-        ),
-        {
-            "shop": str(scope.shop_id or ""),
-            "user": str(scope.user_id or ""),
-            "staff": "on" if scope.staff else "off",
-        },
+    # One round trip: the values are UUIDs (or empty) and on/off, so they are written in place.
+    shop = str(uuid.UUID(str(scope.shop_id))) if scope.shop_id else ""
+    user = str(uuid.UUID(str(scope.user_id))) if scope.user_id else ""
+    staff = "on" if scope.staff else "off"
+    settings = (
+        f"SELECT set_config('app.shop_id', '{shop}', true), "
+        f"set_config('app.user_id', '{user}', true), set_config('app.staff', '{staff}', true)"
     )
+    connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"; {settings}' if role else settings)
 
 
 RowT = TypeVar("RowT", bound=ShopOwned)

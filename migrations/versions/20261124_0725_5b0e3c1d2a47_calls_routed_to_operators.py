@@ -27,6 +27,9 @@ def upgrade():
         batch.add_column(
             sa.Column("ring_attempts", sa.Integer(), nullable=False, server_default="0")
         )
+        batch.add_column(
+            sa.Column("answer_estimated", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.create_foreign_key(
             op.f("fk_calls_operator_id_users"),
             "users",
@@ -50,5 +53,6 @@ def downgrade():
         batch.drop_index(op.f("ix_calls_operator_id"))
         batch.drop_constraint(op.f("fk_calls_operator_id_users"), type_="foreignkey")
         batch.drop_column("ring_attempts")
+        batch.drop_column("answer_estimated")
         batch.drop_column("routed_at")
         batch.drop_column("operator_id")

@@ -315,3 +315,15 @@ def test_csv_cells_excel_would_run_are_kept_as_text() -> None:
     )
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["operator"] for r in rows] == ["'=HYPERLINK(1)", "山田"]
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_callbacks_we_place_are_never_offered(app: Flask, client: FlaskClient) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    headers = bearer(token_for(app, supervisor["email"]))
+    before = api(client, headers, "day")
+    with system(app) as session:
+        alpha = session.scalars(select(Shop).where(Shop.slug == "alpha")).one().id
+        queued = datetime(2026, 10, 31, 15, 0, tzinfo=TOKYO)
+        add_call(session, alpha, queued, "answered", wait=3, talk=60, direction="outbound")
+    assert api(client, headers, "day") == before

@@ -1,8 +1,8 @@
 """calls indexed by arrival for reports and the wallboard
 
 Revision ID: 37d71eff85e4
-Revises: 5b0e3c1d2a47
-Create Date: 2026-11-24 07:30:00.000000
+Revises: 7e1c2b9d4f60
+Create Date: 2026-11-24 07:46:00.000000
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
 revision, then remove); a new shop-owned table gets `tenants.rls.enable_shop_rls` in the same revision.
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "37d71eff85e4"
-down_revision = "5b0e3c1d2a47"
+down_revision = "7e1c2b9d4f60"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,358 @@
+"""Routing a queued caller to an operator, in the carrier's contract: the hold loop, the dial with
+its whisper, the operator's leg callbacks, and the ring-out that sends the caller to the next one."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+import re
+import uuid
+from datetime import timedelta
+from email.utils import format_datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from answering import routing
+from answering.models import Call
+from scheduling.models import OperatorState, OperatorStateChange
+from tenants.db import utcnow
+from tenants.models import StaffRole, User
+from tests.answering.carrier import post
+from tests.answering.test_carrier import incoming, shop_with_number, the_call
+from tests.conftest import log_in, system
+from tests.factories import PASSWORD, make_staff
+
+
+def ready_operators(app: Flask, count: int) -> list[uuid.UUID]:
+    """Operators made ready one after the other: the first has been idle the longest."""
+    ids = []
+    for n in range(count):
+        made = make_staff(app, StaffRole.OPERATOR, f"op{n}@answering.example.jp")
+        ids.append(uuid.UUID(made["user_id"]))
+    with system(app) as session:
+        start = utcnow() - timedelta(minutes=10)
+        for n, operator_id in enumerate(ids):
+            session.add(
+                OperatorState(
+                    operator_id=operator_id, state="ready", since=start + timedelta(seconds=n)
+                )
+            )
+    return ids
+
+
+def state(app: Flask, operator_id: uuid.UUID) -> OperatorState:
+    with system(app) as session:
+        row = session.get(OperatorState, operator_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def hold(app: Flask, client: FlaskClient, sid: str = "CA1", position: int = 1) -> str:
+    response = post(
+        app,
+        client,
+        "/carrier/twilio/wait",
+        {"CallSid": sid, "QueuePosition": str(position), "QueueTime": "0", "AvgQueueTime": "0"},
+    )
+    return response.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def leave_queue(app: Flask, client: FlaskClient, sid: str = "CA1") -> str:
+    response = post(
+        app, client, "/carrier/twilio/dequeued", {"CallSid": sid, "QueueResult": "leave"}
+    )
+    return response.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def leg_url(name: str, twiml: str) -> str:
+    """A URL our dial TwiML handed out, as the carrier would call it (without the retry fragment)."""
+    found = re.search(rf'{name}="http://localhost([^"#]+)', twiml)
+    assert found, twiml
+    return found.group(1).replace("&amp;", "&")
+
+
+def stamp(seconds_from_now: float) -> str:
+    return format_datetime(utcnow() + timedelta(seconds=seconds_from_now))
+
+
+def test_a_caller_is_given_to_the_longest_idle_operator_who_hears_the_shop_first(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    first, second = ready_operators(app, 2)
+    queued = incoming(app, client).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'action="http://localhost/carrier/twilio/dequeued"' in queued
+
+    assert "<Leave />" in hold(app, client)
+    assert the_call(app).operator_id == first
+    assert (state(app, first).state, state(app, first).call_sid) == ("on_call", "CA1")
+    assert state(app, second).state == "ready"
+
+    dial = leave_queue(app, client)
+    assert "<Client " in dial
+    assert f">operator-{first}</Client>" in dial
+    assert 'timeout="15"' in dial
+    assert 'record="record-from-answer-dual"' in dial
+    whisper = post(
+        app, client, leg_url("url", dial), {"CallSid": "CL1", "CallStatus": "in-progress"}
+    )
+    said = whisper.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "テストショップのお電話です。" in said
+    assert 'language="ja-JP"' in said
+
+
+def test_answered_call_is_recorded_and_the_operator_goes_to_after_call_work(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    (operator,) = ready_operators(app, 1)
+    incoming(app, client)
+    hold(app, client)
+    dial = leave_queue(app, client)
+    leg = leg_url("statusCallback", dial)
+    post(app, client, leg, {"CallSid": "CL1", "CallStatus": "in-progress", "Timestamp": stamp(3)})
+    call = the_call(app)
+    assert call.outcome == "answered"
+    assert call.operator_id == operator
+    post(
+        app,
+        client,
+        leg,
+        {"CallSid": "CL1", "CallStatus": "completed", "Timestamp": stamp(60), "CallDuration": "57"},
+    )
+    after = post(
+        app,
+        client,
+        leg_url("action", dial),
+        {"CallSid": "CA1", "DialCallStatus": "completed", "DialCallDuration": "57"},
+    )
+    assert "<Hangup />" in after.get_data(as_text=True)  # type: ignore[attr-defined]
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA1", "CallStatus": "completed", "CallDuration": "70", "Timestamp": stamp(61)},
+    )
+    now = state(app, operator)
+    assert now.state == "after_call_work"
+    assert now.call_sid is None
+    assert now.after_call_until is not None
+    call = the_call(app)
+    assert call.outcome == "answered"
+    assert call.ended_at is not None
+    assert call.answered_at is not None
+    assert 55 <= (call.ended_at - call.answered_at).total_seconds() <= 60
+
+
+def test_an_operator_who_lets_it_ring_out_is_set_not_ready_and_the_next_one_gets_the_call(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    first, second = ready_operators(app, 2)
+    incoming(app, client)
+    hold(app, client)
+    dial = leave_queue(app, client)
+    post(
+        app, client, leg_url("statusCallback", dial), {"CallSid": "CL1", "CallStatus": "no-answer"}
+    )
+    again = post(
+        app, client, leg_url("action", dial), {"CallSid": "CA1", "DialCallStatus": "no-answer"}
+    )
+    assert "<Enqueue" in again.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert state(app, first).state == "not_ready"
+    assert "<Leave />" in hold(app, client)
+    call = the_call(app)
+    assert call.operator_id == second
+    assert call.ring_attempts == 2
+    with system(app) as session:
+        logged = session.scalars(
+            select(OperatorStateChange.state)
+            .where(OperatorStateChange.operator_id == first)
+            .order_by(OperatorStateChange.at)
+        ).all()
+    assert logged == ["on_call", "not_ready"]
+
+
+def test_one_operator_never_gets_two_calls(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    (operator,) = ready_operators(app, 1)
+    incoming(app, client, sid="CA1")
+    incoming(app, client, sid="CA2")
+    assert "<Leave />" in hold(app, client, "CA1")
+    assert "<Leave />" not in hold(app, client, "CA2", position=1)
+    assert the_call(app, "CA2").operator_id is None
+    # The second caller hears their place while they wait.
+    assert "1番目" in hold(app, client, "CA2")
+    assert state(app, operator).call_sid == "CA1"
+
+
+def test_a_caller_who_hangs_up_while_the_operator_rings_frees_the_operator(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    (operator,) = ready_operators(app, 1)
+    incoming(app, client)
+    hold(app, client)
+    dial = leave_queue(app, client)
+    post(app, client, leg_url("statusCallback", dial), {"CallSid": "CL1", "CallStatus": "canceled"})
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA1", "CallStatus": "completed", "Timestamp": stamp(30)},
+    )
+    assert state(app, operator).state == "ready"
+    assert the_call(app).outcome == "abandoned"
+
+
+def test_the_operators_leg_callbacks_converge_in_any_order_and_repeat(app: Flask) -> None:
+    shop_with_number(app)
+    (operator,) = ready_operators(app, 1)
+    client = app.test_client()
+    incoming(app, client)
+    hold(app, client)
+    dial = leave_queue(app, client)
+    leg = leg_url("statusCallback", dial)
+    callbacks = [
+        (leg, {"CallSid": "CL1", "CallStatus": "ringing", "Timestamp": stamp(1)}),
+        (leg, {"CallSid": "CL1", "CallStatus": "in-progress", "Timestamp": stamp(3)}),
+        (
+            leg,
+            {
+                "CallSid": "CL1",
+                "CallStatus": "completed",
+                "Timestamp": stamp(60),
+                "CallDuration": "57",
+            },
+        ),
+        (
+            "/carrier/twilio/status",
+            {
+                "CallSid": "CA1",
+                "CallStatus": "completed",
+                "Timestamp": stamp(61),
+                "CallDuration": "70",
+            },
+        ),
+    ]
+    shuffled = list(itertools.chain.from_iterable([c, c] for c in callbacks))
+    random.Random(7).shuffle(shuffled)
+    for path, params in shuffled:
+        post(app, client, path, params)
+    call = the_call(app)
+    assert call.outcome == "answered"
+    assert call.operator_id == operator
+    assert state(app, operator).state == "after_call_work"
+    with system(app) as session:
+        logged = session.scalars(
+            select(OperatorStateChange.state).where(OperatorStateChange.operator_id == operator)
+        ).all()
+    assert sorted(logged) == ["after_call_work", "on_call"]
+
+
+def test_leg_urls_without_their_call_are_refused(app: Flask, client: FlaskClient) -> None:
+    shop_with_number(app)
+    for path in ("/carrier/twilio/leg", "/carrier/twilio/leg?call=CA1&operator=nobody"):
+        assert (
+            post(app, client, path, {"CallSid": "CL1", "CallStatus": "completed"}).status_code
+            == 400
+        )  # type: ignore[attr-defined]
+    with system(app) as session:
+        assert (
+            session.scalars(select(User).where(User.staff_role == StaffRole.OPERATOR)).all() == []
+        )
+    assert Call is not None
+
+
+def test_an_operator_whose_leg_never_reported_its_end_is_freed_by_the_sweep(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    (operator,) = ready_operators(app, 1)
+    incoming(app, client)
+    hold(app, client)
+    dial = leave_queue(app, client)
+    post(
+        app,
+        client,
+        leg_url("statusCallback", dial),
+        {"CallSid": "CL1", "CallStatus": "in-progress", "Timestamp": stamp(-300)},
+    )
+    post(
+        app,
+        client,
+        "/carrier/twilio/status",
+        {"CallSid": "CA1", "CallStatus": "completed", "Timestamp": stamp(-200)},
+    )
+    assert state(app, operator).state == "on_call"  # the leg's "completed" was lost
+    with system(app):
+        freed = routing.release_stale(utcnow(), timedelta(seconds=30))
+    assert freed == 1
+    assert state(app, operator).state == "after_call_work"
+
+
+def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask) -> None:
+    shop_with_number(app)
+    ready_operators(app, 1)
+    console = app.test_client()
+    log_in(console, "op0@answering.example.jp", PASSWORD)
+    assert console.get("/console/now").get_json() == {"call": None, "state": "ready"}
+    assert console.get("/console/card").status_code == 204
+
+    carrier = app.test_client()
+    incoming(app, carrier)
+    hold(app, carrier)
+    assert console.get("/console/now").get_json() == {"call": "CA1", "state": "on_call"}
+    card = console.get("/console/card").get_data(as_text=True)
+    assert "alpha shop" in card
+    assert "テストショップ" in card
+    assert "090-1234-5678" in card  # the caller, in Japanese format
+    assert "この番号からの初めてのお電話です。" in card
+    page = console.get("/console?q=").get_data(as_text=True)
+    assert 'data-current="CA1"' in page
+
+
+def test_the_console_shows_nothing_of_a_call_given_to_someone_else(app: Flask) -> None:
+    shop_with_number(app)
+    ready_operators(app, 2)
+    incoming(app, app.test_client())
+    hold(app, app.test_client())
+    other = app.test_client()
+    log_in(other, "op1@answering.example.jp", PASSWORD)
+    assert other.get("/console/now").get_json()["call"] is None
+    assert other.get("/console/card").status_code == 204
+    assert "alpha shop" not in other.get("/console").get_data(as_text=True)
+
+
+def test_the_browser_phone_token_names_the_operators_identity(app: Flask) -> None:
+    import jwt
+
+    ready_operators(app, 1)
+    console = app.test_client()
+    log_in(console, "op0@answering.example.jp", PASSWORD)
+    assert console.get("/console/phone-token").status_code == 404  # not configured
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(
+        settings,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_api_key="SK" + "2" * 32,
+        twilio_api_secret="browser-phone-secret-of-at-least-32-bytes",
+        twilio_twiml_app_sid="AP" + "3" * 32,
+    )
+    try:
+        minted = console.get("/console/phone-token").get_json()
+    finally:
+        app.config["SETTINGS"] = settings
+    claims = jwt.decode(
+        minted["token"], "browser-phone-secret-of-at-least-32-bytes", algorithms=["HS256"]
+    )
+    with system(app) as session:
+        me = session.scalars(select(User.id).where(User.email == "op0@answering.example.jp")).one()
+    assert claims["grants"]["identity"] == f"operator-{me}" == minted["identity"]
+    assert claims["grants"]["voice"]["incoming"] == {"allow": True}
+    assert claims["iss"] == "SK" + "2" * 32
+    assert claims["sub"] == "AC" + "1" * 32

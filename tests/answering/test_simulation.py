@@ -1,0 +1,149 @@
+"""The carrier simulator against the real endpoints on a real port: every call it places ends in a
+complete record, whatever the order and repeats of its callbacks, and no operator gets two calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from answering.models import Call
+from answering.simulator.scenario import Plan, SimulationRefused, run
+from scheduling import agents
+from tenants.models import StaffRole, User
+from tests.answering.test_carrier import shop_with_number
+from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.factories import make_staff
+
+
+@pytest.fixture(scope="module")
+def sim_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An application on its own database: the simulation commits from many threads."""
+    from tenants.db import db
+
+    application = build_app(fresh_database_url("simulation", tmp_path_factory.mktemp("sim")))
+    migrate(application)
+    shop_with_number(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_every_call_ends_in_a_complete_record_with_callbacks_duplicated_and_shuffled(
+    sim_app: Flask,
+) -> None:
+    plan = Plan(
+        calls=30,
+        concurrency=8,
+        operators=4,
+        duplicate_callbacks=True,
+        shuffle_callbacks=True,
+        scale=0.004,
+        seed=3,
+    )
+    report = run(sim_app, plan)
+    assert report.incomplete == []
+    assert report.complete == 30
+    assert report.double_booked == 0
+    assert report.answered > 0
+    assert report.answered + report.abandoned + report.short_abandoned == 30
+    with system(sim_app) as session:
+        calls = session.scalars(select(Call).where(Call.outcome == "answered")).all()
+        assert len({call.operator_id for call in calls}) > 1  # the work was shared
+        assert all(call.recording_sid for call in calls)
+
+
+def test_the_reconciliation_repairs_what_lost_callbacks_left_open(sim_app: Flask) -> None:
+    plan = Plan(calls=20, concurrency=6, operators=3, lose_callbacks=0.4, scale=0.004, seed=5)
+    report = run(sim_app, plan)
+    assert report.lost > 0
+    assert report.repaired > 0
+    assert report.incomplete == []
+    assert report.complete == 20
+
+
+def test_callers_who_ask_for_a_callback_keep_their_place_and_are_called_back(
+    sim_app: Flask,
+) -> None:
+    plan = Plan(calls=24, concurrency=8, operators=2, callback_share=0.5, scale=0.004, seed=9)
+    report = run(sim_app, plan)
+    assert report.incomplete == []
+    assert report.double_booked == 0
+    assert report.outcomes["callback"] > 0
+    assert report.callbacks["connected"] > 0
+    with system(sim_app) as session:
+        requested = session.scalars(select(Call).where(Call.outcome == "callback")).all()
+        back = session.scalars(
+            select(Call).where(Call.direction == "outbound", Call.outcome == "answered")
+        ).all()
+        # Each callback rang from the shop's number to the caller who asked for it.
+        callers = {call.from_number for call in requested}
+        assert back
+        assert {call.to_number for call in back} <= callers
+        assert all(call.queued_at is None for call in back)  # never counted as offered
+
+
+def test_the_carriers_rest_api_is_read_with_the_twilio_library(sim_app: Flask) -> None:
+    from answering.providers import TwilioTelephony
+    from answering.simulator.carrier import ACCOUNT, SimulatedCarrier
+
+    carrier = SimulatedCarrier(
+        target="http://127.0.0.1:9",
+        public_base="http://localhost",
+        sign=lambda u, p: "",
+        operators=[],
+    )
+    try:
+        api = TwilioTelephony("token", ACCOUNT, carrier.media.url)
+        assert api.fetch_call("CA" + "0" * 32) is None
+        carrier._keep(
+            "CA1", status="completed", end_time="Tue, 24 Nov 2026 07:00:00 +0000", duration=42
+        )
+        found = api.fetch_call("CA1")
+        assert found is not None
+        assert (found.status, found.duration_s) == ("completed", 42)
+        assert found.end_time is not None
+        assert found.end_time.hour == 7
+        assert api.recordings("CA1") == []
+    finally:
+        carrier.close()
+
+
+def test_the_command_prints_what_happened(sim_app: Flask) -> None:
+    result = sim_app.test_cli_runner().invoke(
+        args=[
+            "answering",
+            "simulate",
+            "--calls",
+            "6",
+            "--concurrency",
+            "3",
+            "--operators",
+            "2",
+            "--scale",
+            "0.004",
+            "--shop",
+            "alpha",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "calls placed       6" in result.stdout
+    assert "records complete   6" in result.stdout
+    assert "double bookings    0" in result.stdout
+
+
+def test_bad_requests_are_refused_before_any_call(sim_app: Flask) -> None:
+    runner = sim_app.test_cli_runner()
+    unknown = runner.invoke(args=["answering", "simulate", "--calls", "2", "--shop", "nosuch"])
+    assert unknown.exit_code == 2
+    assert "no rented phone number for: nosuch" in unknown.output
+    zero = runner.invoke(args=["answering", "simulate", "--calls", "0"])
+    assert zero.exit_code == 2
+    made = make_staff(sim_app, StaffRole.OPERATOR, "real@answering.example.jp")
+    with system(sim_app) as session:
+        person = session.get(User, made["user_id"])
+        agents.set_state(person, "ready", reason=None, actor=person)
+    with pytest.raises(SimulationRefused, match="other operators are ready"):
+        run(sim_app, Plan(calls=1, concurrency=1, operators=1))

@@ -1,0 +1,267 @@
+"""`make bench-calls`: the live-call figures on this machine's PostgreSQL, under gunicorn.
+
+1. Carrier webhook latency with signature checks: `/carrier/twilio/voice` and `/status` at a steady
+   200 requests/s, p50 and p99.
+2. Throughput of `/carrier/twilio/voice` against a bare Flask endpoint answering a fixed TwiML on
+   the same server settings (closed loop), and their ratio.
+3. 2,000 simulated calls, every callback duplicated and shuffled, 40 operators: complete records,
+   exact counts, double bookings.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, select, text
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DATABASE = "answering_bench_calls"
+URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+SECRET = "bench-secret-key-not-for-production"
+PORT, BARE_PORT = 5391, 5392
+NUMBER = "03-4500-9999"
+SCALE = 0.01
+
+
+def environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": URL,
+        "SECRET_KEY": SECRET,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT}",
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+        "LOG_JSON": "true",
+        "CARRIER_WEBHOOK_LIMIT": "100000 per second",
+        "AFTER_CALL_WORK_S": "0",
+        "SHORT_ABANDON_S": "0",
+    }
+
+
+def prepare() -> None:
+    """A fresh database with one shop answered around the clock and its number."""
+    engine = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    engine.dispose()
+    os.environ.update(environment())
+    from flask_migrate import upgrade
+
+    from tenants.coverage import services as coverage
+    from tenants.db import db
+    from tenants.models import Shop
+    from tenants.numbers import services as numbers
+    from tenants.scoping import SYSTEM, set_scope
+    from tenants.services import create_shop
+    from wsgi import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        set_scope(db.session, SYSTEM)
+        shop = create_shop(slug="bench", name="ベンチ商店", name_kana="ベンチショウテン")
+        db.session.flush()
+        number = numbers.add_to_pool(NUMBER, kind="phone")
+        db.session.flush()
+        numbers.rent(shop, number.id, actor=None, ip=None)
+        week = {day: "00:00-24:00" for day in range(7)}
+        coverage.save_version(shop, None, coverage.WeekInput(week, "as_weekday", "", None))
+        db.session.commit()
+        assert db.session.scalar(select(Shop.slug)) == "bench"
+
+
+@contextmanager
+def gunicorn(module: str, port: int, workers: int = 4) -> Iterator[str]:
+    log = (Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log").open("w")
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            module,
+        ],
+        cwd=ROOT,
+        env=environment(),
+        stdout=log,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def signer() -> Callable[[str, dict[str, str]], str]:
+    os.environ.update(environment())
+    from answering.carrier_views import telephony
+    from wsgi import create_app
+
+    return telephony(create_app()).sign
+
+
+def steady_load(base: str, rate: int, seconds: int) -> dict[str, list[float]]:
+    """Open loop: a new call every 1/rate s (its /voice, then its /status): latencies per path."""
+    sign = signer()
+    public = f"http://127.0.0.1:{PORT}"
+    latencies: dict[str, list[float]] = {"voice": [], "status": []}
+    errors: list[int] = []
+    local = threading.local()
+
+    def session() -> requests.Session:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return local.session  # type: ignore[no-any-return]
+
+    def post(path: str, params: dict[str, str], label: str) -> None:
+        started = time.perf_counter()
+        response = session().post(
+            base + path, data=params, headers={"X-Twilio-Signature": sign(public + path, params)}
+        )
+        latencies[label].append(time.perf_counter() - started)
+        if response.status_code >= 400:
+            errors.append(response.status_code)
+
+    def one_call() -> None:
+        sid = "CA" + uuid.uuid4().hex
+        params = {"CallSid": sid, "From": "+819012345678", "To": "+81345009999"}
+        post("/carrier/twilio/voice", {**params, "CallStatus": "ringing"}, "voice")
+        post(
+            "/carrier/twilio/status",
+            {**params, "CallStatus": "completed", "CallDuration": "3"},
+            "status",
+        )
+
+    interval = 2 / rate  # each call is two requests
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(int(seconds * rate / 2)):
+            delay = start + n * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one_call)
+    if errors:
+        print(f"  errors: {len(errors)} (first {errors[0]})")
+    return latencies
+
+
+def closed_loop(
+    base: str, path: str, params: Callable[[], dict[str, str]], seconds: float, clients: int = 16
+) -> float:
+    """Requests per second with `clients` always waiting on an answer."""
+    sign = signer()
+    public = f"http://127.0.0.1:{PORT}"
+    done = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def client(n: int) -> None:
+        http = requests.Session()
+        while time.perf_counter() < stop:
+            data = params()
+            http.post(
+                base + path, data=data, headers={"X-Twilio-Signature": sign(public + path, data)}
+            )
+            done[n] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+def main() -> None:
+    prepare()
+    with gunicorn("wsgi:app", PORT) as base:
+        print(
+            "Carrier webhooks under gunicorn (4 processes x 4 threads) on PostgreSQL, signatures checked"
+        )
+        latencies = steady_load(base, rate=200, seconds=15)
+        for label, values in latencies.items():
+            print(
+                f"  /carrier/twilio/{label}: {len(values)} requests at 200/s in all, "
+                f"p50 {percentile(values, 0.5):.1f} ms, p99 {percentile(values, 0.99):.1f} ms, "
+                f"mean {statistics.fmean(values) * 1000:.1f} ms"
+            )
+
+        def incoming() -> dict[str, str]:
+            return {
+                "CallSid": "CA" + uuid.uuid4().hex,
+                "From": "+819012345678",
+                "To": "+81345009999",
+                "CallStatus": "ringing",
+            }
+
+        ours = closed_loop(base, "/carrier/twilio/voice", incoming, 10)
+    with gunicorn("tests.benchmarks.bare:app", BARE_PORT) as bare:
+        ceiling = closed_loop(bare, "/carrier/twilio/voice", incoming, 10)
+    print(
+        f"  /carrier/twilio/voice flat out: {ours:.0f} requests/s; bare Flask endpoint: {ceiling:.0f}/s; ratio {ours / ceiling:.2f}"
+    )
+
+    with gunicorn("wsgi:app", PORT) as base:
+        os.environ.update(environment())
+        from answering.simulator.scenario import Plan, run
+        from wsgi import create_app
+
+        app = create_app()
+        print(
+            "2,000 simulated calls, callbacks duplicated and shuffled, 40 operators (carrier time x0.01)"
+        )
+        started = time.perf_counter()
+        report = run(
+            app,
+            Plan(
+                calls=2000,
+                concurrency=60,
+                operators=40,
+                duplicate_callbacks=True,
+                shuffle_callbacks=True,
+                scale=SCALE,
+                target=base,
+                seed=2000,
+            ),
+        )
+        for line in report.lines():
+            print("  " + line)
+        print(f"  wall time {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
