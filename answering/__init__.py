@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         report_api,
         report_views,
         rollups,
+        simulation_views,
         views,
         wallboard_views,
     )
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     carrier_views.init_app(app)
     cli.init_app(app)
     app.register_blueprint(console_views.bp)
+    app.register_blueprint(simulation_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         auth,
         cli,
         database,
+        error_reports,
         i18n,
         logs,
         metrics,
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     from tenants.web import limiter
 
     logs.configure_logging(settings_from(app.config).log_json)
+    error_reports.init_app(app)
     database.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

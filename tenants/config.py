@@ -65,6 +65,7 @@ class Settings:
     login_lockout_minutes: int
     shop_retention_days: int
     log_json: bool
+    sentry_dsn: str | None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: str) -> Settings:
@@ -101,6 +102,7 @@ class Settings:
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
             shop_retention_days=_int(environ, "SHOP_RETENTION_DAYS", 90),
             log_json=_bool(environ, "LOG_JSON", True),
+            sentry_dsn=environ.get("SENTRY_DSN") or None,
         )
 
     def as_flask_config(self) -> dict[str, Any]:

@@ -78,6 +78,7 @@ def revoke(slug: str, invitation_id: str) -> Response:
 @login_required
 def change_role(slug: str, membership_id: str) -> Page:
     membership = shop_of_account(slug, owner=True)
+    get_for_shop(ShopMembership, membership.shop_id, membership_id)  # another shop's: 404 first
     role = request.form.get("role", "")
     if role not in (ShopRole.OWNER, ShopRole.MEMBER):
         abort(400)

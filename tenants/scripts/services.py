@@ -9,6 +9,7 @@ from typing import Any
 import marshmallow as ma
 from flask_babel import gettext
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
 
 from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
@@ -79,7 +80,10 @@ def save_item(shop: Shop, section: str, item: dict[str, Any]) -> ScriptDraft:
 
 
 def delete_item(shop: Shop, section: str, item_id: str) -> None:
+    """Remove an item of the draft; an id the draft does not hold is not found (404)."""
     row = draft(shop)
+    if not any(item.get("id") == item_id for item in row.content.get(section, [])):
+        raise NotFound()
     row.content, row.updated_at = script.remove(row.content, section, item_id), utcnow()
 
 

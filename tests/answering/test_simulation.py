@@ -3,10 +3,12 @@ complete record, whatever the order and repeats of its callbacks, and no operato
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from answering.models import Call
@@ -14,8 +16,8 @@ from answering.simulator.scenario import Plan, SimulationRefused, run
 from scheduling import agents
 from tenants.models import StaffRole, User
 from tests.answering.test_carrier import shop_with_number
-from tests.conftest import build_app, fresh_database_url, migrate, system
-from tests.factories import make_staff
+from tests.conftest import build_app, csrf_token, fresh_database_url, log_in, migrate, system
+from tests.factories import PASSWORD, make_staff
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +149,48 @@ def test_bad_requests_are_refused_before_any_call(sim_app: Flask) -> None:
         agents.set_state(person, "ready", reason=None, actor=person)
     with pytest.raises(SimulationRefused, match="other operators are ready"):
         run(sim_app, Plan(calls=1, concurrency=1, operators=1))
+    with system(sim_app) as session:  # leave the module's other runs an empty floor
+        person = session.get(User, made["user_id"])
+        agents.set_state(person, "offline", reason=None, actor=person)
+
+
+def test_a_supervisor_runs_the_simulation_from_the_page(sim_app: Flask) -> None:
+    make_staff(sim_app, StaffRole.SUPERVISOR, "lead@answering.example.jp")
+    client = sim_app.test_client()
+    log_in(client, "lead@answering.example.jp", PASSWORD)
+    page = client.get("/staff/simulation").get_data(as_text=True)
+    assert "通話シミュレーション" in page
+    token = csrf_token(client, "/staff/simulation")
+    bad = client.post(
+        "/staff/simulation",
+        data={"csrf_token": token, "calls": "0", "operators": "2", "concurrency": "2"},
+    )
+    assert bad.status_code == 400
+    started = client.post(
+        "/staff/simulation",
+        data={
+            "csrf_token": token,
+            "calls": "6",
+            "operators": "2",
+            "concurrency": "3",
+            "callback_share": "0",
+            "lose_share": "0",
+        },
+    )
+    assert started.status_code == 302
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        shown = client.get("/staff/simulation").get_data(as_text=True)
+        if 'data-testid="simulation-run"' in shown:
+            break
+        time.sleep(0.5)
+    assert "records complete   6" in shown
+    operator = app_operator_client(sim_app)
+    assert operator.get("/staff/simulation").status_code == 404
+
+
+def app_operator_client(app: Flask) -> FlaskClient:
+    make_staff(app, StaffRole.OPERATOR, "watcher@answering.example.jp")
+    client = app.test_client()
+    log_in(client, "watcher@answering.example.jp", PASSWORD)
+    return client

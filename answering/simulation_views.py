@@ -1,0 +1,114 @@
+"""Supervisors run the carrier simulator from the browser (the demo's button): the calls go
+through the real endpoints in the background, and the report lands in the audit log."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from answering.simulator.scenario import Plan, SimulationRefused, run
+from tenants.auth import current_account, staff_required
+from tenants.db import db
+from tenants.models import AuditEvent, StaffRole
+from tenants.scheduler import in_system_scope
+from tenants.services import audit
+from tenants.web import client_ip
+
+bp = Blueprint("simulation", __name__)
+RUNNING = threading.Lock()  # one simulation at a time per process
+
+
+class SimulationForm(FlaskForm):
+    calls = IntegerField(_l("Calls"), default=30, validators=[InputRequired(), NumberRange(1, 500)])
+    operators = IntegerField(
+        _l("Simulated operators"), default=4, validators=[InputRequired(), NumberRange(1, 40)]
+    )
+    concurrency = IntegerField(
+        _l("Callers on the line at once"),
+        default=6,
+        validators=[InputRequired(), NumberRange(1, 50)],
+    )
+    callback_share = IntegerField(
+        _l("Callers who ask for a callback (%%)"), default=0, validators=[NumberRange(0, 100)]
+    )
+    lose_share = IntegerField(
+        _l("Callbacks the carrier loses (%%)"), default=0, validators=[NumberRange(0, 100)]
+    )
+    duplicate = BooleanField(_l("Send every callback twice"))
+    shuffle = BooleanField(_l("Deliver callbacks late and out of order"))
+
+
+def _runs() -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(("simulation.finished", "simulation.refused")))
+            .order_by(AuditEvent.at.desc())
+            .limit(10)
+        )
+    )
+
+
+@bp.route("/staff/simulation", methods=["GET", "POST"])
+@staff_required(StaffRole.SUPERVISOR, StaffRole.ADMIN)
+def page() -> str | Response | tuple[str, int]:
+    form = SimulationForm()
+    if form.validate_on_submit():
+        plan = Plan(
+            calls=form.calls.data or 1,
+            concurrency=form.concurrency.data or 1,
+            operators=form.operators.data or 1,
+            duplicate_callbacks=form.duplicate.data,
+            shuffle_callbacks=form.shuffle.data,
+            callback_share=(form.callback_share.data or 0) / 100,
+            lose_callbacks=(form.lose_share.data or 0) / 100,
+        )
+        if not RUNNING.acquire(blocking=False):
+            flash(
+                gettext("A simulation is running already; its report will appear below."), "error"
+            )
+            return redirect(url_for("simulation.page"))
+        actor = current_account().id
+        audit(
+            "simulation.started",
+            actor=current_account(),
+            ip=client_ip(),
+            detail={"calls": plan.calls},
+        )
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=_run, args=(app, plan, actor), daemon=True).start()
+        flash(gettext("The simulation has started; reload this page for its report."), "info")
+        return redirect(url_for("simulation.page"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "answering/simulation.html", form=form, runs=_runs(), running=RUNNING.locked()
+    ), status
+
+
+def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:
+    outcome: tuple[str, dict[str, object]]
+    try:
+        try:
+            report = run(app, plan)
+        except SimulationRefused as refused:
+            outcome = ("simulation.refused", {"reason": str(refused)})
+        else:
+            outcome = (
+                "simulation.finished",
+                {"report": "\n".join(report.lines()), "incomplete": len(report.incomplete)},
+            )
+        with in_system_scope(app):
+            event = audit(outcome[0], actor=None, detail=outcome[1])
+            event.actor_user_id = actor_id
+    finally:
+        RUNNING.release()
