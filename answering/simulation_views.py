@@ -29,7 +29,9 @@ RUNNING = threading.Lock()  # one simulation at a time per process
 
 
 class SimulationForm(FlaskForm):
-    calls = IntegerField(_l("Calls"), default=30, validators=[InputRequired(), NumberRange(1, 500)])
+    calls = IntegerField(
+        _l("Number of calls"), default=30, validators=[InputRequired(), NumberRange(1, 500)]
+    )
     operators = IntegerField(
         _l("Simulated operators"), default=4, validators=[InputRequired(), NumberRange(1, 40)]
     )

@@ -53,6 +53,8 @@ class MonthlyAmount:
     tax: int = 0
     total: int = 0
     active_days: int = 0
+    #: Each rental's kind, days rented this month and yen, in the order given (invoice lines).
+    rental_yen: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def minimum_applies(self) -> bool:
@@ -92,7 +94,8 @@ def monthly_amount(
     amount.band_yen = {band: yen_minutes[band] // 60 for band in PRICE_BANDS}
     amount.minimum_yen = minimum_share // len(days)
     amount.coverage_yen = max(sum(amount.band_yen.values()), amount.minimum_yen)
-    amount.number_yen = sum(_rental_yen(r, days, rates_on) for r in rentals)
+    amount.rental_yen = [(r.kind, *_rental_yen(r, days, rates_on)) for r in rentals]
+    amount.number_yen = sum(yen for _, _, yen in amount.rental_yen)
     amount.subtotal = amount.coverage_yen + amount.number_yen
     tax_rate = rates_on(days[-1]).tax_rate_percent
     amount.tax = amount.subtotal * tax_rate // 100
@@ -100,13 +103,17 @@ def monthly_amount(
     return amount
 
 
-def _rental_yen(rental: Rental, days: list[date], rates_on: Callable[[date], Rates]) -> int:
-    share = 0
+def _rental_yen(
+    rental: Rental, days: list[date], rates_on: Callable[[date], Rates]
+) -> tuple[int, int]:
+    """Days rented this month, and the monthly fee prorated by them."""
+    share = rented = 0
     for day in days:
         if rental.first_day <= day and (rental.last_day is None or day <= rental.last_day):
             rates = rates_on(day)
+            rented += 1
             share += rates.phone_number if rental.kind == "phone" else rates.fax_number
-    return share // len(days)
+    return rented, share // len(days)
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:

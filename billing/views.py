@@ -1,17 +1,25 @@
-"""The live price estimate the coverage editor asks for while the owner paints hours."""
+"""The owner's billing page, the invoices as qualified invoices (page and PDF), the live estimate."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from billing import services
+from billing import collection, credit_notes, labels, services
+from billing.invoice_pdf import credit_document, credit_note_pdf, invoice_document, invoice_pdf
+from billing.models import CreditNote, Invoice
 from billing.pricing import MonthlyAmount
+from billing.providers import provider
 from tenants.auth import login_required, shop_of_account
+from tenants.config import settings_from
 from tenants.coverage import services as coverage
+from tenants.db import db
+from tenants.scoping import get_for_shop
 from tenants.services import ValidationFailed
 
 bp = Blueprint("billing", __name__, template_folder="templates")
@@ -56,3 +64,101 @@ def estimate(slug: str) -> Response | tuple[Response, int]:
     except ValidationFailed as failure:
         return jsonify(error=failure.field, message=failure.message), 422
     return jsonify(months=[as_json(a) for a in services.estimate(membership.shop, hours)])
+
+
+@bp.get("/shops/<slug>/billing/")
+@login_required
+def page(slug: str) -> str:
+    """This month's running amount and every invoice with its status (owners only)."""
+    membership = shop_of_account(slug, owner=True)
+    this_month, _next = services.estimate(membership.shop)
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.shop_id == membership.shop_id).order_by(Invoice.period.desc())
+    ).all()
+    return render_template(
+        "billing/billing.html",
+        shop=membership.shop,
+        membership=membership,
+        this_month=this_month,
+        invoices=invoices,
+        labels=labels,
+        payments=provider() is not None,
+        customer=collection.customer_of(membership.shop_id),
+        card_returned=request.args.get("card") == "saved",
+        notes=credit_notes.notes_of(membership.shop_id),
+    )
+
+
+@bp.post("/shops/<slug>/billing/card")
+@login_required
+def save_card(slug: str) -> Response:
+    """Send the owner to Stripe's Checkout page (setup mode): the card is typed there, not here."""
+    membership = shop_of_account(slug, owner=True)
+    gateway = provider()
+    if gateway is None:
+        raise NotFound()
+    customer = collection.ensure_customer(membership.shop, gateway)
+    base = settings_from(current_app.config).public_base_url
+    page = base + url_for("billing.page", slug=membership.shop.slug)
+    url = gateway.setup_checkout_url(
+        customer_id=customer.customer_id,
+        success_url=f"{page}?card=saved",
+        cancel_url=page,
+        shop_id=str(membership.shop_id),
+    )
+    return redirect(url, 303)
+
+
+@bp.get("/shops/<slug>/billing/invoices/<invoice_id>")
+@login_required
+def invoice(slug: str, invoice_id: str) -> str:
+    """One invoice as a qualified invoice (適格請求書), printable."""
+    membership = shop_of_account(slug, owner=True)
+    row = get_for_shop(Invoice, membership.shop_id, invoice_id)
+    return render_template(
+        "billing/document.html",
+        shop=membership.shop,
+        membership=membership,
+        doc=invoice_document(row),
+        status=labels.status_label(row.status),
+        pdf_url=url_for("billing.invoice_download", slug=slug, invoice_id=row.id),
+    )
+
+
+@bp.get("/shops/<slug>/billing/invoices/<invoice_id>/pdf")
+@login_required
+def invoice_download(slug: str, invoice_id: str) -> Response:
+    """The same invoice as a PDF to keep (the qualified invoice the shop files)."""
+    membership = shop_of_account(slug, owner=True)
+    row = get_for_shop(Invoice, membership.shop_id, invoice_id)
+    response = Response(invoice_pdf(row), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="invoice-{row.number}.pdf"'
+    return response
+
+
+@bp.get("/shops/<slug>/billing/credit-notes/<note_id>")
+@login_required
+def credit_note(slug: str, note_id: str) -> str:
+    """A credit note; from ¥10,000 a qualified return invoice (返還インボイス)."""
+    membership = shop_of_account(slug, owner=True)
+    note = get_for_shop(CreditNote, membership.shop_id, note_id)
+    invoice = get_for_shop(Invoice, membership.shop_id, note.invoice_id)
+    return render_template(
+        "billing/document.html",
+        shop=membership.shop,
+        membership=membership,
+        doc=credit_document(note, invoice),
+        status=None,
+        pdf_url=url_for("billing.credit_note_download", slug=slug, note_id=note.id),
+    )
+
+
+@bp.get("/shops/<slug>/billing/credit-notes/<note_id>/pdf")
+@login_required
+def credit_note_download(slug: str, note_id: str) -> Response:
+    membership = shop_of_account(slug, owner=True)
+    note = get_for_shop(CreditNote, membership.shop_id, note_id)
+    invoice = get_for_shop(Invoice, membership.shop_id, note.invoice_id)
+    response = Response(credit_note_pdf(note, invoice), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="credit-{note.number}.pdf"'
+    return response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import random
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,11 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from scheduling import erlang, forecast, simulation
+from scheduling import erlang, forecast, measures, rosters, services
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
+from tenants.models import User
 from tenants.scoping import SYSTEM, set_scope
 
 group = AppGroup("scheduling", help="Workforce: demand history, forecasts, staffing.")
@@ -116,6 +117,17 @@ def staff_command(
 )
 @click.option("--shrinkage", type=click.FloatRange(0.0, 0.9), default=0.0, show_default=True)
 @click.option(
+    "--interval",
+    type=click.FloatRange(0.5, 0.99),
+    default=None,
+    help="Size agents for this quantile of the forecast (e.g. 0.8): a buffer from backtest errors.",
+)
+@click.option(
+    "--pooled",
+    is_flag=True,
+    help="Meet the target over all the intervals together, not in each one (fewer hours).",
+)
+@click.option(
     "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True
 )
 def plan_command(
@@ -125,6 +137,8 @@ def plan_command(
     tz: str,
     target_answer_rate: float,
     shrinkage: float,
+    interval: float | None,
+    pooled: bool,
     output: Path,
 ) -> None:
     """Write interval_start,forecast_offered,required_agents,scheduled_agents for each half hour."""
@@ -134,8 +148,14 @@ def plan_command(
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
     set_scope(db.session, SYSTEM)
     try:
-        rows = forecast.plan(
-            queue, start.date(), days, zone, target=target_answer_rate, shrinkage=shrinkage
+        predicted = forecast.forecast_days(queue, start.date(), days, zone)
+        rows = forecast.plan_rows(
+            queue,
+            predicted,
+            target=target_answer_rate,
+            shrinkage=shrinkage,
+            interval=interval,
+            pooled=pooled,
         )
     except LookupError as missing:
         raise click.ClickException(str(missing)) from None
@@ -154,6 +174,18 @@ def plan_command(
                 ]
             )
     hours = sum(r.scheduled_agents for r in rows) / 2
+    tested = predicted.backtest
+    click.echo(
+        f"Forecast by {predicted.method}"
+        + (
+            f" (backtest over {tested.weeks} weeks: WAPE {tested.wape:.4f}, MASE {tested.mase:.4f})"
+            if tested.weeks
+            else ""
+        )
+    )
+    for name, result in predicted.contenders.items():
+        if result.weeks:
+            click.echo(f"  {name}: WAPE {result.wape:.4f}, MASE {result.mase:.4f}")
     click.echo(f"Wrote {len(rows)} intervals to {output}: {hours:.1f} scheduled agent-hours.")
 
 
@@ -179,24 +211,15 @@ def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
     if not starts:
         raise click.ClickException(f"{plan_file} has no intervals")
     set_scope(db.session, SYSTEM)
-    found = forecast.estimates(queue, starts[0])
+    found = forecast.estimates_by_slot(queue, starts)
     if found is None:
         raise click.ClickException(f"queue {queue!r} has no answered calls before the plan")
-    recorded = forecast.offered_between(queue, starts[0], starts[-1] + forecast.SLOT)
-    offered = {moment.timestamp(): value for moment, value in recorded.items()}
-    rng = random.Random(seed)  # noqa: S311 - a reproducible replay, not a secret
-    calls = []
-    for index, start in enumerate(starts):
-        for _ in range(int(offered.get(start.timestamp(), 0))):
-            calls.append(
-                simulation.SimCall(
-                    index * 1800 + rng.uniform(0, 1800),
-                    rng.expovariate(1 / found.aht_s),
-                    rng.expovariate(1 / found.patience_s),
-                )
-            )
-    result = simulation.simulate(
-        calls, agents, 1800, settings_from(current_app.config).sl_threshold_s
+    result = measures.replay(
+        measures.recorded_offered(queue, starts),
+        agents,
+        found,
+        seed=seed,
+        sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
     )
     hours = sum(agents) / 2
     click.echo(
@@ -206,5 +229,46 @@ def simulate_command(queue: str, plan_file: Path, seed: int) -> None:
     )
 
 
+@group.command("create-team")
+@click.argument("name")
+@click.option("--leader", help="E-mail of the supervisor who leads the team.")
+@click.argument("operators", nargs=-1, required=True)
+def create_team_command(name: str, leader: str | None, operators: tuple[str, ...]) -> None:
+    """A team of 8–12 operators, named by their e-mail addresses."""
+    set_scope(db.session, SYSTEM)
+    people = [user_by_email(email) for email in operators]
+    try:
+        team = services.create_team(
+            name, leader=user_by_email(leader) if leader else None, operators=people
+        )
+    except services.TeamRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"Team {team.name}: {len(people)} operators.")
+
+
+@group.command("skills")
+@click.argument("email")
+@click.argument("queues", nargs=-1)
+def skills_command(email: str, queues: tuple[str, ...]) -> None:
+    """Set the queues an operator may serve (none: no queue)."""
+    set_scope(db.session, SYSTEM)
+    try:
+        kept = rosters.set_skills(user_by_email(email), queues)
+    except rosters.WorkforceRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"{email}: {', '.join(kept) or 'no queue'}")
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
 def init_app(app: Flask) -> None:
+    from scheduling import shift_cli  # noqa: F401 - adds `scheduling shifts` to the group
+
     app.cli.add_command(group)

@@ -16,10 +16,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import jpholiday
+import numpy as np
 from sqlalchemy import func, select
 
 from scheduling import erlang
-from scheduling.models import DemandInterval
+from scheduling.backtest import (
+    Backtest,
+    FloatArray,
+    Method,
+    Series,
+    rolling_origin,
+    same_day_type,
+    same_slot,
+)
+from scheduling.models import Campaign, DemandInterval
 from tenants.db import db
 
 SLOT = timedelta(minutes=30)
@@ -109,6 +120,52 @@ def estimates(queue: str, before: datetime) -> QueueEstimates | None:
 
 
 @dataclass(frozen=True)
+class IntervalEstimates:
+    """AHT and patience for each interval of a plan: its hour of the day's own where that hour
+    has enough calls (200 answered, 30 abandoned), else the queue's overall figure."""
+
+    aht_s: FloatArray
+    patience_s: FloatArray
+
+
+MIN_ANSWERED, MIN_ABANDONED = 200, 30
+
+
+def estimates_by_slot(queue: str, starts: list[datetime]) -> IntervalEstimates | None:
+    """Per-interval estimates from everything the queue recorded before the first of `starts`."""
+    overall = estimates(queue, starts[0])
+    if overall is None:
+        return None
+    rows = db.session.execute(
+        select(
+            DemandInterval.interval_start,
+            DemandInterval.answered,
+            DemandInterval.abandoned,
+            DemandInterval.handle_s,
+            DemandInterval.wait_s_answered,
+            DemandInterval.wait_s_abandoned,
+        ).where(DemandInterval.queue == queue, DemandInterval.interval_start < starts[0])
+    )
+    zone = starts[0].tzinfo
+    sums: dict[int, list[int]] = {}
+    for row in rows:
+        hour = row.interval_start.astimezone(zone).hour
+        totals = sums.setdefault(hour, [0, 0, 0, 0])
+        totals[0] += row.answered
+        totals[1] += row.abandoned
+        totals[2] += row.handle_s
+        totals[3] += row.wait_s_answered + row.wait_s_abandoned
+    aht, patience = [], []
+    for start in starts:
+        answered, abandoned, handle, exposure = sums.get(start.hour, [0, 0, 0, 0])
+        aht.append(handle / answered if answered >= MIN_ANSWERED else overall.aht_s)
+        patience.append(
+            max(exposure / abandoned, 1.0) if abandoned >= MIN_ABANDONED else overall.patience_s
+        )
+    return IntervalEstimates(np.array(aht), np.array(patience))
+
+
+@dataclass(frozen=True)
 class PlanRow:
     interval_start: datetime
     forecast_offered: float
@@ -116,21 +173,155 @@ class PlanRow:
     scheduled_agents: int
 
 
-def plan(
-    queue: str, first: date, days: int, tz: ZoneInfo, *, target: float, shrinkage: float
-) -> list[PlanRow]:
-    """Forecast and agents per interval, from history strictly before `first`."""
-    targets = slots(first, days, tz)
-    found = estimates(queue, targets[0])
-    if found is None:
-        raise LookupError(f"queue {queue!r} has no answered calls before {first}")
-    forecast = same_slot_average(offered_history(queue, targets[0]), targets)
-    rows = []
-    for moment in targets:
-        offered = forecast[moment]
-        required = erlang.agents_for_answer_rate(
-            offered, SLOT.total_seconds(), found.aht_s, found.patience_s, target
+BACKTEST_WEEKS = 4
+BASELINE = "same-slot weighted average (4:3:2:1)"
+METHODS: dict[str, Method] = {
+    BASELINE: same_slot(WEIGHTS),
+    "same slot by day type (Japanese holidays as Sundays)": same_day_type(
+        WEIGHTS, jpholiday.is_holiday
+    ),
+}
+
+
+def history_series(queue: str, first_day: date, tz: ZoneInfo, weeks: int) -> Series:
+    """Offered calls per half hour for up to `weeks` weeks before `first_day`, from the day of the
+    queue's first record on (weeks before it are unknown, not quiet)."""
+    earliest = db.session.scalar(
+        select(func.min(DemandInterval.interval_start)).where(DemandInterval.queue == queue)
+    )
+    begin_day = first_day - timedelta(weeks=weeks)
+    if earliest is not None:
+        begin_day = max(begin_day, earliest.astimezone(tz).date())
+    begin_day = min(begin_day, first_day)
+    starts = slots(begin_day, (first_day - begin_day).days, tz)
+    if not starts:
+        return Series(np.zeros(0), 7 * 48, 48, begin_day)
+    recorded = offered_between(queue, starts[0], starts[-1] + SLOT)
+    by_moment = {moment.timestamp(): value for moment, value in recorded.items()}
+    values = np.array([by_moment.get(s.timestamp(), 0.0) for s in starts], dtype=np.float64)
+    return Series(values, 7 * 48, 48, begin_day)
+
+
+def campaign_factors(queue: str, first_day: date, last_day: date) -> dict[date, float]:
+    """Each campaign day's factor: 1 plus the extra of every campaign announced for it."""
+    factors: dict[date, float] = {}
+    for campaign in db.session.scalars(
+        select(Campaign).where(
+            Campaign.queue == queue, Campaign.day >= first_day, Campaign.day <= last_day
         )
-        scheduled = math.ceil(required / (1 - shrinkage)) if required else 0
-        rows.append(PlanRow(moment, round(offered, 2), required, scheduled))
-    return rows
+    ):
+        factors[campaign.day] = factors.get(campaign.day, 1.0) + campaign.multiplier - 1.0
+    return {day: max(factor, 0.05) for day, factor in factors.items()}
+
+
+def day_factors(first_day: date, days: int, factors: dict[date, float]) -> FloatArray:
+    per_day = [factors.get(first_day + timedelta(days=d), 1.0) for d in range(days)]
+    return np.repeat(np.array(per_day, dtype=np.float64), 48)
+
+
+@dataclass
+class Forecast:
+    """Calls per interval of the days asked for, by the method that won the backtest."""
+
+    starts: list[datetime]
+    values: FloatArray
+    method: str
+    backtest: Backtest
+    contenders: dict[str, Backtest]
+
+    def bound(self, quantile: float) -> FloatArray:
+        """The forecast's `quantile` from the backtest's errors (scaled by √forecast)."""
+        residuals = self.backtest.scaled_residuals()
+        if not residuals.size:
+            return self.values.copy()
+        z = float(np.quantile(residuals, quantile))
+        spread = np.sqrt(np.maximum(self.values, 1.0))
+        return np.asarray(np.maximum(self.values + z * spread, 0.0), dtype=np.float64)
+
+
+def beats(challenger: Backtest, holder: Backtest) -> bool:
+    """A method replaces the one in use only by lower WAPE and MASE over at least two weeks."""
+    return (
+        challenger.weeks >= 2
+        and challenger.wape < holder.wape - 1e-9
+        and challenger.mase < holder.mase - 1e-9
+    )
+
+
+def forecast_days(queue: str, first: date, days: int, tz: ZoneInfo) -> Forecast:
+    """Each method forecasts the weeks before `first` in a rolling-origin backtest; the same-slot
+    average stays unless another method beats it (`beats`). Campaign days are divided out of the
+    history and multiplied into the days forecast."""
+    series = history_series(queue, first, tz, BACKTEST_WEEKS + len(WEIGHTS))
+    if series.first_day is None:  # pragma: no cover - history_series always dates its series
+        raise LookupError(queue)
+    history_days = len(series.values) // 48
+    factors = campaign_factors(queue, series.first_day, first + timedelta(days=days))
+    history = Series(
+        series.values / day_factors(series.first_day, history_days, factors),
+        series.season,
+        series.day_slots,
+        series.first_day,
+    )
+    length, week = len(history.values), history.season
+    origins = [length - k * week for k in range(BACKTEST_WEEKS, 0, -1) if length - k * week >= week]
+    contenders = {
+        name: rolling_origin(history, method, origins) for name, method in METHODS.items()
+    }
+    best = BASELINE
+    for name, tested in contenders.items():
+        if beats(tested, contenders[best]):
+            best = name
+    one_week = METHODS[best](history, length)
+    values = np.tile(one_week, -(-days // 7))[: days * 48] * day_factors(first, days, factors)
+    return Forecast(slots(first, days, tz), values, best, contenders[best], contenders)
+
+
+def plan(
+    queue: str,
+    first: date,
+    days: int,
+    tz: ZoneInfo,
+    *,
+    target: float,
+    shrinkage: float,
+    interval: float | None = None,
+) -> list[PlanRow]:
+    """Forecast and agents per interval, from history strictly before `first`; with `interval`
+    (a quantile such as 0.8) agents are sized for that bound of the forecast, a buffer."""
+    return plan_rows(
+        queue,
+        forecast_days(queue, first, days, tz),
+        target=target,
+        shrinkage=shrinkage,
+        interval=interval,
+    )
+
+
+def plan_rows(
+    queue: str,
+    found_forecast: Forecast,
+    *,
+    target: float,
+    shrinkage: float,
+    interval: float | None,
+    pooled: bool = False,
+) -> list[PlanRow]:
+    """Agents per interval for the forecast: each interval meets `target`, or with `pooled` the
+    intervals together do (fewer agent-hours; quiet intervals answer less)."""
+    targets = found_forecast.starts
+    found = estimates_by_slot(queue, targets)
+    if found is None:
+        raise LookupError(f"queue {queue!r} has no answered calls before {targets[0].date()}")
+    sized = found_forecast.bound(interval) if interval is not None else found_forecast.values
+    size = erlang.agents_for_pooled_answer_rate if pooled else erlang.agents_for_answer_rates
+    required = size(sized, SLOT.total_seconds(), found.aht_s, found.patience_s, target)
+    return [
+        PlanRow(
+            moment,
+            round(float(offered), 2),
+            int(agents),
+            math.ceil(agents / (1 - shrinkage)) if agents else 0,
+        )
+        for moment, offered, agents in zip(targets, found_forecast.values, required, strict=True)
+    ]

@@ -1,11 +1,13 @@
-"""Teams of operators (staff tables: no shop owns them)."""
+"""The workforce's tables: teams, skills, availability, demand history, rosters, operator states.
+
+Staff and queue tables: no shop owns a row (queues serve many shops)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Model, UTCDateTime, new_id, utcnow
@@ -111,3 +113,143 @@ class OperatorStateChange(Model):
     changed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class OperatorSkill(Model):
+    """A queue an operator may serve."""
+
+    __tablename__ = "operator_skills"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    user: Mapped[User] = relationship()
+
+
+class OperatorAvailability(Model):
+    """A weekly window an operator can work (local time of the queue). None at all: any time."""
+
+    __tablename__ = "operator_availability"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column()  # Monday 0 … Sunday 6
+    start_minute: Mapped[int] = mapped_column()
+    end_minute: Mapped[int] = mapped_column()  # up to 1440; past midnight: a second window
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint(
+            "start_minute >= 0 AND end_minute <= 1440 AND start_minute < end_minute", name="window"
+        ),
+    )
+
+
+class OperatorLeave(Model):
+    """Days off an operator asked for (both days included): no shift starts or runs in them."""
+
+    __tablename__ = "operator_leave"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    first_day: Mapped[date] = mapped_column()
+    last_day: Mapped[date] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(120))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="days"),)
+
+
+class ShiftPattern(Model):
+    """A shift length the optimiser may use (4 h and 8 h to begin with); breaks follow the law."""
+
+    __tablename__ = "shift_patterns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    work_minutes: Mapped[int] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        CheckConstraint("work_minutes > 0 AND work_minutes <= 720", name="work_minutes"),
+    )
+
+
+class Roster(Model):
+    """The published shifts of one queue for the days from `first_day` (the latest replaces it)."""
+
+    __tablename__ = "rosters"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    queue: Mapped[str] = mapped_column(String(40))
+    first_day: Mapped[date] = mapped_column()
+    days: Mapped[int] = mapped_column()
+    tz: Mapped[str] = mapped_column(String(60))
+    required_slots: Mapped[int] = mapped_column()  # agent half-hours the plan asked for
+    paid_slots: Mapped[int] = mapped_column()
+    optimal: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    shifts: Mapped[list[RosteredShift]] = relationship(
+        back_populates="roster", cascade="all, delete-orphan", order_by="RosteredShift.starts_at"
+    )
+
+    __table_args__ = (UniqueConstraint("queue", "first_day"),)
+
+
+class RosteredShift(Model):
+    """One shift of a roster; without an operator when nobody available could take it."""
+
+    __tablename__ = "rostered_shifts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    roster_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("rosters.id", ondelete="CASCADE"), index=True
+    )
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    break_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    break_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    work_minutes: Mapped[int] = mapped_column()
+
+    roster: Mapped[Roster] = relationship(back_populates="shifts")
+    operator: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_rostered_shifts_operator_id_starts_at", "operator_id", "starts_at"),
+    )
+
+
+class Campaign(Model):
+    """A day a shop or a supervisor expects more calls on a queue (a sale): the forecast of that
+    day is multiplied, and the day's history is divided by it before it serves other forecasts."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    queue: Mapped[str] = mapped_column(String(40), index=True)
+    day: Mapped[date] = mapped_column()
+    multiplier: Mapped[float] = mapped_column()
+    note: Mapped[str | None] = mapped_column(String(120))
+    shop_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("multiplier > 0 AND multiplier <= 20", name="multiplier"),)

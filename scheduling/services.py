@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from scheduling.models import Team, TeamMember
@@ -18,22 +19,32 @@ class TeamRefused(ValueError):
 def create_team(name: str, *, leader: User | None, operators: list[User]) -> Team:
     """A team of 8–12 operators, each in no other team."""
     name = name.strip()
-    if not name:
-        raise TeamRefused("A team needs a name.")
+    if not name or len(name) > 80:
+        raise TeamRefused(gettext("A team needs a name of up to 80 characters."))
     if len(operators) not in TEAM_SIZE:
         raise TeamRefused(
-            f"A team has {TEAM_SIZE.start} to {TEAM_SIZE.stop - 1} operators; "
-            f"{len(operators)} were given."
+            gettext(
+                "A team has %(low)d to %(high)d operators; %(count)d were given.",
+                low=TEAM_SIZE.start,
+                high=TEAM_SIZE.stop - 1,
+                count=len(operators),
+            )
         )
     if any(user.staff_role != StaffRole.OPERATOR for user in operators):
-        raise TeamRefused("Only operators can be team members.")
+        raise TeamRefused(gettext("Only operators can be team members."))
+    if leader is not None and leader.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
+        raise TeamRefused(gettext("A team is led by a supervisor."))
+    if db.session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        raise TeamRefused(gettext("There is already a team of that name."))
     taken = db.session.scalars(
         select(User.email)
         .join(TeamMember, TeamMember.user_id == User.id)
         .where(TeamMember.user_id.in_([u.id for u in operators]))
     ).all()
     if taken:
-        raise TeamRefused(f"Already in a team: {', '.join(sorted(taken))}.")
+        raise TeamRefused(
+            gettext("Already in a team: %(emails)s.", emails=", ".join(sorted(taken)))
+        )
     team = Team(id=new_id(), name=name, leader=leader)
     team.members = [TeamMember(user_id=user.id) for user in operators]
     db.session.add(team)

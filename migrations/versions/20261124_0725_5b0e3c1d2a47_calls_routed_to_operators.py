@@ -1,7 +1,7 @@
 """calls routed to operators
 
 Revision ID: 5b0e3c1d2a47
-Revises: b7dd6e38947b
+Revises: 52a9eeaa1ea3
 Create Date: 2026-11-24 07:25:00
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
@@ -15,7 +15,7 @@ import tenants.db
 
 # revision identifiers, used by Alembic.
 revision = "5b0e3c1d2a47"
-down_revision = "b7dd6e38947b"
+down_revision = "52a9eeaa1ea3"
 branch_labels = None
 depends_on = None
 

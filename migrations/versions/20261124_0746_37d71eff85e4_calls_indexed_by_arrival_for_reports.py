@@ -1,7 +1,7 @@
 """calls indexed by arrival for reports and the wallboard
 
 Revision ID: 37d71eff85e4
-Revises: 7e1c2b9d4f60
+Revises: 88ad25eaa4f3
 Create Date: 2026-11-24 07:46:00.000000
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "37d71eff85e4"
-down_revision = "7e1c2b9d4f60"
+down_revision = "88ad25eaa4f3"
 branch_labels = None
 depends_on = None
 

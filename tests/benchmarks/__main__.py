@@ -7,17 +7,19 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import forecast
+from tests.benchmarks import billing, forecast, shifts
 from tests.benchmarks import reports as report_speed
 
 
 def timed(label: str, runs: int, work: object) -> None:
-    best = float("inf")
+    """Best wall-clock and CPU time of `runs` runs (CPU time is what a busy machine cannot inflate)."""
+    best = cpu = float("inf")
     for _ in range(runs):
-        start = time.perf_counter()
+        start, started_cpu = time.perf_counter(), time.process_time()
         work()  # type: ignore[operator]
         best = min(best, time.perf_counter() - start)
-    print(f"{label}: best of {runs}: {best * 1000:.1f} ms")
+        cpu = min(cpu, time.process_time() - started_cpu)
+    print(f"{label}: best of {runs}: {best * 1000:.1f} ms ({cpu * 1000:.1f} ms CPU)")
 
 
 def main() -> None:
@@ -31,9 +33,17 @@ def main() -> None:
     )
     offered = rng.uniform(5, 400, 336)
     timed(
-        "Erlang A agents for 98 % answered, 336 intervals of one queue",
+        "Erlang A agents for 98 % answered, 336 intervals of one queue, one at a time",
         3,
         lambda: [erlang.agents_for_answer_rate(o, 1800, 184, 120) for o in offered],
+    )
+    week_of_100_queues = rng.uniform(5, 400, 336 * 100)
+    aht = np.repeat(rng.uniform(120, 300, 100), 336)
+    patience = np.repeat(rng.uniform(60, 300, 100), 336)
+    timed(
+        "Erlang A agents for 98 % answered, 33,600 cases (336 intervals × 100 queues, vectorised)",
+        7,
+        lambda: erlang.agents_for_answer_rates(week_of_100_queues, 1800, aht, patience),
     )
     timed(
         "Erlang A at 50,000 Erlangs, one case",
@@ -45,4 +55,6 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     forecast.main()
+    billing.main()
+    shifts.main()
     report_speed.main()

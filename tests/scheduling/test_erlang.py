@@ -100,3 +100,53 @@ def test_staff_command(app: Flask) -> None:
         args=["scheduling", "staff", "--offered", "-1", "--aht", "184", "--patience", "120"]
     )
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize("target", [0.5, 0.8, 0.98, 0.995])
+def test_many_cases_at_once_match_one_at_a_time(target: float) -> None:
+    rng = np.random.default_rng(int(target * 1000))
+    offered = np.concatenate([[0.0, 0.01, 1.0, 3000.0], rng.uniform(0, 500, 300)])
+    aht = np.concatenate([[180, 180, 30, 184], rng.uniform(30, 900, 300)])
+    patience = np.concatenate([[120, 5, 3600, 120], rng.uniform(5, 1800, 300)])
+    many = erlang.agents_for_answer_rates(offered, 1800, aht, patience, target)
+    one_by_one = [
+        erlang.agents_for_answer_rate(o, 1800, h, p, target)
+        for o, h, p in zip(offered, aht, patience, strict=True)
+    ]
+    assert many.tolist() == one_by_one
+
+
+def test_abandon_rates_agree_with_high_precision() -> None:
+    cases = list(itertools.product([0.5, 3, 12.5, 40, 150, 900], [-3, 0, 2, 8], [30, 120, 600]))
+    aht = 180.0
+    arrival = np.array([load / aht for load, _, _ in cases])
+    agents = np.array([max(1, math.ceil(load) + extra) for load, extra, _ in cases])
+    patience = np.array([p for _, _, p in cases], dtype=float)
+    ours = erlang.abandon_rates(arrival, aht, patience, agents)
+    for value, a, n, p in zip(ours, arrival, agents, patience, strict=True):
+        exact = exact_erlang_a(float(a), aht, float(p), int(n))
+        assert abs(value - float(exact)) <= 1e-9 * max(float(exact), 1e-3)
+
+
+def test_fifty_thousand_erlangs_at_once() -> None:
+    agents = erlang.agents_for_answer_rates([50_000 / 184 * 1800], 1800, 184, 120)
+    assert agents[0] == erlang.agents_for_answer_rate(50_000 / 184 * 1800, 1800, 184, 120)
+
+
+def test_pooled_staffing_meets_the_target_over_all_intervals_with_fewer_agents() -> None:
+    offered = np.array([0, 3, 10, 40, 120, 300, 80, 5], dtype=float)
+    aht, patience = 180.0, 120.0
+    each = erlang.agents_for_answer_rates(offered, 1800, aht, patience)
+    pooled = erlang.agents_for_pooled_answer_rate(offered, 1800, aht, patience)
+    assert pooled.sum() < each.sum()
+    assert (pooled <= each).all()
+
+    def answered(agents: np.ndarray) -> float:
+        rates = 1 - erlang.abandon_rates(offered / 1800, aht, patience, agents)
+        return float((offered * rates).sum())
+
+    assert answered(pooled) >= 0.98 * offered.sum()
+    for i in np.flatnonzero(pooled):  # one agent fewer anywhere misses the target
+        fewer = pooled.copy()
+        fewer[i] -= 1
+        assert answered(fewer) < 0.98 * offered.sum()

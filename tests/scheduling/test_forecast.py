@@ -101,3 +101,32 @@ def test_a_queue_without_history_is_explained(app: Flask, tmp_path: Path) -> Non
     )
     assert result.exit_code != 0
     assert "no answered calls" in result.output
+
+
+def test_pooled_plan_needs_no_more_agents(app: Flask, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    runner = app.test_cli_runner()
+    runner.invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    totals = []
+    for extra in ([], ["--pooled"]):
+        output = tmp_path / f"plan{len(extra)}.csv"
+        result = runner.invoke(
+            args=[
+                "scheduling",
+                "plan",
+                "--queue",
+                "q",
+                "--start",
+                "2026-11-30",
+                *extra,
+                "--output",
+                str(output),
+            ]
+        )
+        assert result.exit_code == 0, result.output
+        with output.open() as handle:
+            totals.append(sum(int(r["required_agents"]) for r in csv.DictReader(handle)))
+    assert 0 < totals[1] <= totals[0]

@@ -26,7 +26,7 @@ def operators(count: int, prefix: str = "op") -> list:
 
 @pytest.mark.parametrize("size", [7, 13])
 def test_team_outside_8_to_12_is_refused(app: Flask, size: int) -> None:
-    with system(app), pytest.raises(TeamRefused, match=f"8 to 12 operators; {size} were given"):
+    with system(app), pytest.raises(TeamRefused, match=f"8〜12名です。{size}名が指定されました"):
         create_team("B班", leader=None, operators=operators(size))
 
 
@@ -34,7 +34,7 @@ def test_operator_joins_one_team_only(app: Flask) -> None:
     with system(app):
         crew = operators(8)
         create_team("A班", leader=None, operators=crew)
-        with pytest.raises(TeamRefused, match="Already in a team"):
+        with pytest.raises(TeamRefused, match="すでにチームに所属しています"):
             create_team("B班", leader=None, operators=crew[:4] + operators(4, "new"))
 
 
@@ -49,5 +49,5 @@ def test_supervisor_cannot_be_a_member(app: Flask) -> None:
                 staff_role=StaffRole.SUPERVISOR,
             )
         )
-        with pytest.raises(TeamRefused, match="Only operators"):
+        with pytest.raises(TeamRefused, match="オペレーターだけ"):
             create_team("A班", leader=None, operators=crew)

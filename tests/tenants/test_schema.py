@@ -14,6 +14,7 @@ PLATFORM_WITH_SHOP_ID = {
     "audit_events": "kept after a shop is deleted; staff read it across shops",
     "job_outbox": "written and drained by the platform for every shop",
     "call_index": "finds a carrier callback's shop from its CallSid before any scope",
+    "campaigns": "per queue (many shops share one); shop_id only says which shop announced it",
 }
 # Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
 NOT_SHOP_OWNED = {
@@ -30,7 +31,14 @@ NOT_SHOP_OWNED = {
     "call_rollup_state",  # which days the rollups of every shop hold: one row for the platform
     "qa_plans",  # staff: the weekly review sample size, one rule for every shop
     "operator_state_changes",  # staff
+    "operator_skills",  # staff: the queues an operator serves
+    "operator_availability",  # staff
+    "operator_leave",  # staff
+    "shift_patterns",  # reference: shift lengths for every queue
+    "rosters",  # per queue; a queue serves many shops
+    "rostered_shifts",  # staff shifts of a queue's roster
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
+    "stripe_events",  # Stripe's events for the platform's account, stored before any shop is known
 }
 
 

@@ -1,0 +1,172 @@
+"""Invoices and credit notes as PDF qualified documents (適格請求書, 適格返還請求書), by reportlab.
+
+The Japanese text uses reportlab's built-in CID font HeiseiKakuGo-W5: the PDF names the font and
+the reader supplies it, so no font file is shipped or embedded.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+from billing import labels
+from billing.models import CreditNote, Invoice
+from tenants.i18n import format_yen
+
+FONT = "HeiseiKakuGo-W5"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a qualified document prints, already worded."""
+
+    title: str
+    recipient: str
+    facts: list[str]  # number, dates (right column, under the title)
+    issuer: list[str]  # name, address, registration number
+    headline: str
+    rows: list[tuple[str, str, str, str]]  # item, quantity, tax rate, amount before tax
+    per_rate: list[tuple[str, str]]  # label, amount: the total of each rate, then its tax
+    total: tuple[str, str]
+
+
+def _issuer(name: str, address: str, registration: str) -> list[str]:
+    return [name, address, gettext("Registration number: %(number)s", number=registration)]
+
+
+def invoice_document(invoice: Invoice) -> Document:
+    per_rate: list[tuple[str, str]] = []
+    for tax in invoice.taxes:
+        per_rate.append(
+            (gettext("Subject to %(rate)d%%", rate=tax.rate_percent), format_yen(tax.taxable))
+        )
+        per_rate.append(
+            (gettext("Consumption tax (%(rate)d%%)", rate=tax.rate_percent), format_yen(tax.tax))
+        )
+    return Document(
+        title=gettext("Invoice (qualified invoice)"),
+        recipient=gettext("%(name)s (customer)", name=invoice.recipient_name),
+        facts=[
+            gettext("Invoice number: %(number)s", number=invoice.number),
+            gettext("Issued: %(day)s", day=labels.day(invoice.issued_on)),
+            gettext("Transactions: %(span)s", span=labels.transaction_span(invoice)),
+        ],
+        issuer=_issuer(
+            invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
+        ),
+        headline=gettext("Amount due: %(amount)s", amount=format_yen(invoice.total)),
+        rows=[
+            (
+                labels.line_label(line.kind),
+                labels.quantity(line),
+                f"{line.tax_rate_percent}%",
+                format_yen(line.amount),
+            )
+            for line in invoice.lines
+        ],
+        per_rate=per_rate,
+        total=(gettext("Total (tax included)"), format_yen(invoice.total)),
+    )
+
+
+def credit_document(note: CreditNote, invoice: Invoice) -> Document:
+    rate = note.tax_rate_percent
+    title = (
+        gettext("Credit note (qualified return invoice)")
+        if note.is_return_invoice
+        else gettext("Credit note")
+    )
+    return Document(
+        title=title,
+        recipient=gettext("%(name)s (customer)", name=invoice.recipient_name),
+        facts=[
+            gettext("Credit note number: %(number)s", number=note.number),
+            gettext("Issued: %(day)s", day=labels.day(note.issued_on)),
+            gettext(
+                "For invoice %(number)s, transactions %(span)s",
+                number=invoice.number,
+                span=labels.transaction_span(invoice),
+            ),
+        ],
+        issuer=_issuer(
+            invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
+        ),
+        headline=gettext("Amount returned: %(amount)s", amount=format_yen(note.total)),
+        rows=[(note.reason, "", f"{rate}%", format_yen(note.amount))],
+        per_rate=[
+            (gettext("Returned, subject to %(rate)d%%", rate=rate), format_yen(note.amount)),
+            (gettext("Consumption tax returned (%(rate)d%%)", rate=rate), format_yen(note.tax)),
+        ],
+        total=(gettext("Total returned (tax included)"), format_yen(note.total)),
+    )
+
+
+def render_pdf(document: Document, author: str) -> bytes:
+    """One A4 page: title, recipient, facts and issuer, the headline, items, per-rate totals."""
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, pagesize=A4, pageCompression=0)
+    pdf.setTitle(document.title)
+    pdf.setAuthor(author)
+    width, height = A4
+    left, right = 20 * mm, width - 20 * mm
+    y = height - 25 * mm
+
+    def text(x: float, value: str, size: float = 10, align: str = "left") -> None:
+        pdf.setFont(FONT, size)
+        if align == "right":
+            pdf.drawRightString(x, y, value)
+        else:
+            pdf.drawString(x, y, value)
+
+    text(left, document.title, 18)
+    y -= 12 * mm
+    text(left, document.recipient, 13)
+    for line in [*document.facts, "", *document.issuer]:
+        text(right, line, 9, "right")
+        y -= 5 * mm
+    y -= 4 * mm
+    text(left, document.headline, 14)
+    y -= 12 * mm
+    columns = (left, left + 105 * mm, left + 135 * mm, right)
+    headings = (
+        gettext("Item"),
+        gettext("Quantity"),
+        gettext("Tax rate"),
+        gettext("Amount (excl. tax)"),
+    )
+    for x, title, align in zip(columns, headings, ("left", "left", "left", "right"), strict=True):
+        text(x, title, 9, align)
+    y -= 2 * mm
+    pdf.line(left, y, right, y)
+    y -= 5 * mm
+    for row in document.rows:
+        for x, value, align in zip(columns, row, ("left", "left", "left", "right"), strict=True):
+            text(x, value, 9, align)
+        y -= 6 * mm
+    pdf.line(left, y + 3 * mm, right, y + 3 * mm)
+    y -= 3 * mm
+    for label, amount in document.per_rate:
+        text(columns[1], label, 9)
+        text(columns[3], amount, 9, "right")
+        y -= 5 * mm
+    text(columns[1], document.total[0], 11)
+    text(columns[3], document.total[1], 11, "right")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    return render_pdf(invoice_document(invoice), invoice.issuer_name)
+
+
+def credit_note_pdf(note: CreditNote, invoice: Invoice) -> bytes:
+    return render_pdf(credit_document(note, invoice), invoice.issuer_name)

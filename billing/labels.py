@@ -1,0 +1,62 @@
+"""How an invoice's items, quantities and statuses read, on the page and in the PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _gettext
+
+from billing.models import Invoice, InvoiceLine
+
+
+def gettext(msgid: str, **values: object) -> str:
+    return str(_gettext(msgid, **values))
+
+
+def line_label(kind: str) -> str:
+    labels = {
+        "weekday_day": gettext("Coverage, weekday daytime (09:00–18:00)"),
+        "weekday_night": gettext("Coverage, weekday night"),
+        "weekend_holiday": gettext("Coverage, weekends and holidays"),
+        "minimum": gettext("Monthly minimum (top-up)"),
+        "phone": gettext("Phone number rental"),
+        "fax": gettext("Fax number rental"),
+    }
+    return labels.get(kind, kind)
+
+
+def quantity(line: InvoiceLine) -> str:
+    if line.kind in ("weekday_day", "weekday_night", "weekend_holiday"):
+        hours, minutes = divmod(line.quantity, 60)
+        return gettext("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
+    return gettext("%(count)d days", count=line.quantity)
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "draft": gettext("Draft"),
+        "open": gettext("Awaiting payment"),
+        "paid": gettext("Paid"),
+        "uncollectible": gettext("Uncollectible"),
+        "void": gettext("Void"),
+    }
+    return labels.get(status, status)
+
+
+def day(value: date) -> str:
+    return gettext(
+        "%(year)d-%(month)02d-%(day)02d", year=value.year, month=value.month, day=value.day
+    )
+
+
+def period_label(invoice: Invoice) -> str:
+    year, month = (int(part) for part in invoice.period.split("-"))
+    return gettext("%(year)d-%(month)02d", year=year, month=month)
+
+
+def transaction_span(invoice: Invoice) -> str:
+    """The days the invoice covers (取引年月日 of a qualified invoice)."""
+    year, month = (int(part) for part in invoice.period.split("-"))
+    first = date(year, month, 1)
+    last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
+    return f"{day(first)} – {day(date.fromordinal(last))}"

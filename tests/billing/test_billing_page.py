@@ -1,0 +1,118 @@
+"""The owner's billing page: the running amount, invoices with their status, each as a qualified
+invoice on the page and as a PDF; nobody else's."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from billing.models import Invoice
+from tenants import services
+from tenants.models import Shop, ShopRole
+from tests.billing.support import ISSUER, REGISTRATION, add_rate_card, last_month, old_shop
+from tests.conftest import csrf_token, log_in, system
+from tests.factories import PASSWORD
+
+
+def billed_owner(app: Flask, slug: str = "alpha") -> tuple[FlaskClient, str]:
+    add_rate_card(app)
+    shop = old_shop(app, slug)
+    result = app.test_cli_runner().invoke(args=["billing", "run", "--period", str(last_month())])
+    assert result.exit_code == 0, result.output
+    with system(app) as session:
+        invoice_id = str(session.scalar(select(Invoice.id)))
+    client = app.test_client()
+    log_in(client, shop["email"], PASSWORD)
+    return client, invoice_id
+
+
+def test_the_owner_sees_the_running_amount_and_the_invoices(app: Flask) -> None:
+    client, _ = billed_owner(app)
+    page = client.get("/shops/alpha/billing/").get_data(as_text=True)
+    assert 'data-testid="running-estimate"' in page
+    assert "月額最低料金が適用されます" in page
+    assert f"{last_month().year}年{last_month().month}月分" in page
+    assert "¥33,000" in page
+    assert "お支払い待ち" in page
+
+
+def test_an_invoice_reads_as_a_qualified_invoice(app: Flask) -> None:
+    client, invoice_id = billed_owner(app)
+    page = client.get(f"/shops/alpha/billing/invoices/{invoice_id}").get_data(as_text=True)
+    assert "適格請求書" in page
+    assert ISSUER in page
+    assert f"登録番号：{REGISTRATION}" in page
+    assert "alpha shop 御中" in page
+    assert "10%対象" in page
+    assert "消費税（10%）" in page
+    assert "¥3,000" in page
+    assert "¥33,000" in page
+
+
+def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
+    client, invoice_id = billed_owner(app)
+    response = client.get(f"/shops/alpha/billing/invoices/{invoice_id}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    for expected in (
+        "適格請求書",
+        ISSUER,
+        REGISTRATION,
+        "alpha shop 御中",
+        "月額最低料金（不足分）",
+        "¥30,000",
+        "10%対象",
+        "¥3,000",
+        "¥33,000",
+    ):
+        assert expected in text, (expected, text)
+
+
+def test_other_shops_get_404_and_members_403(app: Flask) -> None:
+    _, invoice_id = billed_owner(app)
+    beta = old_shop(app, "beta")
+    other = app.test_client()
+    log_in(other, beta["email"], PASSWORD)
+    for url in (
+        "/shops/alpha/billing/",
+        f"/shops/alpha/billing/invoices/{invoice_id}",
+        f"/shops/alpha/billing/invoices/{invoice_id}/pdf",
+        f"/shops/beta/billing/invoices/{invoice_id}",  # alpha's invoice through beta's URL
+        f"/shops/beta/billing/invoices/{invoice_id}/pdf",
+        "/shops/beta/billing/invoices/not-an-id",
+    ):
+        assert other.get(url).status_code == 404, url
+    assert other.get("/shops/beta/billing/").status_code == 200
+
+
+def test_the_shops_export_carries_its_invoices(app: Flask) -> None:
+    client, _ = billed_owner(app)
+    page = "/shops/alpha/account/"
+    response = client.post(page + "export", data={"csrf_token": csrf_token(client, page)})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    number = f"{last_month().year}{last_month().month:02d}-alpha"
+    assert f"{number},{last_month()}" in archive.read("alpha/invoices.csv").decode("utf-8-sig")
+    pdf = archive.read(f"alpha/invoices/{number}.pdf")
+    assert "¥33,000" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_members_who_are_not_owners_are_refused(app: Flask) -> None:
+    _, invoice_id = billed_owner(app)
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        clerk = services.create_user(
+            email="clerk@alpha.example.jp", display_name="clerk", password=PASSWORD
+        )
+        services.add_member(shop, clerk, ShopRole.MEMBER)
+    member = app.test_client()
+    log_in(member, "clerk@alpha.example.jp", PASSWORD)
+    assert member.get("/shops/alpha/").status_code == 200
+    for url in ("/shops/alpha/billing/", f"/shops/alpha/billing/invoices/{invoice_id}/pdf"):
+        assert member.get(url).status_code == 403, url
