@@ -124,7 +124,7 @@ def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
         ]
     )
     t = report.total
-    month = gettext("%(year)d-%(month)02d", year=report.month.year, month=report.month.month)
+    month = gettext("%(year)d/%(month)02d", year=report.month.year, month=report.month.month)
     story: list[Any] = [
         Paragraph(escape(gettext("Monthly report %(month)s — %(shop)s", month=month, shop=report.shop_name)), heading),
         Paragraph(gettext("Calls handled"), subheading),

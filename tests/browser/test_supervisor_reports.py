@@ -145,7 +145,7 @@ def test_a_quality_review_from_sample_to_scorecard(
     page.goto(f"{base}/staff/quality/")
     page.get_by_label("オペレーターごとの週次抽出件数").fill("2")
     page.get_by_role("button", name="保存", exact=True).click()
-    page.locator("form", has_text="この週を今すぐ抽出").get_by_label("週（開始日）").fill(
+    page.locator("form", has_text="この週を今すぐ抽出").get_by_label("週の初日").fill(
         LAST_WEEK.isoformat()
     )
     page.get_by_role("button", name="この週を今すぐ抽出").click()
