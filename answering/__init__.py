@@ -7,12 +7,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from answering import (
+    from answering import (  # noqa: F401 - models join the metadata, delivery's sweep registers
         carrier_views,
         cli,
         console_views,
-        models,  # noqa: F401 - models join the metadata
-        quality_models,  # noqa: F401
+        delivery,
+        inbox_views,
+        message_api,
+        models,
+        quality_models,
         quality_views,
         report_api,
         report_views,
@@ -33,10 +36,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(simulation_views.bp)
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
+    api.register_blueprint(message_api.blp)
+    csrf.exempt(message_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
+    app.register_blueprint(inbox_views.bp)
     app.register_blueprint(report_views.bp)
     app.register_blueprint(wallboard_views.bp)
     app.register_blueprint(quality_views.bp)
     app.cli.add_command(rollups.group)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
+    shop_dashboard.connect(inbox_views.inbox_card, weak=False)

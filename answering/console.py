@@ -1,5 +1,6 @@
 """What the operator's console shows while a call is theirs: the shop, what to say, the notices,
-the caller's menu choice, and this caller's earlier calls with this shop (never another shop's).
+the caller's menu choice, and this caller's earlier calls and messages with this shop (never
+another shop's).
 
 The console reads a shop's data only through the call the operator holds now: the request runs in
 that shop's scope, so row-level security keeps every other shop out of reach.
@@ -13,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from answering.calls import shop_of_call
-from answering.models import Call
-from scheduling.models import OperatorState
+from answering.messages import disposition_labels, filing_call_sid, shop_categories
+from answering.models import Call, Message
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
 from tenants.models import Shop, User
@@ -35,19 +36,28 @@ class CallCard:
     notices: list[dict[str, Any]]
     history: list[Call]
     answered: bool
+    messages: list[Message]
+
+    @property
+    def dispositions(self) -> dict[str, str]:
+        return disposition_labels()
+
+    @property
+    def categories(self) -> dict[str, str]:
+        return shop_categories(self.content)
+
+    @property
+    def filed(self) -> bool:
+        return self.call.filed_at is not None
 
     def search(self, query: str) -> list[search.Hit]:
         return search.search(self.content, query) if query.strip() else []
 
 
-def held_call_sid(operator: User) -> str | None:
-    state = db.session.get(OperatorState, operator.id)
-    return state.call_sid if state is not None and state.state == "on_call" else None
-
-
 def card_for(operator: User) -> CallCard | None:
-    """The card of the call given to this operator now, read in that call's shop scope."""
-    call_sid = held_call_sid(operator)
+    """The card of the call given to this operator now (or, in after-call work, of the call they
+    have still to file), read in that call's shop scope."""
+    call_sid = filing_call_sid(operator)
     if call_sid is None:
         return None
     set_scope(db.session, SYSTEM)
@@ -71,6 +81,12 @@ def card_for(operator: User) -> CallCard | None:
         .order_by(Call.arrived_at.desc())
         .limit(HISTORY)
     ).all()
+    earlier_messages = db.session.scalars(
+        select(Message)
+        .where(Message.shop_id == shop_id, Message.caller_number == call.from_number)
+        .order_by(Message.created_at.desc())
+        .limit(HISTORY)
+    ).all()
     return CallCard(
         call=call,
         shop=shop,
@@ -79,4 +95,5 @@ def card_for(operator: User) -> CallCard | None:
         notices=script.current_notices(content, today_in_tokyo()),
         history=list(history),
         answered=call.answered_at is not None,
+        messages=list(earlier_messages),
     )

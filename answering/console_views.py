@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -18,13 +20,13 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
+from answering import callback_tasks, messages, routing
 from answering import console as console_cards
-from answering import routing
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
 from tenants.config import settings_from
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.models import StaffRole, User
 from tenants.scoping import parse_id
 
@@ -46,6 +48,12 @@ def state_name(state: str) -> str:
 @bp.get("/console")
 @staff_required(StaffRole.OPERATOR)
 def console() -> str:
+    return _console_page()
+
+
+def _console_page(
+    errors: dict[str, str] | None = None, given: messages.Filing | None = None
+) -> str:
     me = current_account()
     query = request.args.get("q", "")[:200]
     card = console_cards.card_for(me)
@@ -58,6 +66,84 @@ def console() -> str:
         card=card,
         query=query,
         hits=card.search(query) if card is not None else [],
+        errors=errors or {},
+        given=given or messages.Filing(),
+    )
+
+
+@bp.post("/console/calls/<call_sid>/message")
+@staff_required(StaffRole.OPERATOR)
+def file_message(call_sid: str) -> Response | tuple[str, int]:
+    """File the message of a call that was mine (anyone else's call: 404)."""
+    me = current_account()
+    given = _filing_from(request.form)
+    try:
+        messages.file_message(me, call_sid, given, utcnow())
+    except messages.FilingRefused as refused:
+        return _console_page(refused.errors, given), 400
+    except messages.AlreadyFiled as already:
+        flash(str(already), "info")
+        return redirect(url_for("console.console"))
+    flash(gettext("Message filed. It is on its way to the shop."), "info")
+    return redirect(url_for("console.console"))
+
+
+@bp.get("/console/callbacks")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def callback_list() -> str:
+    """Callers who asked to be called back, due now within their shop's coverage."""
+    return render_template(
+        "answering/callbacks.html",
+        tasks=callback_tasks.due(current_account(), utcnow()),
+        outcomes=callback_tasks.outcome_labels(),
+        dispositions=messages.disposition_labels(),
+    )
+
+
+@bp.post("/console/callbacks/<shop_id>/<message_id>/take")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def take_callback(shop_id: str, message_id: str) -> Response:
+    """I am calling this customer back: the task leaves the other operators' lists."""
+    try:
+        callback_tasks.claim(current_account(), parse_id(shop_id), message_id, utcnow())
+    except callback_tasks.OutcomeRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("console.callback_list"))
+
+
+@bp.post("/console/callbacks/<shop_id>/<message_id>")
+@staff_required(StaffRole.OPERATOR, StaffRole.SUPERVISOR)
+def callback_outcome(shop_id: str, message_id: str) -> Response:
+    try:
+        callback_tasks.record_outcome(
+            current_account(),
+            parse_id(shop_id),
+            message_id,
+            request.form.get("outcome", ""),
+            utcnow(),
+        )
+    except callback_tasks.OutcomeRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(gettext("Callback outcome saved."), "info")
+    return redirect(url_for("console.callback_list"))
+
+
+def _filing_from(form: Any) -> messages.Filing:
+    return messages.Filing(
+        disposition=form.get("disposition", ""),
+        category=form.get("category", ""),
+        body=form.get("body", ""),
+        fields={
+            key.removeprefix("field_"): str(value)
+            for key, value in form.items()
+            if key.startswith("field_")
+        },
+        urgent=form.get("urgency") == "urgent",
+        callback=form.get("callback") == "yes",
+        callback_from=form.get("callback_from", ""),
+        callback_until=form.get("callback_until", ""),
+        script_version=form.get("script_version", ""),
     )
 
 
@@ -67,7 +153,12 @@ def now() -> Response:
     """Polled by the console twice a second: which call is mine now (the page pops its card)."""
     me = current_account()
     state = agents.state_of(me)
-    response = jsonify(call=console_cards.held_call_sid(me), state=state.state)
+    call_sid = messages.filing_call_sid(me)
+    response = jsonify(
+        call=call_sid,
+        answered=call_sid is not None and messages.answered(call_sid),
+        state=state.state,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -109,7 +200,14 @@ def card() -> str | Response:
     found = console_cards.card_for(current_account())
     if found is None:
         return Response(status=204)
-    return render_template("answering/_call_card.html", card=found, query="", hits=[])
+    return render_template(
+        "answering/_call_card.html",
+        card=found,
+        query="",
+        hits=[],
+        errors={},
+        given=messages.Filing(),
+    )
 
 
 @bp.post("/console/state")

@@ -1,5 +1,5 @@
 """Live-call figures for `/metrics`: calls waiting and the longest wait, operators by state, today's
-answer rate."""
+answer rate, and message deliveries by channel and state (with the oldest one still waiting)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, time
 
 from sqlalchemy import func, select
 
-from answering.models import Call
+from answering.models import Call, Delivery
 from scheduling.models import OperatorState
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import db, utcnow
@@ -68,6 +68,30 @@ def answer_rate_today() -> Rows:
     return [({}, counts.get("answered", 0) / offered)] if offered else []
 
 
+def deliveries() -> Rows:
+    rows = db.session.execute(
+        select(Delivery.channel, Delivery.state, func.count())
+        .where(Delivery.state != "delivered")
+        .group_by(Delivery.channel, Delivery.state)
+    )
+    return [({"channel": channel, "state": state}, float(count)) for channel, state, count in rows]
+
+
+def oldest_undelivered() -> Rows:
+    """How long the oldest due, undelivered message has waited (digests count from their time)."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Delivery.channel, func.min(Delivery.created_at))
+        .where(Delivery.state == "pending", Delivery.digest.is_(False), Delivery.attempts > 0)
+        .group_by(Delivery.channel)
+    )
+    return [
+        ({"channel": channel}, (now - oldest).total_seconds())
+        for channel, oldest in rows
+        if oldest is not None
+    ]
+
+
 def register() -> None:
     register_gauge("answering_calls_waiting", "Callers in the queue now", ["queue"], waiting)
     register_gauge(
@@ -82,4 +106,16 @@ def register() -> None:
         "Answered ÷ offered today (Asia/Tokyo)",
         [],
         answer_rate_today,
+    )
+    register_gauge(
+        "answering_message_deliveries",
+        "Message deliveries not delivered (pending: waiting or retrying; failed: given up)",
+        ["channel", "state"],
+        deliveries,
+    )
+    register_gauge(
+        "answering_oldest_retried_delivery_seconds",
+        "Age of the oldest message delivery still being retried",
+        ["channel"],
+        oldest_undelivered,
     )

@@ -1,4 +1,5 @@
-"""Call records: one per call a shop receives, completed by the carrier's callbacks in any order."""
+"""Call records (one per call a shop receives, completed by the carrier's callbacks in any order),
+the messages operators file after a call, and their deliveries to the shop."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
+from tenants.db import Model, ShopOwned, UTCDateTime, shop_foreign_key, utcnow
 
 OUTCOMES = (
     "in_progress",
@@ -63,6 +73,12 @@ class Call(ShopOwned, Model):
     # The caller chose to be called back (their place kept) instead of waiting on the line.
     callback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     direction: Mapped[str] = mapped_column(String(10), default="inbound", server_default="inbound")
+    # Filing after the call completes the record: what it was about, the script version the
+    # operator had in front of them, and the after-call work it took (filing time minus the end).
+    disposition: Mapped[str | None] = mapped_column(String(40))
+    script_version: Mapped[int | None] = mapped_column()
+    after_call_work_s: Mapped[int | None] = mapped_column()
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),
@@ -133,4 +149,114 @@ class CallbackRequest(ShopOwned, Model):
         UniqueConstraint("shop_id", "call_sid"),
         CheckConstraint("status IN ('waiting', 'dialling', 'connected', 'failed')", name="status"),
         Index("ix_callback_requests_status", "status", "place_at"),
+    )
+
+
+class Message(ShopOwned, Model):
+    """What the operator took down for the shop after a call: stored first, then delivered."""
+
+    __tablename__ = "messages"
+
+    call_id: Mapped[uuid.UUID] = mapped_column()
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    caller_number: Mapped[str] = mapped_column(String(32))
+    disposition: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(40))  # the shop's own (menu) category
+    category_label: Mapped[str | None] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The shop's form as filled in: [{"key", "label", "value"}], labels kept as they were.
+    fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    urgent_because: Mapped[str | None] = mapped_column(String(200))
+    script_version: Mapped[int | None] = mapped_column()
+    callback_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The operator calling back now (a claim lapses after a while, see answering.callback_tasks).
+    callback_claimed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    callback_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_outcome: Mapped[str | None] = mapped_column(String(16))
+    callback_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_done_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Everything searchable, folded (NFKC, katakana to hiragana, lower case) once when filed.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "call_id"),  # one message per call: filing twice is refused
+        shop_foreign_key("call_id", "calls", ondelete="CASCADE"),
+        CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
+        CheckConstraint(
+            "callback_outcome IS NULL OR callback_outcome IN ('reached', 'no_answer', 'wrong_number')",
+            name="callback_outcome",
+        ),
+        Index(None, "shop_id", "created_at"),
+        Index(None, "callback_from"),
+    )
+
+
+class MessageNote(ShopOwned, Model):
+    """A reply note the shop's people leave on a message (who called back, what was done)."""
+
+    __tablename__ = "message_notes"
+
+    message_id: Mapped[uuid.UUID] = mapped_column()
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        shop_foreign_key("message_id", "messages", ondelete="CASCADE"),
+        Index(None, "shop_id", "message_id"),
+    )
+
+
+DELIVERY_CHANNELS = ("email", "webhook")
+DELIVERY_STATES = ("pending", "delivered", "failed")
+
+
+class Delivery(ShopOwned, Model):
+    """One message to one channel (e-mail or webhook): due, tried with backoff, delivered or failed."""
+
+    __tablename__ = "message_deliveries"
+
+    message_id: Mapped[uuid.UUID] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    digest: Mapped[bool] = mapped_column(default=False)  # e-mail waits for the daily digest
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "message_id", "channel"),
+        shop_foreign_key("message_id", "messages", ondelete="CASCADE"),
+        CheckConstraint("channel IN ('email', 'webhook')", name="channel"),
+        CheckConstraint("state IN ('pending', 'delivered', 'failed')", name="state"),
+        Index(None, "state", "due_at"),
+    )
+
+
+class DeliveryAttempt(ShopOwned, Model):
+    """Each try of a delivery, as the owner sees it in the delivery log."""
+
+    __tablename__ = "delivery_attempts"
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ok: Mapped[bool] = mapped_column()
+    detail: Mapped[str] = mapped_column(String(200))
+    replay: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        shop_foreign_key("delivery_id", "message_deliveries", ondelete="CASCADE"),
+        Index(None, "shop_id", "delivery_id"),
     )

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from answering import reports
+from answering import messages, reports
 from answering.models import Call
 from tenants.coverage.services import TOKYO
 from tenants.db import db
@@ -36,6 +36,7 @@ class Monthly:
     after_hours_messages: int
     closed_calls: int
     questions: list[tuple[str, int]]
+    dispositions: list[tuple[str, int]]  # what the calls were about, as operators filed them
 
     @property
     def last_day(self) -> date:
@@ -78,6 +79,13 @@ def monthly(shop_id: uuid.UUID, shop_name: str, first: date, *, sl_threshold_s: 
         .order_by(func.count().desc(), Call.menu_choice)
         .limit(TOP)
     ).all()
+    labels = messages.disposition_labels()
+    dispositions = db.session.execute(
+        select(Call.disposition, func.count().label("n"))
+        .where(*in_month, Call.disposition.is_not(None))
+        .group_by(Call.disposition)
+        .order_by(func.count().desc(), Call.disposition)
+    ).all()
     return Monthly(
         shop_name=shop_name,
         month=first,
@@ -89,6 +97,7 @@ def monthly(shop_id: uuid.UUID, shop_name: str, first: date, *, sl_threshold_s: 
         after_hours_messages=outcomes.get("after_hours_message", 0),
         closed_calls=outcomes.get("closed", 0),
         questions=[(str(label), int(n)) for label, n in questions],
+        dispositions=[(labels.get(str(key), str(key)), int(n)) for key, n in dispositions],
     )
 
 
@@ -142,8 +151,14 @@ def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
             ],
             style=grid,
         ),
-        Paragraph(gettext("Most asked (voice-menu choices)"), subheading),
+        Paragraph(gettext("What the calls were about (as filed)"), subheading),
     ]  # fmt: skip
+    if report.dispositions:
+        rows = [[gettext("Subject"), gettext("Calls")], *report.dispositions]
+        story.append(Table(rows, colWidths=[110 * mm, 25 * mm], style=grid))
+    else:
+        story.append(Paragraph(gettext("No filed calls this month."), body))
+    story.append(Paragraph(gettext("Most asked (voice-menu choices)"), subheading))
     if report.questions:
         rows = [[gettext("Choice"), gettext("Calls")], *report.questions]
         story.append(Table(rows, colWidths=[110 * mm, 25 * mm], style=grid))

@@ -91,7 +91,7 @@ def sample_week(week_start: date, size: int | None = None) -> int:
     start = datetime.combine(week_start, time(), TOKYO)
     end = start + timedelta(days=7)
     calls = db.session.execute(
-        select(Call.shop_id, Call.id, Call.operator_id, Call.arrived_at)
+        select(Call.shop_id, Call.id, Call.operator_id, Call.arrived_at, Call.script_version)
         .where(
             Call.arrived_at >= start,
             Call.arrived_at < end,
@@ -124,7 +124,9 @@ def sample_week(week_start: date, size: int | None = None) -> int:
                     call_id=call.id,
                     operator_id=operator_id,
                     week_start=week_start,
-                    script_version=_version_at(call.shop_id, call.arrived_at),
+                    # as filed on the console; else the version in force when the call came
+                    script_version=call.script_version
+                    or _version_at(call.shop_id, call.arrived_at),
                 )
             )
             added += 1

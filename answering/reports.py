@@ -2,8 +2,8 @@
 
 offered = answered + abandoned (short abandons and callbacks apart); answer rate = answered /
 offered; service level = answered within SL_THRESHOLD_S / offered; ASA = mean wait of answered
-calls; AHT = mean handling time of answered calls (from answer to end until after-call work is
-recorded by the console). A call belongs to the day and interval (Asia/Tokyo) in which it entered
+calls; AHT = mean handling time of answered calls: from answer to end plus the after-call work the
+console records when the operator files the call. A call belongs to the day and interval (Asia/Tokyo) in which it entered
 the queue. Only calls in coverage count.
 
 The database sums the figures per group (one row per shop, team, day or interval comes back,
@@ -112,7 +112,10 @@ def figure_columns(sl_threshold_s: int) -> list[ColumnElement[Any]]:
     timed_wait = and_(answered, Call.answered_at.is_not(None), Call.queued_at.is_not(None))
     timed_handle = and_(answered, Call.answered_at.is_not(None), Call.ended_at.is_not(None))
     wait = epoch(Call.answered_at) - epoch(Call.queued_at)
-    handle = epoch(Call.ended_at) - epoch(Call.answered_at)
+    # talk and hold from the answer to the end, then the after-call work filed on the console
+    handle = (
+        epoch(Call.ended_at) - epoch(Call.answered_at) + func.coalesce(Call.after_call_work_s, 0)
+    )
     return [
         _count(Call.outcome.in_(("answered", "abandoned"))),
         _count(answered),

@@ -30,14 +30,19 @@ class SmtpStandIn:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.port = _free_port()
-        self.controller = Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
+        self.controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # A stopped controller's event loop is closed: each start gets a fresh one.
+        self.controller = Controller(_Keep(self.messages), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:
-        self.controller.stop()
+        """Take the server down; `start` brings it back on the same port with the same inbox."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None

@@ -1,4 +1,5 @@
-// The operator's console: asks twice a second which call is theirs and pops its card at once.
+// The operator's console: asks twice a second which call is theirs and pops its card at once;
+// once the call is picked up the card is fetched again with the form to file the message.
 (function () {
   "use strict";
   var box = document.getElementById("call-card");
@@ -28,6 +29,11 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (now) {
         if (now && (now.call || "") !== current) { return show(now.call || ""); }
+        // Picked up since the card popped: bring the filing form in (once; never over typing).
+        var settled = box.querySelector("[data-testid=file-message], [data-filed=yes]");
+        if (now && now.call && now.answered && !settled) {
+          return show(now.call);
+        }
         return null;
       })
       .catch(function () { /* a dropped poll: the next one retries */ })

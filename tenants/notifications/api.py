@@ -35,6 +35,11 @@ class NotificationSchema(ma.Schema):
         values=ma.fields.String(validate=ma.validate.OneOf(services.MODES)),
         load_default=dict,
     )
+    digest_time = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+        metadata={"description": "When the daily digest is sent (Asia/Tokyo, HH:MM)"},
+    )
     last_test_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     last_test_result = ma.fields.String(dump_only=True, allow_none=True)
 
@@ -58,6 +63,7 @@ def put_settings(body: dict[str, Any]) -> dict[str, Any]:
             emails=body["emails"],
             webhook_url=body["webhook_url"] or "",
             categories=body["categories"],
+            digest_time=body["digest_time"],
             ip=client_ip(),
         )
     except ValidationFailed as failure:

@@ -18,6 +18,7 @@ class NotificationSettings(ShopOwned, Model):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str] = mapped_column(String(64))
     categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    digest_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_test_result: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from typing import Any
@@ -21,6 +22,7 @@ from tenants.providers import build_message, mail_provider
 CATEGORIES = ("message", "urgent", "voicemail", "fax")
 MODES = ("instant", "digest", "off")
 MAX_EMAILS = 5
+DIGEST_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # Asia/Tokyo
 DEFAULTS = {"message": "instant", "urgent": "instant", "voicemail": "instant", "fax": "instant"}
 
 
@@ -36,6 +38,7 @@ def settings_for(shop: Shop) -> NotificationSettings:
             webhook_url=None,
             webhook_secret=new_secret(),
             categories=dict(DEFAULTS),
+            digest_time="18:00",
         )
         db.session.add(row)
     return row
@@ -51,9 +54,10 @@ def update(
     emails: list[str],
     webhook_url: str,
     categories: dict[str, str],
+    digest_time: str | None = None,
     ip: str | None = None,
 ) -> NotificationSettings:
-    """Validate everything first; a bad field changes nothing."""
+    """Validate everything first; a bad field changes nothing (no digest time: keep the one set)."""
     cleaned = []
     for email in emails:
         email = services.normalise_email(email)
@@ -88,8 +92,14 @@ def update(
         raise services.ValidationFailed(
             "categories", gettext("Urgent messages are sent at once, never in a digest.")
         )
+    if digest_time is not None and not DIGEST_TIME.match(digest_time.strip()):
+        raise services.ValidationFailed(
+            "digest_time", gettext("Give the digest time as hours and minutes, like 18:00.")
+        )
     row = settings_for(shop)
     row.emails, row.webhook_url, row.categories, row.updated_at = cleaned, url, modes, utcnow()
+    if digest_time is not None:
+        row.digest_time = digest_time.strip()
     services.audit("notifications.changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip)
     return row
 
@@ -166,6 +176,7 @@ def as_dict(row: NotificationSettings) -> dict[str, Any]:
         "webhook_url": row.webhook_url,
         "webhook_secret": row.webhook_secret,
         "categories": row.categories,
+        "digest_time": row.digest_time,
         "last_test_at": row.last_test_at,
         "last_test_result": row.last_test_result,
     }

@@ -49,6 +49,7 @@ def save(slug: str) -> Page:
             emails=emails,
             webhook_url=request.form.get("webhook_url", ""),
             categories=categories,
+            digest_time=request.form.get("digest_time", "18:00"),
             ip=client_ip(),
         )
     except ValidationFailed as failure:

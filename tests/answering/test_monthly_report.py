@@ -33,7 +33,14 @@ def october(app: Flask) -> None:
         shops = {s.slug: s.id for s in session.scalars(select(Shop))}
         alpha, beta = shops["alpha"], shops["beta"]
         for _ in range(3):
-            call(session, alpha, "2026-10-05 10:00", "answered", menu_choice="サイズについて")
+            call(
+                session,
+                alpha,
+                "2026-10-05 10:00",
+                "answered",
+                menu_choice="サイズについて",
+                disposition="product_question",
+            )
         call(session, alpha, "2026-10-05 10:05", "answered", menu_choice="返品について")
         call(session, alpha, "2026-10-06 11:00", "abandoned", menu_choice="サイズについて")
         call(session, alpha, "2026-10-06 21:00", "after_hours_message")
@@ -54,6 +61,8 @@ def test_the_month_in_the_portal(app: Flask) -> None:
     assert "サイズについて" in text
     assert text.index("サイズについて") < text.index("返品について")  # most asked first
     assert "ベータの質問" not in text
+    filed = text[text.index('data-testid="dispositions"') :]
+    assert "<td>商品の質問</td><td>3</td>" in filed
     assert "2026-11-01" not in text
     assert 'data-testid="definitions"' in text
     after_hours = text[text.index('data-testid="after-hours"') :]

@@ -327,3 +327,15 @@ def test_callbacks_we_place_are_never_offered(app: Flask, client: FlaskClient) -
         queued = datetime(2026, 10, 31, 15, 0, tzinfo=TOKYO)
         add_call(session, alpha, queued, "answered", wait=3, talk=60, direction="outbound")
     assert api(client, headers, "day") == before
+
+
+def test_aht_adds_the_after_call_work_filed_on_the_console(app: Flask, client: FlaskClient) -> None:
+    make_shop(app, "alpha")
+    with system(app) as session:
+        alpha = session.scalars(select(Shop).where(Shop.slug == "alpha")).one().id
+        queued = datetime(2026, 10, 31, 10, 0, tzinfo=TOKYO)
+        add_call(session, alpha, queued, "answered", wait=5, talk=100, after_call_work_s=30)
+        add_call(session, alpha, queued, "answered", wait=5, talk=200)  # not filed yet
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    [row] = api(client, bearer(token_for(app, supervisor["email"])), "day", "&shop=alpha")
+    assert row["aht_s"] == (100 + 30 + 200) / 2

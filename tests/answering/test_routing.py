@@ -300,13 +300,21 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
     ready_operators(app, 1)
     console = app.test_client()
     log_in(console, "op0@answering.example.jp", PASSWORD)
-    assert console.get("/console/now").get_json() == {"call": None, "state": "ready"}
+    assert console.get("/console/now").get_json() == {
+        "call": None,
+        "answered": False,
+        "state": "ready",
+    }
     assert console.get("/console/card").status_code == 204
 
     carrier = app.test_client()
     incoming(app, carrier)
     hold(app, carrier)
-    assert console.get("/console/now").get_json() == {"call": "CA1", "state": "on_call"}
+    assert console.get("/console/now").get_json() == {
+        "call": "CA1",
+        "answered": False,
+        "state": "on_call",
+    }
     card = console.get("/console/card").get_data(as_text=True)
     assert "alpha shop" in card
     assert "テストショップ" in card

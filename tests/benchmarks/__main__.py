@@ -7,8 +7,9 @@ import time
 import numpy as np
 
 from scheduling import erlang
-from tests.benchmarks import billing, forecast, shifts
+from tests.benchmarks import billing, forecast, inbox, shifts
 from tests.benchmarks import reports as report_speed
+from tests.services import detect
 
 
 def timed(label: str, runs: int, work: object) -> None:
@@ -57,4 +58,8 @@ if __name__ == "__main__":
     forecast.main()
     billing.main()
     shifts.main()
-    report_speed.main()
+    if detect().postgres_admin_url:
+        inbox.main()
+        report_speed.main()
+    else:
+        print("inbox and reports: skipped (need PostgreSQL on 127.0.0.1:5432)")

@@ -167,3 +167,14 @@ class TestApi:
         assert bad.mimetype == "application/problem+json"
         assert client.post("/api/v1/shop/notifications/test", headers=headers).status_code == 202
         assert len(receiver.received) == 1
+
+
+def test_the_digest_time_is_chosen_and_checked(app: Flask) -> None:
+    client = owner(app)
+    refused = save(client, mode_message="digest", digest_time="25:00")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "18:00 のように" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    save(client, mode_message="digest", digest_time="07:30")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'value="07:30"' in page
+    assert "1日1回まとめて（07:30）" in page

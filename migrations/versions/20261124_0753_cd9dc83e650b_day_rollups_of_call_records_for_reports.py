@@ -2,7 +2,7 @@
 
 Revision ID: cd9dc83e650b
 Revises: 209f993b8fa2
-Create Date: 2026-11-24 07:50:00.000000
+Create Date: 2026-11-24 07:53:00.000000
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
 revision, then remove); a new shop-owned table gets `tenants.rls.enable_shop_rls` in the same revision.

@@ -1,8 +1,8 @@
 """calls indexed by arrival for reports and the wallboard
 
 Revision ID: 37d71eff85e4
-Revises: 88ad25eaa4f3
-Create Date: 2026-11-24 07:46:00.000000
+Revises: f11281e3122e
+Create Date: 2026-11-24 07:51:00.000000
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
 revision, then remove); a new shop-owned table gets `tenants.rls.enable_shop_rls` in the same revision.
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "37d71eff85e4"
-down_revision = "88ad25eaa4f3"
+down_revision = "f11281e3122e"
 branch_labels = None
 depends_on = None
 

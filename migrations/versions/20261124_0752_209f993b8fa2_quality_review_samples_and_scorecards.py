@@ -2,7 +2,7 @@
 
 Revision ID: 209f993b8fa2
 Revises: 37d71eff85e4
-Create Date: 2026-11-24 07:48:00.000000
+Create Date: 2026-11-24 07:52:00.000000
 
 Rules: a revision must work with the code of the release before it (add, backfill in its own
 revision, then remove); a new shop-owned table gets `tenants.rls.enable_shop_rls` in the same revision.

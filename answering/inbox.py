@@ -1,0 +1,146 @@
+"""The shop's inbox: its messages with read/unread, search and filters, reply notes, and the
+delivery log of each message. Every function takes the shop and filters on it in the same query."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext
+from sqlalchemy import Select, func, select
+
+from answering.messages import DISPOSITIONS
+from answering.models import Delivery, DeliveryAttempt, Message, MessageNote
+from tenants.coverage.services import TOKYO
+from tenants.db import db, new_id
+from tenants.models import User
+from tenants.scripts import search
+from tenants.services import ValidationFailed
+
+PAGE = 100
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Filters:
+    query: str = ""
+    urgency: str = ""  # "", "urgent", "normal"
+    category: str = ""  # a shared disposition, or "shop:<the shop's category>"
+    status: str = ""  # "", "unread", "read"
+    since: date | None = None
+    until: date | None = None
+
+
+def parse_filters(args: dict[str, str]) -> tuple[Filters, str | None]:
+    """Filters from a query string; a malformed date is ignored with a message, never an error page."""
+    problem = None
+    days: list[date | None] = []
+    for name in ("from", "to"):
+        raw = args.get(name, "").strip()
+        try:
+            days.append(date.fromisoformat(raw) if raw else None)
+        except ValueError:
+            days.append(None)
+            problem = gettext("Dates look like 2026-11-24; that one was left out.")
+    urgency = args.get("urgency", "")
+    status = args.get("status", "")
+    category = args.get("category", "")
+    if category and category not in DISPOSITIONS and not category.startswith("shop:"):
+        category = ""
+    return (
+        Filters(
+            query=args.get("q", "").strip()[:100],
+            urgency=urgency if urgency in ("urgent", "normal") else "",
+            category=category[:45],
+            status=status if status in ("unread", "read") else "",
+            since=days[0],
+            until=days[1],
+        ),
+        problem,
+    )
+
+
+def messages(shop_id: uuid.UUID, filters: Filters) -> list[Message]:
+    return list(db.session.scalars(_filtered(shop_id, filters).limit(PAGE)))
+
+
+def unread_count(shop_id: uuid.UUID) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.shop_id == shop_id, Message.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _filtered(shop_id: uuid.UUID, filters: Filters) -> Select[Message]:
+    query = select(Message).where(Message.shop_id == shop_id)
+    for word in search.normalise(filters.query).replace("-", "").split():
+        query = query.where(Message.search_text.contains(word, autoescape=True))
+    if filters.urgency:
+        query = query.where(Message.urgency == filters.urgency)
+    if filters.category.startswith("shop:"):
+        query = query.where(Message.category == filters.category.removeprefix("shop:"))
+    elif filters.category:
+        query = query.where(Message.disposition == filters.category)
+    if filters.status == "unread":
+        query = query.where(Message.read_at.is_(None))
+    elif filters.status == "read":
+        query = query.where(Message.read_at.is_not(None))
+    if filters.since:
+        query = query.where(Message.created_at >= datetime.combine(filters.since, time(), TOKYO))
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), time(), TOKYO)
+        query = query.where(Message.created_at < end)
+    return query.order_by(Message.created_at.desc())
+
+
+def notes(message: Message) -> list[tuple[MessageNote, User | None]]:
+    rows = db.session.execute(
+        select(MessageNote, User)
+        .outerjoin(User, User.id == MessageNote.author_id)
+        .where(MessageNote.shop_id == message.shop_id, MessageNote.message_id == message.id)
+        .order_by(MessageNote.created_at)
+    ).all()
+    return [(note, author) for note, author in rows]
+
+
+def add_note(message: Message, author: User, body: str, now: datetime) -> MessageNote:
+    text = body.strip()
+    if not text:
+        raise ValidationFailed("body", gettext("Write the note first."))
+    if len(text) > MAX_NOTE:
+        raise ValidationFailed("body", gettext("Use at most %(count)d characters.", count=MAX_NOTE))
+    note = MessageNote(
+        id=new_id(),
+        shop_id=message.shop_id,
+        message_id=message.id,
+        author_id=author.id,
+        body=text,
+        created_at=now,
+    )
+    db.session.add(note)
+    return note
+
+
+def deliveries(message: Message) -> list[tuple[Delivery, list[DeliveryAttempt]]]:
+    """Each delivery of the message with its attempts, newest attempt first."""
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.shop_id == message.shop_id, Delivery.message_id == message.id)
+        .order_by(Delivery.channel)
+    ).all()
+    attempts: dict[uuid.UUID, list[DeliveryAttempt]] = {row.id: [] for row in rows}
+    for attempt in db.session.scalars(
+        select(DeliveryAttempt)
+        .where(
+            DeliveryAttempt.shop_id == message.shop_id,
+            DeliveryAttempt.delivery_id.in_(list(attempts)),
+        )
+        .order_by(DeliveryAttempt.at.desc())
+    ):
+        attempts[attempt.delivery_id].append(attempt)
+    return [(row, attempts[row.id]) for row in rows]
