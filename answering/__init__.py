@@ -15,9 +15,14 @@ def init_app(app: Flask) -> None:
         inbox_views,
         message_api,
         models,
+        quality_models,
+        quality_views,
         report_api,
+        report_views,
+        rollups,
         simulation_views,
         views,
+        wallboard_views,
     )
     from answering import metrics as call_metrics
     from tenants.api import api
@@ -35,6 +40,10 @@ def init_app(app: Flask) -> None:
     csrf.exempt(message_api.blp)  # bearer tokens only
     app.register_blueprint(views.bp)
     app.register_blueprint(inbox_views.bp)
+    app.register_blueprint(report_views.bp)
+    app.register_blueprint(wallboard_views.bp)
+    app.register_blueprint(quality_views.bp)
+    app.cli.add_command(rollups.group)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
     shop_dashboard.connect(inbox_views.inbox_card, weak=False)

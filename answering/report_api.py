@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import current_app
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -16,6 +16,8 @@ from tenants.auth import authenticate_bearer
 from tenants.config import settings_from
 from tenants.db import db
 from tenants.models import Shop, StaffRole
+from tenants.services import SLUG_RE, ValidationFailed
+from tenants.shop_api import invalid
 
 blp = ApiBlueprint(
     "reports",
@@ -35,10 +37,19 @@ def _range(data: dict[str, Any]) -> None:
 
 
 class ReportArgs(ma.Schema):
-    from_ = ma.fields.Date(required=True, data_key="from")
-    to = ma.fields.Date(required=True)
-    group_by = ma.fields.String(required=True, validate=ma.validate.OneOf(reports.GROUPS))
-    shop = ma.fields.String(validate=ma.validate.Length(max=40))
+    from_ = ma.fields.Date(
+        required=True, data_key="from", metadata={"description": "YYYY-MM-DD, Asia/Tokyo"}
+    )
+    to = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD, inclusive"})
+    group_by = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(reports.GROUPS),
+        metadata={"description": "One of: " + ", ".join(reports.GROUPS)},
+    )
+    shop = ma.fields.String(
+        validate=ma.validate.Regexp(SLUG_RE, error="Not a shop slug."),
+        metadata={"description": "A shop's slug: only that shop's calls"},
+    )
 
     @ma.validates_schema
     def check_range(self, data: dict[str, Any], **_: Any) -> None:
@@ -47,7 +58,8 @@ class ReportArgs(ma.Schema):
 
 class ReportRow(ma.Schema):
     shop = ma.fields.String()
-    team = ma.fields.String()
+    team = ma.fields.String(metadata={"description": "The queue the call waited in"})
+    operator = ma.fields.String(metadata={"description": "Who took it; '-' for none"})
     day = ma.fields.String(metadata={"description": "YYYY-MM-DD, Asia/Tokyo"})
     interval = ma.fields.String(metadata={"description": "ISO 8601 with +09:00"})
     offered = ma.fields.Integer()
@@ -62,14 +74,24 @@ class ReportRow(ma.Schema):
 
 
 @blp.route("/answer-rate")
-@blp.arguments(ReportArgs, location="query")
+# A misspelt parameter is an error, not a silently different report.
+@blp.arguments(ReportArgs, location="query", unknown=ma.RAISE)
 @blp.response(200, ReportRow(many=True))
 def answer_rate(args: dict[str, Any]) -> Any:
-    """Rows per shop, team, day or 30-minute interval for a date range (Asia/Tokyo)."""
+    """Rows per shop, team, operator, day or 30-minute interval for a range (Asia/Tokyo).
+
+    offered = answered + abandoned (short abandons and callbacks apart); answer_rate = answered /
+    offered; service_level = answered within SL_THRESHOLD_S / offered; asa_s = mean wait of
+    answered calls; aht_s = mean handling time of answered calls. Empty groups are left out;
+    rates of a group without offered calls are null.
+    """
     principal = authenticate_bearer()
     shop_id = principal.shop_id
     if shop_id is None and principal.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
         raise NotFound()
+    if shop_id is not None and args["group_by"] == "operator":
+        # Which of our staff took a shop's calls is ours to know, not the shop's.
+        invalid(ValidationFailed("group_by", "By operator is for staff tokens."))
     if args.get("shop"):
         found = db.session.scalar(select(Shop.id).where(Shop.slug == args["shop"]))
         if found is None or (shop_id is not None and found != shop_id):
@@ -81,12 +103,4 @@ def answer_rate(args: dict[str, Any]) -> Any:
         args["group_by"],
         shop_id=shop_id,
         sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
-    )
-
-
-def csv_response(rows: list[dict[str, Any]], group_by: str) -> Response:
-    return Response(
-        reports.as_csv(rows, group_by),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="answer-rate.csv"'},
     )

@@ -2,47 +2,90 @@
 
 offered = answered + abandoned (short abandons and callbacks apart); answer rate = answered /
 offered; service level = answered within SL_THRESHOLD_S / offered; ASA = mean wait of answered
-calls; AHT = mean handling time of answered calls (from answer to end until after-call work is
-recorded by the console). Days and intervals are in Asia/Tokyo.
+calls; AHT = mean handling time of answered calls: from answer to end plus the after-call work the
+console records when the operator files the call. A call belongs to the day and interval (Asia/Tokyo) in which it entered
+the queue. Only calls in coverage count.
+
+The database sums the figures per group (one row per shop, team, day or interval comes back,
+never one per call). Days the day rollups hold (`answering.rollups`, refreshed every ten minutes
+for the last three days) are read from them for reports by shop, team and day; the rest, and
+every report by operator or interval, from the call records.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Float, Index, Select, and_, case, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from answering.models import Call
-from scheduling.demand import interval_start
+from answering.rollup_models import CallDayRollup, RollupState
 from tenants.coverage.services import TOKYO
 from tenants.db import db
-from tenants.models import Shop
+from tenants.models import Shop, User
 
-GROUPS = ("shop", "team", "day", "interval")
+GROUPS = ("shop", "team", "operator", "day", "interval")
+SHOP_GROUPS = ("day", "interval")
 COUNTED = ("answered", "abandoned", "short_abandon", "callback")
+TARGET = 0.98
+INTERVAL_S = 1800
+TOKYO_OFFSET_S = 9 * 3600  # Japan keeps no summer time
+# A call enters the queue at most this long after it arrives (the voice menu), so the index on
+# arrival time bounds the scan and the exact queue-time test runs on what it finds.
+MENU_SLACK = timedelta(hours=2)
+
+# Reports and the wallboard read every shop's calls by time: this index serves both (the
+# primary key and (shop_id, arrived_at) serve one shop).
+Index("ix_calls_arrived_at", Call.__table__.c.arrived_at)
 
 
-@dataclass
-class Row:
-    keys: dict[str, str]
-    offered: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    short_abandoned: int = 0
-    callbacks: int = 0
-    within_sl: int = 0
-    waits: list[float] = field(default_factory=list)
-    handles: list[float] = field(default_factory=list)
+class epoch(FunctionElement[float]):
+    """Seconds since 1970 of a UTC timestamp, on PostgreSQL and SQLite."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch, "postgresql")
+def _epoch_pg(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT8)"
+
+
+@compiles(epoch)
+def _epoch_sqlite(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Summed counts of one group; the rates and means follow DESIGN.md section 2."""
+
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    callbacks: int
+    within_sl: int
+    wait_s: float
+    waits: int
+    handle_s: float
+    handles: int
+
+    @classmethod
+    def zero(cls) -> Figures:
+        return cls(0, 0, 0, 0, 0, 0, 0.0, 0, 0.0, 0)
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            **self.keys,
             "offered": self.offered,
             "answered": self.answered,
             "abandoned": self.abandoned,
@@ -50,84 +93,231 @@ class Row:
             "callbacks": self.callbacks,
             "answer_rate": round(self.answered / self.offered, 4) if self.offered else None,
             "service_level": round(self.within_sl / self.offered, 4) if self.offered else None,
-            "asa_s": round(sum(self.waits) / len(self.waits), 1) if self.waits else None,
-            "aht_s": round(sum(self.handles) / len(self.handles), 1) if self.handles else None,
+            "asa_s": round(self.wait_s / self.waits, 1) if self.waits else None,
+            "aht_s": round(self.handle_s / self.handles, 1) if self.handles else None,
         }
 
 
-def _key(call: Call, group_by: str, slugs: dict[uuid.UUID, str]) -> dict[str, str]:
-    local = (call.queued_at or call.arrived_at).astimezone(TOKYO)
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float]:
+    return func.coalesce(func.sum(case((condition, value), else_=0.0)), 0.0)
+
+
+def figure_columns(sl_threshold_s: int) -> list[ColumnElement[Any]]:
+    """The aggregate columns of `Figures`, in its order."""
+    answered = Call.outcome == "answered"
+    timed_wait = and_(answered, Call.answered_at.is_not(None), Call.queued_at.is_not(None))
+    timed_handle = and_(answered, Call.answered_at.is_not(None), Call.ended_at.is_not(None))
+    wait = epoch(Call.answered_at) - epoch(Call.queued_at)
+    # talk and hold from the answer to the end, then the after-call work filed on the console
+    handle = (
+        epoch(Call.ended_at) - epoch(Call.answered_at) + func.coalesce(Call.after_call_work_s, 0)
+    )
+    return [
+        _count(Call.outcome.in_(("answered", "abandoned"))),
+        _count(answered),
+        _count(Call.outcome == "abandoned"),
+        _count(Call.outcome == "short_abandon"),
+        _count(Call.outcome == "callback"),
+        _count(and_(timed_wait, wait <= sl_threshold_s)),
+        _sum(timed_wait, wait),
+        _count(timed_wait),
+        _sum(timed_handle, handle),
+        _count(timed_handle),
+    ]
+
+
+def entered() -> ColumnElement[datetime]:
+    """When the call entered the queue (its arrival when it never did)."""
+    return func.coalesce(Call.queued_at, Call.arrived_at)
+
+
+def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Incoming calls in coverage, with a counted outcome, that entered the queue in [start, end)
+    (a callback we place is its own outbound record, never offered)."""
+    return [
+        Call.direction == "inbound",
+        Call.arrived_at >= start - MENU_SLACK,
+        Call.arrived_at < end,
+        entered() >= start,
+        entered() < end,
+        Call.in_coverage.is_(True),
+        Call.outcome.in_(COUNTED),
+    ]
+
+
+def tokyo_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(first, time(), TOKYO),
+        datetime.combine(last + timedelta(days=1), time(), TOKYO),
+    )
+
+
+def _group_key(group_by: str) -> ColumnElement[Any]:
     if group_by == "shop":
-        return {"shop": slugs.get(call.shop_id, str(call.shop_id))}
+        return Call.__table__.c.shop_id
     if group_by == "team":
-        return {"team": call.queue or "-"}
+        return func.coalesce(Call.queue, "-")
+    if group_by == "operator":
+        return Call.__table__.c.operator_id
+    seconds = epoch(entered())
     if group_by == "day":
-        return {"day": local.date().isoformat()}
-    return {"interval": interval_start(local).isoformat()}
+        return func.floor((seconds + TOKYO_OFFSET_S) / 86400)
+    return func.floor(seconds / INTERVAL_S)
+
+
+def _label(group_by: str, value: Any, names: dict[uuid.UUID, str]) -> str:
+    if group_by in ("shop", "operator"):
+        return names.get(value, "-") if value is not None else "-"
+    if group_by == "team":
+        return str(value)
+    if group_by == "day":
+        return (date(1970, 1, 1) + timedelta(days=int(value))).isoformat()
+    start = datetime.fromtimestamp(int(value) * INTERVAL_S, UTC).astimezone(TOKYO)
+    return start.isoformat()
+
+
+def grouped_query(
+    first: date, last: date, group_by: str | None, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+) -> Select[Any]:
+    """The aggregate query over call records: one row per group key (or one row) with the
+    `Figures` columns."""
+    start, end = tokyo_bounds(first, last)
+    if group_by is None:
+        query = select(literal_column("0"), *figure_columns(sl_threshold_s))
+    else:
+        key = _group_key(group_by).label("key")
+        query = select(key, *figure_columns(sl_threshold_s)).group_by(key)
+    query = query.where(*counted_between(start, end))
+    if shop_id is not None:
+        query = query.where(Call.shop_id == shop_id)
+    return query
+
+
+ROLLED_GROUPS = (None, "shop", "team", "day")
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def rolled_window(first: date, until: date, sl_threshold_s: int) -> tuple[date, date] | None:
+    """The days of [first, until) the day rollups hold whole, counted at this threshold."""
+    state = db.session.get(RollupState, 1)
+    if state is None or state.sl_threshold_s != sl_threshold_s:
+        return None
+    start, end = max(first, state.rolled_from), min(until, state.rolled_until)
+    return (start, end) if start < end else None
+
+
+def rolled_query(
+    first: date,
+    until: date,
+    group_by: str | None,
+    *,
+    shop_id: uuid.UUID | None,
+    sl_threshold_s: int,
+) -> Select[Any]:
+    """The day rollups' sums for [first, until), per group key (or one row)."""
+    r = CallDayRollup
+    keys: dict[str | None, Any] = {
+        None: literal_column("0"),
+        "shop": r.__table__.c.shop_id,
+        "team": r.queue,
+        "day": r.day,
+    }
+    key = keys[group_by].label("key")
+    sums = [
+        func.coalesce(func.sum(column), 0)
+        for column in (
+            r.offered,
+            r.answered,
+            r.abandoned,
+            r.short_abandoned,
+            r.callbacks,
+            r.within_sl,
+            r.wait_s,
+            r.waits,
+            r.handle_s,
+            r.handles,
+        )
+    ]
+    query = select(key, *sums).where(
+        r.day >= first, r.day < until, r.sl_threshold_s == sl_threshold_s
+    )
+    if group_by is not None:
+        query = query.group_by(key)
+    return query.where(r.shop_id == shop_id) if shop_id is not None else query
+
+
+def _normal(group_by: str | None, value: Any) -> Any:
+    """Group keys from call records and from rollups, made equal (days as day numbers)."""
+    if group_by is None:
+        return None
+    if isinstance(value, date):
+        return (value - EPOCH_DAY).days
+    if group_by in ("day", "interval"):
+        return int(value)
+    return value
+
+
+def collect(
+    first: date, last: date, group_by: str | None, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+) -> dict[Any, Figures]:
+    """Figures per group key: days the rollups hold from them, the rest from call records."""
+    until = last + timedelta(days=1)
+    window = rolled_window(first, until, sl_threshold_s) if group_by in ROLLED_GROUPS else None
+    raw = [(first, until)]
+    queries = []
+    if window is not None:
+        raw = [(a, b) for a, b in ((first, window[0]), (window[1], until)) if a < b]
+        queries.append(
+            rolled_query(*window, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+        )
+    for a, b in raw:
+        queries.append(
+            grouped_query(
+                a,
+                b - timedelta(days=1),
+                group_by,
+                shop_id=shop_id,
+                sl_threshold_s=sl_threshold_s,
+            )
+        )
+    found: dict[Any, Figures] = {}
+    for query in queries:
+        for value, *figures in db.session.execute(query):
+            key = _normal(group_by, value)
+            found[key] = found.get(key, Figures.zero()) + Figures(*figures)
+    return found
 
 
 def answer_rate(
     first: date, last: date, group_by: str, *, shop_id: uuid.UUID | None, sl_threshold_s: int
 ) -> list[dict[str, Any]]:
-    """One row per group; the scope decides which shops' calls are counted."""
-    start = datetime.combine(first, time(), TOKYO)
-    end = datetime.combine(last + timedelta(days=1), time(), TOKYO)
-    query = select(Call).where(
-        Call.arrived_at >= start,
-        Call.arrived_at < end,
-        Call.in_coverage.is_(True),
-        Call.outcome.in_(COUNTED),
-    )
-    if shop_id is not None:
-        query = query.where(Call.shop_id == shop_id)
-    calls = db.session.scalars(query).all()
-    slugs: dict[uuid.UUID, str] = {
-        row.id: row.slug for row in db.session.execute(select(Shop.id, Shop.slug))
-    }
-    rows: dict[tuple[str, ...], Row] = {}
-    for call in calls:
-        keys = _key(call, group_by, slugs)
-        row = rows.setdefault(tuple(keys.values()), Row(keys))
-        _count(row, call, sl_threshold_s)
-    return [rows[k].as_dict() for k in sorted(rows)]
-
-
-def _count(row: Row, call: Call, sl_threshold_s: int) -> None:
-    if call.outcome == "short_abandon":
-        row.short_abandoned += 1
-        return
-    if call.outcome == "callback":
-        row.callbacks += 1
-        return
-    row.offered += 1
-    if call.outcome == "abandoned":
-        row.abandoned += 1
-        return
-    row.answered += 1
-    if call.answered_at and call.queued_at:
-        wait = (call.answered_at - call.queued_at).total_seconds()
-        row.waits.append(wait)
-        row.within_sl += int(wait <= sl_threshold_s)
-        if call.ended_at:
-            row.handles.append((call.ended_at - call.answered_at).total_seconds())
-
-
-def as_csv(rows: Iterable[dict[str, Any]], group_by: str) -> bytes:
-    """UTF-8 with a BOM, so Excel opens it as such."""
-    out = io.StringIO()
-    columns = [
-        group_by,
-        "offered",
-        "answered",
-        "abandoned",
-        "short_abandoned",
-        "callbacks",
-        "answer_rate",
-        "service_level",
-        "asa_s",
-        "aht_s",
+    """One row per group, sorted by its key; the scope decides which shops' calls are counted."""
+    found = collect(first, last, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+    names = _names(group_by)
+    rows = [
+        {group_by: _label(group_by, value, names), **figures.as_dict()}
+        for value, figures in found.items()
     ]
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode()
+    return sorted(rows, key=lambda row: str(row[group_by]))
+
+
+def _names(group_by: str) -> dict[uuid.UUID, str]:
+    """Shops by slug; operators by name (calls no operator took: "-")."""
+    if group_by == "shop":
+        return {row.id: row.slug for row in db.session.execute(select(Shop.id, Shop.slug))}
+    if group_by == "operator":
+        users = select(User.id, User.display_name).where(User.staff_role.is_not(None))
+        return {row.id: row.display_name for row in db.session.execute(users)}
+    return {}
+
+
+def overall(
+    first: date, last: date, *, shop_id: uuid.UUID | None, sl_threshold_s: int
+) -> dict[str, Any]:
+    """The whole range as one row (rates from the sums, never an average of rates)."""
+    found = collect(first, last, None, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+    return found.get(None, Figures.zero()).as_dict()

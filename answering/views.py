@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
-from flask_babel import gettext
+from flask import Blueprint, abort, current_app, render_template, send_file
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from answering import fax, history, report_api, reports
+from answering import fax, history, reports
 from answering.models import Call, Fax
-from tenants.auth import login_required, shop_of_account, staff_required
+from tenants.auth import login_required, shop_of_account
 from tenants.config import settings_from
 from tenants.coverage.services import today_in_tokyo
-from tenants.models import Shop, StaffRole
+from tenants.models import Shop
 from tenants.numbers import services as numbers
 from tenants.scoping import get_for_shop
 from tenants.storage import store
@@ -99,43 +97,3 @@ def calls_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
             month=month[0] if month else None,
         )
     )
-
-
-@bp.get("/staff/reports/answer-rate")
-@staff_required(StaffRole.SUPERVISOR, StaffRole.ADMIN)
-def answer_rate_page() -> Response | str | tuple[str, int]:
-    """The report page and its CSV (`?format=csv`), for supervisors and admins."""
-    today = today_in_tokyo()
-    group_by = request.args.get("group_by", "day")
-    try:
-        first = date.fromisoformat(
-            request.args.get("from") or (today - timedelta(days=6)).isoformat()
-        )
-        last = date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
-        first, last = today - timedelta(days=6), today
-    error = None
-    if group_by not in reports.GROUPS:
-        group_by = "day"
-    if last < first or (last - first).days > 366 or not (2000 <= first.year <= last.year <= 2200):
-        error, rows = gettext("Choose a range of at most 366 days, ending after it starts."), []
-    else:
-        rows = reports.answer_rate(
-            first,
-            last,
-            group_by,
-            shop_id=None,
-            sl_threshold_s=settings_from(current_app.config).sl_threshold_s,
-        )
-    if request.args.get("format") == "csv" and error is None:
-        return report_api.csv_response(rows, group_by)
-    return render_template(
-        "answering/answer_rate.html",
-        rows=rows,
-        first=first,
-        last=last,
-        group_by=group_by,
-        groups=reports.GROUPS,
-        error=error,
-        settings=settings_from(current_app.config),
-    ), 400 if error else 200

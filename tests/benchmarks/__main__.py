@@ -8,6 +8,7 @@ import numpy as np
 
 from scheduling import erlang
 from tests.benchmarks import billing, forecast, inbox, shifts
+from tests.benchmarks import reports as report_speed
 from tests.services import detect
 
 
@@ -59,5 +60,6 @@ if __name__ == "__main__":
     shifts.main()
     if detect().postgres_admin_url:
         inbox.main()
+        report_speed.main()
     else:
-        print("inbox: skipped (needs PostgreSQL on 127.0.0.1:5432)")
+        print("inbox and reports: skipped (need PostgreSQL on 127.0.0.1:5432)")
