@@ -60,7 +60,7 @@ def decide(shop: Shop, at: datetime) -> Decision:
     emergency = coverage.active_emergency(shop.id)
     if emergency is not None:
         return Decision("closed", emergency.message)
-    if coverage.is_covered(shop.id, at):
+    if coverage.coverage_for(shop.id, emergency=False).covers(at):
         return Decision("queue", welcome_text(shop))
     published = scripts.latest_version(shop.id)
     text = (published.content.get("after_hours_message") if published else "") or (
@@ -94,12 +94,13 @@ def open_call(
     menu_first: bool = False,
 ) -> Call:
     """The call's record, created once however often the carrier retries the webhook."""
-    existing = db.session.scalar(
-        select(Call).where(Call.shop_id == shop.id, Call.call_sid == call_sid)
-    )
-    if existing is not None:
-        return existing
-    if not known_call(call_sid):
+    if known_call(call_sid):  # a retry: the index and the record are written together
+        existing = db.session.scalar(
+            select(Call).where(Call.shop_id == shop.id, Call.call_sid == call_sid)
+        )
+        if existing is not None:
+            return existing
+    else:
         db.session.add(CallIndex(call_sid=call_sid, shop_id=shop.id))
     call = Call(
         id=new_id(),

@@ -122,6 +122,8 @@ def dial_result(
 def call_ended(call: Call, at: datetime) -> None:
     """The caller's call is over: free the operators it rang earlier whose leg callbacks were lost
     (the operator it is given to now is moved by their own leg's callbacks, or by the sweep)."""
+    if not call.ring_attempts:
+        return  # never given to anyone
     holders = db.session.scalars(
         select(OperatorState).where(
             OperatorState.call_sid == call.call_sid, OperatorState.operator_id != call.operator_id

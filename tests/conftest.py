@@ -125,6 +125,8 @@ def build_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         "RQ_QUEUE": f"test-{_worker()}-{os.getpid()}",
         "WEBHOOK_ALLOW_PRIVATE": True,  # the test receiver listens on 127.0.0.1
+        # Property tests post hundreds of callbacks a second; the limit has its own test.
+        "CARRIER_WEBHOOK_LIMIT": "100000 per second",
         "STORAGE_URL": f"file://{tempfile.mkdtemp(prefix='answering-storage-')}",
     }
     config.update(overrides)

@@ -80,15 +80,16 @@ def weekly_minutes(row: CoverageVersion) -> int:
     return _schedule(row).weekly_minutes()
 
 
-def coverage_for(shop_id: uuid.UUID) -> Coverage:
-    """Everything that decides when we answer this shop, ready for `covers` and `minutes_on`."""
+def coverage_for(shop_id: uuid.UUID, *, emergency: bool | None = None) -> Coverage:
+    """Everything that decides when we answer this shop, ready for `covers` and `minutes_on`
+    (`emergency`: already known, so not read again)."""
     in_force: dict[date, WeeklySchedule] = {}
     for row in reversed(versions(shop_id)):  # oldest first, so a later save on a date wins
         in_force[row.effective_from] = _schedule(row)
     return Coverage(
         sorted(in_force.items()),
         [Closure(c.starts_on, c.ends_on, c.every_year) for c in closures(shop_id)],
-        active_emergency(shop_id) is not None,
+        active_emergency(shop_id) is not None if emergency is None else emergency,
     )
 
 

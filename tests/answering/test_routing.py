@@ -364,3 +364,18 @@ def test_the_browser_phone_token_names_the_operators_identity(app: Flask) -> Non
     assert claims["grants"]["voice"]["incoming"] == {"allow": True}
     assert claims["iss"] == "SK" + "2" * 32
     assert claims["sub"] == "AC" + "1" * 32
+
+
+def test_a_flood_of_carrier_requests_is_slowed_down_and_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(settings, carrier_webhook_limit="5 per minute")
+    try:
+        answers = [incoming(app, client, sid=f"CA{n}").status_code for n in range(7)]  # type: ignore[attr-defined]
+    finally:
+        app.config["SETTINGS"] = settings
+    assert answers == [200] * 5 + [429] * 2
+    with system(app) as session:
+        assert sorted(session.scalars(select(Call.call_sid)).all()) == [f"CA{n}" for n in range(5)]

@@ -91,9 +91,9 @@ def gunicorn(module: str, port: int, workers: int = 4) -> Iterator[str]:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "--workers",
-            str(workers),
+            os.environ.get("BENCH_WORKERS", str(workers)),
             "--threads",
-            "4",
+            os.environ.get("BENCH_THREADS", "4"),
             "--worker-class",
             "gthread",
             "--bind",
@@ -172,6 +172,7 @@ def steady_load(base: str, rate: int, seconds: int) -> dict[str, list[float]]:
             pool.submit(one_call)
     if errors:
         print(f"  errors: {len(errors)} (first {errors[0]})")
+    latencies["errors"] = [float(code) for code in errors]
     return latencies
 
 
@@ -206,14 +207,26 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
-def main() -> None:
+def main(parts: str = "all") -> None:
+    """`parts`: webhooks, rising, simulation or all."""
     prepare()
+    if parts in ("webhooks", "all"):
+        webhooks()
+    if parts in ("rising", "all"):
+        rising()
+    if parts in ("simulation", "all"):
+        simulation()
+
+
+def webhooks() -> None:
     with gunicorn("wsgi:app", PORT) as base:
         print(
             "Carrier webhooks under gunicorn (4 processes x 4 threads) on PostgreSQL, signatures checked"
         )
+        steady_load(base, rate=100, seconds=3)  # warm every process and connection first
         latencies = steady_load(base, rate=200, seconds=15)
-        for label, values in latencies.items():
+        for label in ("voice", "status"):
+            values = latencies[label]
             print(
                 f"  /carrier/twilio/{label}: {len(values)} requests at 200/s in all, "
                 f"p50 {percentile(values, 0.5):.1f} ms, p99 {percentile(values, 0.99):.1f} ms, "
@@ -235,6 +248,30 @@ def main() -> None:
         f"  /carrier/twilio/voice flat out: {ours:.0f} requests/s; bare Flask endpoint: {ceiling:.0f}/s; ratio {ours / ceiling:.2f}"
     )
 
+
+def rising() -> None:
+    """Rising load until p99 of the carrier webhooks passes 50 ms or errors appear."""
+    with gunicorn("wsgi:app", PORT) as base:
+        print("Rising load on /carrier/twilio/voice + /status (a call is one of each)")
+        steady_load(base, rate=100, seconds=3)  # warm every process and connection first
+        sustained = 0
+        for rate in range(40, 1001, 40):
+            measured = steady_load(base, rate=rate, seconds=8)
+            both = measured["voice"] + measured["status"]
+            p50, p99 = percentile(both, 0.5), percentile(both, 0.99)
+            errors = len(measured["errors"])
+            print(
+                f"  {rate:4d} requests/s ({rate // 2} calls/s): p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}"
+            )
+            if p99 > 50 or errors:
+                break
+            sustained = rate
+        print(
+            f"  sustained with p99 <= 50 ms and no errors: {sustained} requests/s ({sustained // 2} calls/s)"
+        )
+
+
+def simulation() -> None:
     with gunicorn("wsgi:app", PORT) as base:
         os.environ.update(environment())
         from answering.simulator.scenario import Plan, run
@@ -264,4 +301,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "all")
