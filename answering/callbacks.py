@@ -241,3 +241,18 @@ def dial_due_callbacks(app: Flask) -> None:
             due = earliest_due(now)
             if due is None or not dial(due, now):
                 break
+
+
+def queue_now() -> list[tuple[CallbackRequest, str]]:
+    """Callbacks waiting for their turn or being dialled, with their shop's name, by place."""
+    from tenants.models import Shop
+
+    set_scope(db.session, SYSTEM)
+    rows = db.session.execute(
+        select(CallbackRequest, Shop.name)
+        .join(Shop, Shop.id == CallbackRequest.shop_id)
+        .where(CallbackRequest.status.in_(("waiting", "dialling")))
+        .order_by(CallbackRequest.place_at)
+        .limit(200)
+    ).all()
+    return [(row, name) for row, name in rows]

@@ -20,7 +20,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
-from answering import callback_tasks, messages, routing
+from answering import callback_tasks, callbacks, messages, routing
 from answering import console as console_cards
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
@@ -95,6 +95,7 @@ def callback_list() -> str:
     return render_template(
         "answering/callbacks.html",
         tasks=callback_tasks.due(current_account(), utcnow()),
+        kept_places=callbacks.queue_now(),
         outcomes=callback_tasks.outcome_labels(),
         dispositions=messages.disposition_labels(),
     )

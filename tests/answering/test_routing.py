@@ -379,3 +379,31 @@ def test_a_flood_of_carrier_requests_is_slowed_down_and_changes_nothing(
     assert answers == [200] * 5 + [429] * 2
     with system(app) as session:
         assert sorted(session.scalars(select(Call.call_sid)).all()) == [f"CA{n}" for n in range(5)]
+
+
+def test_a_caller_who_presses_1_keeps_their_place_and_is_listed_for_operators(
+    app: Flask, client: FlaskClient
+) -> None:
+    shop_with_number(app)
+    incoming(app, client)
+    held = post(
+        app,
+        client,
+        "/carrier/twilio/wait",
+        {"CallSid": "CA1", "QueuePosition": "3", "QueueTime": "65", "AvgQueueTime": "90"},
+    ).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'action="http://localhost/carrier/twilio/callback-choice"' in held
+    accepted = post(
+        app, client, "/carrier/twilio/callback-choice", {"CallSid": "CA1", "Digits": "1"}
+    ).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "<Hangup />" in accepted
+    post(app, client, "/carrier/twilio/status", {"CallSid": "CA1", "CallStatus": "completed"})
+    assert the_call(app).outcome == "callback"
+    make_staff(app, StaffRole.OPERATOR, "op9@answering.example.jp")
+    console = app.test_client()
+    log_in(console, "op9@answering.example.jp", PASSWORD)
+    listed = console.get("/console/callbacks").get_data(as_text=True)
+    kept = listed[listed.index('data-testid="kept-places"') :]
+    assert "alpha shop" in kept
+    assert "090-1234-5678" in kept
+    assert "順番待ち" in kept
