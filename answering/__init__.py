@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         cli,
         console_views,
         delivery,
+        forwarding_views,
         inbox_views,
         message_api,
         models,
@@ -34,6 +35,9 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     app.register_blueprint(console_views.bp)
     app.register_blueprint(simulation_views.bp)
+    app.register_blueprint(forwarding_views.bp)
+    app.register_blueprint(forwarding_views.carrier_bp)
+    csrf.exempt(forwarding_views.carrier_bp)  # the carrier signs its requests instead
     api.register_blueprint(report_api.blp)
     csrf.exempt(report_api.blp)  # bearer tokens only
     api.register_blueprint(message_api.blp)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from answering import calls, fax, messages, recordings, routing, twiml
+from answering import calls, fax, forwarding, messages, recordings, routing, twiml
 from answering.models import Call, CallIndex
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -104,6 +104,8 @@ def voice() -> Response:
     if shop is None:
         return xml(twiml.unknown_number())
     now = utcnow()
+    if forwarding.arrived(shop_id, params.get("From", ""), dialled, now):
+        return xml(twiml.forwarding_arrived())  # the shop's forwarding check came back to us
     decision = calls.decide(shop, now)
     options = calls.menu_options(shop_id) if decision.kind == "queue" else []
     calls.open_call(

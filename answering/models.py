@@ -260,3 +260,23 @@ class DeliveryAttempt(ShopOwned, Model):
         shop_foreign_key("delivery_id", "message_deliveries", ondelete="CASCADE"),
         Index(None, "shop_id", "delivery_id"),
     )
+
+
+class ForwardingCheck(ShopOwned, Model):
+    """A test call to the shop's own published number: if it forwards to the number the shop rents
+    from us, the call comes back to us, and the check says it arrived."""
+
+    __tablename__ = "forwarding_checks"
+
+    shop_number: Mapped[str] = mapped_column(String(20))  # E.164, the shop's own published number
+    rented_number: Mapped[str] = mapped_column(String(20))  # E.164, where it should forward to
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="calling")
+    outbound_sid: Mapped[str | None] = mapped_column(String(64))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('calling', 'arrived', 'not_arrived', 'failed')", name="status"),
+        Index(None, "shop_id", "started_at"),
+    )

@@ -169,3 +169,19 @@ def callback_again() -> str:
     response.say("申し訳ございません。あらためてお電話いたします。", **VOICE)
     response.hangup()
     return str(response)
+
+
+def forwarding_arrived() -> str:
+    response = VoiceResponse()
+    response.say("転送の確認ができました。このままお切りください。", **VOICE)
+    response.hangup()
+    return str(response)
+
+
+def forwarding_test() -> str:
+    response = VoiceResponse()
+    response.say(
+        "電話代行サービスから、転送設定の確認のためのテスト発信です。失礼いたしました。", **VOICE
+    )
+    response.hangup()
+    return str(response)

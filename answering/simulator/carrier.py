@@ -98,6 +98,8 @@ class SimulatedCarrier:
         self.outbound: list[CallRun] = []
         self.outbound_threads: list[threading.Thread] = []
         self.callbacks_wanted: dict[str, Caller] = {}  # by number: callers who asked for one
+        # Numbers that forward every call to another (a shop's own number to the one it rents).
+        self.forwarding: dict[str, str] = {}
         self.answer_rng = random.Random(7)  # noqa: S311 - simulated behaviour, not secrets
         self.media = _ApiHost(self)
 
@@ -439,6 +441,31 @@ class SimulatedCarrier:
 
     def _run_outbound(self, call: CallRun, url: str, status_callback: str | None) -> None:
         started = time.monotonic()
+        forwarded_to = self.forwarding.get(call.caller.dialled)
+        if forwarded_to is not None:  # the network forwards it: it arrives as an incoming call
+            arriving = Caller(
+                number=call.caller.number,
+                dialled=forwarded_to,
+                digits=None,
+                patience_s=60.0,
+                message_s=0,
+            )
+            self.place(arriving)
+            call.ended, call.outcome = True, "forwarded"
+            duration = max(1, round(self._elapsed(started)))
+            self._keep(call.sid, status="completed", end_time=self._now(), duration=duration)
+            if status_callback:
+                self.deliverer.post(
+                    status_callback,
+                    {
+                        **call.params(),
+                        "Direction": "outbound-api",
+                        "CallStatus": "completed",
+                        "CallDuration": str(duration),
+                        "Timestamp": self._now(),
+                    },
+                )
+            return
         self._sleep(self.answer_rng.uniform(3, 10))  # it rings
         picked_up = call.caller.dialled in self.callbacks_wanted and self.answer_rng.random() < 0.9
         status = "no-answer"
