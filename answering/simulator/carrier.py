@@ -80,6 +80,7 @@ class SimulatedCarrier:
         delivery: DeliveryOptions | None = None,
         voice_path: str = "/carrier/twilio/voice",
         status_path: str = "/carrier/twilio/status",
+        senders: int = 8,
     ) -> None:
         self.target, self.public_base = target.rstrip("/"), public_base.rstrip("/")
         self.sign, self.scale = sign, scale
@@ -90,7 +91,8 @@ class SimulatedCarrier:
         self.queues: dict[str, list[str]] = {}
         self.queue_lock = threading.Lock()
         self.requests = itertools.count()
-        self.deliverer = Deliverer(self._send, delivery or DeliveryOptions())
+        # As many senders as callers on the line: Twilio's callbacks do not queue behind each other.
+        self.deliverer = Deliverer(self._send, delivery or DeliveryOptions(), threads=senders)
         # What the carrier's REST API reports: every call and recording, by sid.
         self.calls: dict[str, dict[str, object]] = {}
         self.recordings: dict[str, list[dict[str, object]]] = {}
@@ -127,15 +129,23 @@ class SimulatedCarrier:
         return self._post(url, params).status_code
 
     def _fetch(self, call: CallRun, url: str, params: Mapping[str, str]) -> str:
-        """TwiML from our application; a failure hangs up, as Twilio's "application error" does."""
+        """TwiML from our application; a 503 or a dropped connection is retried (the connection
+        override asks for it), anything else hangs up, as Twilio's "application error" does."""
+        problem = "no answer"
         for attempt in range(5):
-            response = self._post(url, params)
-            if response.status_code == 200:
-                return response.text
-            if response.status_code != 503:
-                break
+            try:
+                response = self._post(url, params)
+            except requests.ConnectionError as error:
+                self.local.session = None  # a fresh connection for the retry
+                problem = f"connection failed: {error}"
+            else:
+                if response.status_code == 200:
+                    return response.text
+                problem = f"answered {response.status_code}"
+                if response.status_code != 503:
+                    break
             time.sleep(0.02 * 2**attempt)
-        call.errors.append(f"{url.split('?')[0]} answered {response.status_code}")
+        call.errors.append(f"{url.split('?')[0]} {problem}")
         return "<Response><Hangup/></Response>"
 
     def _sleep(self, seconds: float) -> None:

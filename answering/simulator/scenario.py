@@ -240,6 +240,7 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
             operators=phones,
             scale=plan.scale,
             delivery=delivery,
+            senders=max(8, plan.concurrency),
         )
         back = _ReadyAgain(app, operator_ids, scale=plan.scale)
         try:

@@ -297,6 +297,8 @@ def simulation() -> None:
         )
         for line in report.lines():
             print("  " + line)
+        for problem in report.incomplete[:10]:
+            print("  incomplete: " + problem)
         print(f"  wall time {time.perf_counter() - started:.0f} s")
 
 
