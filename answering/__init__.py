@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         inbox_views,
         message_api,
         models,
+        number_buying,
         quality_models,
         quality_views,
         report_api,
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(console_views.bp)
     app.register_blueprint(simulation_views.bp)
     app.register_blueprint(forwarding_views.bp)
+    app.register_blueprint(number_buying.bp)
     app.register_blueprint(forwarding_views.carrier_bp)
     csrf.exempt(forwarding_views.carrier_bp)  # the carrier signs its requests instead
     api.register_blueprint(report_api.blp)

@@ -8,7 +8,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from answering import number_buying
+from answering.providers import CarrierUnavailable
 from answering.simulator.scenario import Plan, SimulationRefused, run
+from tenants.scheduler import in_system_scope
+from tenants.services import ValidationFailed
 
 group = AppGroup("answering", help="Live calls: the carrier simulator.")
 
@@ -93,6 +97,26 @@ def simulate_command(
         click.echo(f"  incomplete: {problem}", err=True)
     if report.incomplete or report.double_booked:
         raise SystemExit(1)
+
+
+@group.command("buy-number")
+@click.option("--kind", type=click.Choice(("phone", "fax")), default="phone", show_default=True)
+@click.option("--toll-free", is_flag=True, help="0120 numbers instead of local ones.")
+@click.option("--area", default="", help="Area code of a local number, e.g. 03 or 06.")
+@click.option("--count", type=click.IntRange(1, 20), default=1, show_default=True)
+def buy_number_command(kind: str, toll_free: bool, area: str, count: int) -> None:
+    """Buy numbers through the carrier and add them to the pool."""
+    with in_system_scope(current_app._get_current_object()):  # type: ignore[attr-defined]
+        try:
+            bought = number_buying.buy(
+                kind=kind, toll_free=toll_free, area=area, count=count, actor=None, ip=None
+            )
+        except ValidationFailed as failure:
+            raise click.BadParameter(failure.message) from None
+        except CarrierUnavailable as error:
+            raise click.ClickException(f"the carrier refused: {error}") from None
+    for number in bought:
+        click.echo(f"{number} bought and added to the pool")
 
 
 def init_app(app: Flask) -> None:

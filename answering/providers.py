@@ -56,6 +56,12 @@ class Telephony(Protocol):
     def place_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
         """Dial out (a callback); the carrier fetches `url` when answered. Returns the CallSid."""
 
+    def buy_number(
+        self, *, toll_free: bool, contains: str, voice_url: str, status_callback: str
+    ) -> tuple[str, str]:
+        """Buy one Japanese number whose digits contain `contains` (e.g. "+813"), pointed at our
+        webhooks. Returns (E.164 number, the carrier's sid)."""
+
 
 class _ApiBase(TwilioHttpClient):  # type: ignore[misc]
     """The twilio library's HTTP client, sending to another API host (the local simulator)."""
@@ -123,6 +129,26 @@ class TwilioTelephony:
         except TwilioRestException as error:
             raise CarrierUnavailable(str(error)) from error
         return str(made.sid)
+
+    def buy_number(
+        self, *, toll_free: bool, contains: str, voice_url: str, status_callback: str
+    ) -> tuple[str, str]:
+        try:
+            offers = self.client().available_phone_numbers("JP")
+            kind = offers.toll_free if toll_free else offers.local
+            found = kind.list(contains=contains or None, limit=1)
+            if not found:
+                raise CarrierUnavailable(f"the carrier offers no number containing {contains!r}")
+            bought = self.client().incoming_phone_numbers.create(
+                phone_number=found[0].phone_number,
+                voice_url=voice_url,
+                voice_method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+            )
+        except TwilioRestException as error:
+            raise CarrierUnavailable(str(error)) from error
+        return str(bought.phone_number), str(bought.sid)
 
     def recordings(self, call_sid: str) -> list[CarrierRecording]:
         try:

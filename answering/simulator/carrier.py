@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+import phonenumbers
 import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -102,6 +103,7 @@ class SimulatedCarrier:
         self.callbacks_wanted: dict[str, Caller] = {}  # by number: callers who asked for one
         # Numbers that forward every call to another (a shop's own number to the one it rents).
         self.forwarding: dict[str, str] = {}
+        self.owned: dict[str, str] = {}  # numbers bought, with their voice URL
         self.answer_rng = random.Random(7)  # noqa: S311 - simulated behaviour, not secrets
         self.media = _ApiHost(self)
 
@@ -513,6 +515,40 @@ class SimulatedCarrier:
                 return
             running[0].join(timeout=max(0.0, deadline - time.monotonic()))
 
+    def offers(self, *, toll_free: bool, contains: str) -> list[dict[str, object]]:
+        """Numbers for sale: a few not yet owned, starting with `contains` when given."""
+        prefix = "+81120" if toll_free else (contains if contains.startswith("+81") else "+813")
+        found: list[dict[str, object]] = []
+        for n in range(100_001, 999_999):
+            digits = f"{prefix}45{n:06d}" if prefix == "+813" else f"{prefix}{n:06d}"
+            number = (digits + "000000")[:12]
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(number))
+            if valid and number not in self.owned:
+                found.append(
+                    {
+                        "phone_number": number,
+                        "friendly_name": number,
+                        "iso_country": "JP",
+                        "capabilities": {"voice": True, "fax": True},
+                    }
+                )
+            if len(found) == 5:
+                break
+        return found
+
+    def buy(self, number: str, voice_url: str) -> dict[str, object]:
+        with self.records_lock:
+            self.owned[number] = voice_url
+        return {
+            "sid": sid("PN"),
+            "account_sid": ACCOUNT,
+            "phone_number": number,
+            "friendly_name": number,
+            "voice_url": voice_url,
+            "voice_method": "POST",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT}/IncomingPhoneNumbers.json",
+        }
+
     def _keep(self, call_sid: str, **fields: object) -> None:
         with self.records_lock:
             self.calls.setdefault(call_sid, {"sid": call_sid}).update(fields)
@@ -578,6 +614,21 @@ class _ApiHost:
         if not path.startswith(prefix) or request.authorization is None:
             return _error(401, 20003, "Authenticate")
         rest = path[len(prefix) :]
+        if rest.startswith("/AvailablePhoneNumbers/JP/") and rest.endswith(".json"):
+            return _json(
+                {
+                    "available_phone_numbers": self.carrier.offers(
+                        toll_free=rest.endswith("/TollFree.json"),
+                        contains=request.args.get("Contains", ""),
+                    ),
+                    "uri": path,
+                }
+            )
+        if rest == "/IncomingPhoneNumbers.json" and request.method == "POST":
+            number = request.form.get("PhoneNumber", "")
+            if not number.startswith("+81") or number in self.carrier.owned:
+                return _error(400, 21422, "PhoneNumber is not available")
+            return _json(self.carrier.buy(number, request.form.get("VoiceUrl", "")), status=201)
         if rest == "/Calls.json" and request.method == "POST":
             form = request.form
             if not form.get("To") or not form.get("From") or not form.get("Url"):

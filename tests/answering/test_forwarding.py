@@ -9,14 +9,17 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from answering.carrier_views import telephony
 from answering.providers import TwilioTelephony
 from answering.simulator.carrier import ACCOUNT, SimulatedCarrier
 from answering.simulator.scenario import serving
+from tenants.models import StaffRole
+from tenants.numbers.models import PhoneNumber
 from tests.answering.test_carrier import shop_with_number
-from tests.conftest import build_app, csrf_token, fresh_database_url, log_in, migrate
-from tests.factories import PASSWORD
+from tests.conftest import build_app, csrf_token, fresh_database_url, log_in, migrate, system
+from tests.factories import PASSWORD, make_staff
 
 PAGE = "/shops/alpha/numbers/forwarding-check"
 
@@ -94,3 +97,56 @@ def test_bad_numbers_are_refused_with_a_reason(
         refused = client.post(PAGE, data={"csrf_token": csrf_token(client, PAGE), "number": number})
         assert refused.status_code == 400
         assert reason in refused.get_data(as_text=True)
+
+
+def test_numbers_are_bought_through_the_carrier_into_the_pool(
+    carrier_and_app: tuple[Flask, SimulatedCarrier],
+) -> None:
+    app, carrier = carrier_and_app
+    runner = app.test_cli_runner()
+    local = runner.invoke(args=["answering", "buy-number", "--area", "03", "--count", "2"])
+    assert local.exit_code == 0, local.output
+    assert local.stdout.count("bought and added to the pool") == 2
+    free = runner.invoke(args=["answering", "buy-number", "--toll-free", "--kind", "fax"])
+    assert free.exit_code == 0, free.output
+    assert "0120-" in free.stdout
+    with system(app) as session:
+        bought = session.scalars(
+            select(PhoneNumber).where(PhoneNumber.carrier_sid.is_not(None))
+        ).all()
+        assert len(bought) == 3
+        assert {n.line_type for n in bought} == {"geographic", "toll_free"}
+        assert all(n.status == "available" for n in bought)
+    # The carrier points each at our webhooks: calls to a phone, faxes to a fax number.
+    assert sorted(carrier.owned.values()) == [
+        "http://localhost/carrier/fax",
+        "http://localhost/carrier/twilio/voice",
+        "http://localhost/carrier/twilio/voice",
+    ]
+    wrong = runner.invoke(args=["answering", "buy-number", "--area", "3a"])
+    assert wrong.exit_code == 2
+    assert "03" in wrong.output
+
+
+def test_an_admin_buys_a_number_from_the_pool_page(
+    carrier_and_app: tuple[Flask, SimulatedCarrier],
+) -> None:
+    app, _ = carrier_and_app
+    make_staff(app, StaffRole.ADMIN, "admin@answering.example.jp")
+    admin = app.test_client()
+    log_in(admin, "admin@answering.example.jp", PASSWORD)
+    token = csrf_token(admin, "/staff/numbers")
+    data = {"csrf_token": token, "kind": "phone", "line": "geographic", "area": "06", "count": "1"}
+    bought = admin.post("/staff/numbers/buy", data=data, follow_redirects=True)
+    page = bought.get_data(as_text=True)
+    assert "購入して番号プールに追加しました: 06-" in page
+    refused = admin.post(
+        "/staff/numbers/buy", data={**data, "area": "6x"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "市外局番は03や06のように" in refused
+    shop_owner = owner(app)
+    own_token = csrf_token(shop_owner, "/shops/alpha/")
+    assert (
+        shop_owner.post("/staff/numbers/buy", data={**data, "csrf_token": own_token}).status_code
+        == 404
+    )
