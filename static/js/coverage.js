@@ -130,6 +130,18 @@
     estimate();
   }
 
+  document.querySelectorAll("select.copy-to").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.value === "") { return; }
+      var target = Number(select.value);
+      document.getElementById("day_" + target).value =
+        document.getElementById("day_" + select.dataset.day).value;
+      if (redraw[target]) { redraw[target](); }
+      select.value = "";
+      schedule();
+    });
+  });
+
   document.querySelectorAll("button.copy-day").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById("day_" + button.dataset.day);

@@ -41,6 +41,11 @@ def test_owner_paints_hours_and_saves_them(
     page.get_by_role("button", name="平日にコピー").first.click()
     page.locator("#day_6").fill("09:00-21:00")
     page.locator("#day_5").fill("10:00-12:00")
+    # Copy one day to any other: Sunday's hours onto Wednesday only.
+    page.locator('select.copy-to[data-day="6"]').select_option("2")
+    expect(page.locator("#day_2")).to_have_value("09:00-21:00")
+    expect(page.locator("#day_1")).to_have_value("09:00-12:00, 13:00-18:00")
+    page.locator("#day_2").fill("09:00-12:00, 13:00-18:00")
 
     page.get_by_role("button", name="新しい版として保存").click()
     expect(page.get_by_text("保存しました。")).to_be_visible()
