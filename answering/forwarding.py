@@ -87,7 +87,9 @@ def place_test_call(*, shop_id: uuid.UUID, check_id: str) -> None:
             status_callback=f"{base}/forwarding-status?check={check.id}",
         )
     except CarrierUnavailable as error:
-        check.status, check.error = "failed", str(error)[:200]
+        log.warning("forwarding check not placed: %s", error, extra={"check": str(check.id)})
+        check.status = "failed"
+        check.error = gettext("The telephone line is not available right now; try again later.")[:200]
 
 
 def arrived(shop_id: uuid.UUID, caller: str, dialled: str, now: datetime) -> bool:
