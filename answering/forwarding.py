@@ -89,7 +89,9 @@ def place_test_call(*, shop_id: uuid.UUID, check_id: str) -> None:
     except CarrierUnavailable as error:
         log.warning("forwarding check not placed: %s", error, extra={"check": str(check.id)})
         check.status = "failed"
-        check.error = gettext("The telephone line is not available right now; try again later.")[:200]
+        check.error = gettext("The telephone line is not available right now; try again later.")[
+            :200
+        ]
 
 
 def arrived(shop_id: uuid.UUID, caller: str, dialled: str, now: datetime) -> bool:

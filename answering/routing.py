@@ -64,6 +64,9 @@ def answered(call: Call, operator_id: uuid.UUID, at: datetime, *, estimate: bool
     first, and among them the earliest, so repeats and reorders converge."""
     if call.operator_id != operator_id:
         return
+    # Carrier timestamps have whole seconds: never before the call was given to the operator.
+    if call.routed_at is not None and at < call.routed_at:
+        at = call.routed_at
     if estimate:
         if call.answered_at is None:
             call.answered_at, call.answer_estimated = at, True

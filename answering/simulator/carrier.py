@@ -153,6 +153,10 @@ class SimulatedCarrier:
     def _sleep(self, seconds: float) -> None:
         time.sleep(max(0.0, seconds) * self.scale)
 
+    def _wall_seconds(self, since: float) -> int:
+        """Durations the carrier reports are on the same clock as its timestamps: the wall's."""
+        return round(time.monotonic() - since)
+
     def _elapsed(self, since: float) -> float:
         return (time.monotonic() - since) / self.scale
 
@@ -177,14 +181,14 @@ class SimulatedCarrier:
             call.ended = True
             if call.outcome == "in_progress":
                 call.outcome = "error" if call.errors else "refused"
-            duration = round(self._elapsed(call.started))
+            duration = self._wall_seconds(call.started)
             self._keep(call.sid, status="completed", end_time=self._now(), duration=duration)
             self.deliverer.post(
                 self.status_url,
                 {
                     **call.params(),
                     "CallStatus": "completed",
-                    "CallDuration": str(round(self._elapsed(call.started))),
+                    "CallDuration": str(duration),
                     "Timestamp": self._now(),
                 },
             )
@@ -375,7 +379,7 @@ class SimulatedCarrier:
             self._sleep(talk)
             operator.calls_taken += 1
             call.outcome, call.talked_to = "talked", identity
-            return "completed", max(1, round(talk))
+            return "completed", round(talk * self.scale)
         finally:
             operator.hang_up()
 
@@ -388,6 +392,7 @@ class SimulatedCarrier:
         self._sleep(1)  # the beep
         length = min(call.caller.message_s, int(verb.get("maxLength", "3600")))
         self._sleep(length)
+        length = round(length * self.scale)  # reported on the wall clock, like the timestamps
         recording = self._recorded(call, verb.get("recordingStatusCallback"), length, "RecordVerb")
         call.outcome = "message"
         action = verb.get("action")
@@ -464,7 +469,7 @@ class SimulatedCarrier:
             )
             self.place(arriving)
             call.ended, call.outcome = True, "forwarded"
-            duration = max(1, round(self._elapsed(started)))
+            duration = self._wall_seconds(started)
             self._keep(call.sid, status="completed", end_time=self._now(), duration=duration)
             if status_callback:
                 self.deliverer.post(
@@ -492,7 +497,7 @@ class SimulatedCarrier:
         call.ended = True
         if call.outcome == "in_progress":
             call.outcome = "not_reached" if not picked_up else "refused"
-        duration = round(self._elapsed(started)) if picked_up else 0
+        duration = self._wall_seconds(started) if picked_up else 0
         self._keep(call.sid, status=status, end_time=self._now(), duration=duration)
         if status_callback:
             self.deliverer.post(

@@ -55,6 +55,12 @@ def test_every_call_ends_in_a_complete_record_with_callbacks_duplicated_and_shuf
         calls = session.scalars(select(Call).where(Call.outcome == "answered")).all()
         assert len({call.operator_id for call in calls}) > 1  # the work was shared
         assert all(call.recording_sid for call in calls)
+        # Waits are never negative; the end is within the carrier's one-second resolution.
+        assert all(c.queued_at <= c.answered_at for c in calls)  # type: ignore[operator]
+        assert all(
+            (c.ended_at - c.answered_at).total_seconds() > -1  # type: ignore[operator]
+            for c in calls
+        )
 
 
 def test_the_reconciliation_repairs_what_lost_callbacks_left_open(sim_app: Flask) -> None:
