@@ -41,10 +41,12 @@ class SimulationForm(FlaskForm):
         validators=[InputRequired(), NumberRange(1, 50)],
     )
     callback_share = IntegerField(
-        _l("Callers who ask for a callback (%%)"), default=0, validators=[NumberRange(0, 100)]
+        _l("Callers who ask for a callback, in percent"),
+        default=0,
+        validators=[NumberRange(0, 100)],
     )
     lose_share = IntegerField(
-        _l("Callbacks the carrier loses (%%)"), default=0, validators=[NumberRange(0, 100)]
+        _l("Callbacks the carrier loses, in percent"), default=0, validators=[NumberRange(0, 100)]
     )
     duplicate = BooleanField(_l("Send every callback twice"))
     shuffle = BooleanField(_l("Deliver callbacks late and out of order"))
@@ -107,7 +109,20 @@ def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:
         else:
             outcome = (
                 "simulation.finished",
-                {"report": "\n".join(report.lines()), "incomplete": len(report.incomplete)},
+                {
+                    "report": "\n".join(report.lines()),
+                    "placed": report.placed,
+                    "offered": report.offered,
+                    "answered": report.answered,
+                    "abandoned": report.abandoned,
+                    "short_abandoned": report.short_abandoned,
+                    "complete": report.complete,
+                    "incomplete": len(report.incomplete),
+                    "double_booked": report.double_booked,
+                    "repaired": report.repaired,
+                    "requests": report.requests,
+                    "seconds": round(report.seconds, 1),
+                },
             )
         with in_system_scope(app):
             event = audit(outcome[0], actor=None, detail=outcome[1])

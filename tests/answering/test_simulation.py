@@ -190,7 +190,7 @@ def test_a_supervisor_runs_the_simulation_from_the_page(sim_app: Flask) -> None:
         if 'data-testid="simulation-run"' in shown:
             break
         time.sleep(0.5)
-    assert "records complete   6" in shown
+    assert '<th>完全な通話記録</th><td data-testid="complete">6</td>' in shown
     operator = app_operator_client(sim_app)
     assert operator.get("/staff/simulation").status_code == 404
 
