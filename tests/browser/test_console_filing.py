@@ -4,22 +4,23 @@ the inbox (and in the mail), while shop B's owner does not see it anywhere."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tenants.coverage import services as coverage
 from tenants.models import Shop
 from tenants.notifications import services as notifications
-from tenants.numbers.models import PhoneNumber
 from tests.browser.conftest import log_in_as
-from tests.browser.test_console_pop import carrier_post
-from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.browser.live_calls import (
+    carrier_post,
+    demo_answered_around_the_clock,
+    put_through,
+    shop_number,
+)
+from tests.conftest import system
 from tests.smtp import SmtpStandIn
 
 
@@ -28,39 +29,22 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn
 ) -> Iterator[tuple[Flask, str]]:
     """The demo on a real port; はなこ雑貨店 answered around the clock, its messages mailed."""
-    from tenants.db import db
-
-    app = build_app(
-        fresh_database_url("filing", tmp_path_factory.mktemp("filing")), MAIL_URL=mailbox.url
-    )
-    migrate(app)
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-    with system(app) as session:
-        shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
-        week = {day: "00:00-24:00" for day in range(7)}
-        coverage.save_version(shop, None, coverage.WeekInput(week, "as_weekday", "", None))
-        notifications.update(
-            shop, emails=["owner@hanako-zakka.example.jp"], webhook_url="", categories={}
-        )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with demo_answered_around_the_clock(
+        "filing", tmp_path_factory.mktemp("filing"), MAIL_URL=mailbox.url
+    ) as (app, base):
+        with system(app) as session:
+            shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
+            notifications.update(
+                shop, emails=["owner@hanako-zakka.example.jp"], webhook_url="", categories={}
+            )
+        yield app, base
 
 
 def test_the_operator_files_a_message_that_only_shop_a_sees(
     served: tuple[Flask, str], browser: Browser, mailbox: SmtpStandIn
 ) -> None:
     app, base = served
-    with system(app) as session:
-        number = session.scalars(
-            select(PhoneNumber.e164)
-            .join(Shop, Shop.id == PhoneNumber.rented_by_shop_id)
-            .where(Shop.slug == "hanako-zakka", PhoneNumber.kind == "phone")
-        ).one()
+    number = shop_number(app)
     page = browser.new_page(locale="ja-JP")
     log_in_as(page, base, "operator2@answering.example.jp")
     page.goto(f"{base}/console")
@@ -69,11 +53,7 @@ def test_the_operator_files_a_message_that_only_shop_a_sees(
 
     sid = "CA" + "2" * 32
     call = {"CallSid": sid, "From": "+819033334444", "To": number}
-    carrier_post(app, base, "/carrier/twilio/voice", {**call, "CallStatus": "ringing"})
-    carrier_post(app, base, "/carrier/twilio/menu", {**call, "Digits": "1"})
-    carrier_post(
-        app, base, "/carrier/twilio/wait", {**call, "QueuePosition": "1", "QueueTime": "0"}
-    )
+    put_through(app, base, call)
     card = page.get_by_test_id("call-card")
     expect(card).to_be_visible(timeout=3000)
     expect(card).to_contain_text("はなこ雑貨店")
