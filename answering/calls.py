@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from sqlalchemy import insert as insert_row
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from answering.call_setup import CallSetup
 from answering.models import Call, CallIndex
 from scheduling import demand
-from tenants.coverage import services as coverage
 from tenants.db import db, new_id, utcnow
-from tenants.models import Shop
 from tenants.scripts import services as scripts
 
 DEFAULT_QUEUE = "team-default"  # one queue for every shop until teams serve groups of shops
@@ -45,46 +46,51 @@ class Decision:
     message: str
 
 
-def welcome_text(shop: Shop) -> str:
-    return f"お電話ありがとうございます。{shop.name_kana}です。ただいまおつなぎします。"
-
-
-def decide(shop: Shop, at: datetime) -> Decision:
-    """What a caller of this shop hears now (the scope must be this shop)."""
-    if shop.status in ("suspended", "closed"):
+def decide(setup: CallSetup, at: datetime) -> Decision:
+    """What a caller of this shop hears at `at`."""
+    if setup.status in ("suspended", "closed"):
         return Decision(
             "closed",
-            f"お電話ありがとうございます。{shop.name_kana}は、"
+            f"お電話ありがとうございます。{setup.name_kana}は、"
             "ただいまお電話でのご案内を休止しております。",
         )
-    emergency = coverage.active_emergency(shop.id)
-    if emergency is not None:
-        return Decision("closed", emergency.message)
-    if coverage.coverage_for(shop.id, emergency=False).covers(at):
-        return Decision("queue", welcome_text(shop))
-    published = scripts.latest_version(shop.id)
-    text = (published.content.get("after_hours_message") if published else "") or (
-        f"お電話ありがとうございます。{shop.name_kana}です。ただいま営業時間外です。"
-        "発信音のあとに、お名前とご用件をお話しください。"
+    if setup.emergency_message is not None:
+        return Decision("closed", setup.emergency_message)
+    if setup.coverage.covers(at):
+        return Decision(
+            "queue",
+            f"お電話ありがとうございます。{setup.name_kana}です。ただいまおつなぎします。",
+        )
+    return Decision(
+        "after_hours",
+        setup.after_hours_message
+        or (
+            f"お電話ありがとうございます。{setup.name_kana}です。ただいま営業時間外です。"
+            "発信音のあとに、お名前とご用件をお話しください。"
+        ),
     )
-    return Decision("after_hours", text)
 
 
 def shop_of_call(call_sid: str) -> uuid.UUID | None:
     return db.session.scalar(select(CallIndex.shop_id).where(CallIndex.call_sid == call_sid))
 
 
-def known_call(call_sid: str) -> bool:
-    return db.session.get(CallIndex, call_sid) is not None
-
-
-def index_unknown_number(call_sid: str) -> None:
-    if not known_call(call_sid):
-        db.session.add(CallIndex(call_sid=call_sid, shop_id=None))
+def index_call(call_sid: str, shop_id: uuid.UUID | None) -> bool:
+    """Index the call under its shop (None: a number no shop rents); False when a retry of its
+    webhook already did. One statement, and two concurrent retries wait for each other."""
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    claimed = connection.execute(
+        insert(CallIndex)
+        .values(call_sid=call_sid, shop_id=shop_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(CallIndex.call_sid)
+    ).first()
+    return claimed is not None
 
 
 def open_call(
-    shop: Shop,
+    shop_id: uuid.UUID,
     *,
     call_sid: str,
     caller: str,
@@ -92,34 +98,32 @@ def open_call(
     decision: Decision,
     at: datetime,
     menu_first: bool = False,
-) -> Call:
-    """The call's record, created once however often the carrier retries the webhook."""
-    if known_call(call_sid):  # a retry: the index and the record are written together
+) -> None:
+    """The call's record, created once however often the carrier retries the webhook (written
+    with two plain statements: the busiest path of the service)."""
+    if not index_call(call_sid, shop_id):  # a retry: the index and the record are written together
         existing = db.session.scalar(
-            select(Call).where(Call.shop_id == shop.id, Call.call_sid == call_sid)
+            select(Call.id).where(Call.shop_id == shop_id, Call.call_sid == call_sid)
         )
         if existing is not None:
-            return existing
-    else:
-        db.session.add(CallIndex(call_sid=call_sid, shop_id=shop.id))
-    call = Call(
-        id=new_id(),
-        shop_id=shop.id,
-        call_sid=call_sid,
-        from_number=caller[:32],
-        to_number=dialled[:32],
-        arrived_at=at,
-        in_coverage=decision.kind == "queue",
-        queued_at=at if decision.kind == "queue" and not menu_first else None,
-        queue=DEFAULT_QUEUE if decision.kind == "queue" and not menu_first else None,
-        outcome="in_progress",
-        carrier_status="ringing",
+            return
+    queued = decision.kind == "queue" and not menu_first
+    db.session.connection().execute(
+        insert_row(Call).values(
+            id=new_id(),
+            shop_id=shop_id,
+            call_sid=call_sid,
+            from_number=caller[:32],
+            to_number=dialled[:32],
+            arrived_at=at,
+            in_coverage=decision.kind == "queue",
+            queued_at=at if queued else None,
+            queue=DEFAULT_QUEUE if queued else None,
+            # nothing has ended yet: the outcome is open unless we answer for nobody now
+            outcome="closed" if decision.kind == "closed" else "in_progress",
+            carrier_status="ringing",
+        )
     )
-    call.outcome = derive_outcome(call, short_abandon=timedelta(0))
-    if decision.kind == "closed":
-        call.outcome = "closed"
-    db.session.add(call)
-    return call
 
 
 def find_call(shop_id: uuid.UUID, call_sid: str, *, lock: bool = False) -> Call | None:

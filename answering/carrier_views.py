@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from answering import calls, fax, forwarding, messages, recordings, routing, twiml
+from answering import call_setup, calls, fax, forwarding, messages, recordings, routing, twiml
 from answering.models import Call, CallIndex
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
@@ -93,23 +93,19 @@ def enqueue(welcome: str) -> Response:
 def voice() -> Response:
     params = signed_params()
     call_sid, dialled = params["CallSid"], params.get("To", "")
-    set_scope(db.session, SYSTEM)  # only the number pool and the call index are read here
-    shop_id = numbers.shop_for_number(dialled)
-    if shop_id is None:
-        calls.index_unknown_number(call_sid)
+    set_scope(db.session, SYSTEM)  # only the number pool is read here
+    setup = call_setup.for_number(dialled)  # scopes the session to the shop it finds
+    if setup is None:
+        calls.index_call(call_sid, None)
         log.info("call to a number no shop rents", extra={"call_sid": call_sid, "to": dialled})
         return xml(twiml.unknown_number())
-    set_scope(db.session, Scope(shop_id=shop_id))
-    shop = db.session.get(Shop, shop_id)
-    if shop is None:
-        return xml(twiml.unknown_number())
     now = utcnow()
-    if forwarding.arrived(shop_id, params.get("From", ""), dialled, now):
+    if forwarding.arrived(setup.shop_id, params.get("From", ""), dialled, now):
         return xml(twiml.forwarding_arrived())  # the shop's forwarding check came back to us
-    decision = calls.decide(shop, now)
-    options = calls.menu_options(shop_id) if decision.kind == "queue" else []
+    decision = calls.decide(setup, now)
+    options = list(setup.menu) if decision.kind == "queue" else []
     calls.open_call(
-        shop,
+        setup.shop_id,
         call_sid=call_sid,
         caller=params.get("From", ""),
         dialled=dialled,

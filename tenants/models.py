@@ -8,7 +8,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Model, ShopOwned, UTCDateTime, new_id, utcnow
@@ -37,6 +46,9 @@ class Shop(Model):
     status: Mapped[str] = mapped_column(String(20), default="active")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved by the database's triggers whenever anything a caller hears changes (see the migration
+    # `c5c32403ab80`); never written by the application.
+    call_setup_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'active', 'suspended', 'closed')", name="status"),

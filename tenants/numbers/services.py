@@ -173,6 +173,23 @@ def release(shop: Shop, rental_id: Any, *, actor: User | None, ip: str | None) -
     return rental
 
 
+def shop_and_setup_version(e164: str) -> tuple[uuid.UUID, int] | None:
+    """The shop renting this number now and its `call_setup_version`, in one round trip."""
+    numbers, shops = PhoneNumber.__table__.c, Shop.__table__.c
+    row = (
+        db.session.connection()
+        .execute(
+            select(numbers.rented_by_shop_id, shops.call_setup_version)
+            .join_from(PhoneNumber.__table__, Shop.__table__, shops.id == numbers.rented_by_shop_id)
+            .where(numbers.e164 == e164, numbers.status == "rented")
+        )
+        .first()
+    )
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
 def shop_for_number(e164: str) -> uuid.UUID | None:
     """The shop that rents this number now (for routing an incoming call), or None."""
     return db.session.scalar(

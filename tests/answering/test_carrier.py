@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -10,13 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from answering.carrier_views import telephony
 from answering.models import Call, CallIndex
 from tenants.coverage import services as coverage
 from tenants.models import Shop
 from tenants.numbers import services as numbers
+from tenants.scripts import services as scripts
 from tests.answering.carrier import post
 from tests.conftest import system
 from tests.factories import make_shop
@@ -124,6 +126,58 @@ def test_emergency_closure_plays_its_message(app: Flask, client: FlaskClient) ->
     assert "本日は臨時休業です。" in body
     assert "<Hangup" in body
     assert the_call(app).outcome == "closed"
+
+
+def test_every_change_a_caller_hears_reaches_the_very_next_call(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Incoming calls use a per-process copy of the shop's setup: each change must still count."""
+
+    def hears(sid: str) -> str:
+        return str(incoming(app, client, sid=sid).get_data(as_text=True))  # type: ignore[attr-defined]
+
+    def change(work: Callable[[Shop], object]) -> None:
+        with system(app) as session:
+            work(session.scalars(select(Shop)).one())
+
+    shop_with_number(app)
+    assert "<Enqueue" in hears("CA1")
+    change(lambda shop: coverage.start_emergency(shop, None, "本日は臨時休業です。", None))
+    assert "本日は臨時休業です。" in hears("CA3")
+    change(lambda shop: coverage.end_emergency(shop, None, None))
+    assert "<Enqueue" in hears("CA4")
+    change(
+        lambda shop: coverage.save_version(
+            shop, None, coverage.WeekInput({}, "as_weekday", "", None)
+        )
+    )
+    assert "営業時間外" in hears("CA5")
+
+    def publish_after_hours(shop: Shop) -> None:
+        scripts.update_basics(
+            shop,
+            greeting="",
+            after_hours_message="明日またおかけください。",
+            keywords=[],
+            categories=[],
+        )
+        scripts.publish(shop, None)
+
+    change(publish_after_hours)
+    assert "明日またおかけください。" in hears("CA6")
+    every_day = {day: "00:00-24:00" for day in range(7)}
+    change(
+        lambda shop: coverage.save_version(
+            shop, None, coverage.WeekInput(every_day, "as_weekday", "", None)
+        )
+    )
+    assert "<Enqueue" in hears("CA7")
+    with system(app) as session:  # bulk updates, as an admin's tool might write them
+        session.execute(update(Shop).values(name_kana="アルファショウテン"))
+    assert "アルファショウテンです" in hears("CA8")
+    with system(app) as session:
+        session.execute(update(Shop).values(status="suspended"))
+    assert "休止しております" in hears("CA9")
 
 
 def test_unknown_number_gets_a_polite_message_and_is_logged(
