@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, Response, g, send_from_directory
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import Select, select
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException, NotFound
 
 from tenants import services
@@ -101,6 +102,10 @@ def revoke_token(token_id: str) -> None:
     services.revoke_token(principal().user, token_id, ip=client_ip())
 
 
+def swagger_ui_file(filename: str) -> Response:
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
 def init_app(app: Flask) -> None:
     app.config.update(
         API_TITLE="電話代行クラウド API",
@@ -109,7 +114,11 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        # Swagger UI's files come from the swagger-ui-bundle package: the page works offline.
+        OPENAPI_SWAGGER_UI_URL="/api/swagger-ui/",
+    )
+    app.add_url_rule(
+        "/api/swagger-ui/<path:filename>", "swagger_ui_files", swagger_ui_file, methods=["GET"]
     )
     api.ERROR_SCHEMA = ProblemSchema
     api.init_app(

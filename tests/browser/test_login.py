@@ -44,3 +44,22 @@ def test_wrong_password_shows_the_message_in_japanese(live_server: str, browser:
     expect(page.get_by_role("alert")).to_have_text(
         "メールアドレスまたはパスワードが正しくありません。"
     )
+
+
+def test_api_documentation_renders_offline_under_its_content_policy(
+    live_server: str, browser: Browser
+) -> None:
+    """Swagger UI comes from our own files; the page's policy lets it start, and nothing is refused."""
+    page = browser.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security" in message.text else None
+        ),
+    )
+    page.on("requestfailed", lambda request: refused.append(request.url))
+    page.goto(f"{live_server}/api/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("電話代行クラウド API")
+    expect(page.get_by_text("/api/v1/shops/{slug}").first).to_be_visible()
+    assert refused == []

@@ -135,7 +135,13 @@ def test_openapi_document_lists_the_endpoints(client: FlaskClient) -> None:
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/shops/{slug}" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-    assert client.get("/api/docs").status_code == 200
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "/api/swagger-ui/swagger-ui-bundle.js" in page  # served by us: the page works offline
+    assert "cdn." not in page
+    with client.get("/api/swagger-ui/swagger-ui-bundle.js") as script:
+        assert script.status_code == 200
+        assert b"SwaggerUIBundle" in script.data
+    assert client.get("/api/swagger-ui/../../../etc/passwd").status_code == 404
 
 
 def test_unknown_api_path_is_problem_json(client: FlaskClient) -> None:
