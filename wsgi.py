@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 import answering
 import billing
@@ -24,6 +24,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     scheduling.init_app(app)
     answering.init_app(app)
     billing.init_app(app)
+    # Browsers ask for /favicon.ico whatever the page says: send them to the icon.
+    app.add_url_rule(
+        "/favicon.ico",
+        "favicon",
+        lambda: redirect(url_for("static", filename="favicon.svg"), 301),
+    )
     return app
 
 
