@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         message_api,
         models,
         number_buying,
+        operator_phone_views,
         quality_models,
         quality_views,
         report_api,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(simulation_views.bp)
     app.register_blueprint(forwarding_views.bp)
     app.register_blueprint(number_buying.bp)
+    app.register_blueprint(operator_phone_views.bp)
     app.register_blueprint(forwarding_views.carrier_bp)
     csrf.exempt(forwarding_views.carrier_bp)  # the carrier signs its requests instead
     api.register_blueprint(report_api.blp)

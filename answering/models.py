@@ -280,3 +280,21 @@ class ForwardingCheck(ShopOwned, Model):
         CheckConstraint("status IN ('calling', 'arrived', 'not_arrived', 'failed')", name="status"),
         Index(None, "shop_id", "started_at"),
     )
+
+
+class OperatorPhone(Model):
+    """Where routing rings an operator: the browser phone (no row), a phone number or a SIP address.
+
+    A staff table: no shop owns a row.
+    """
+
+    __tablename__ = "operator_phones"
+
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind IN ('number', 'sip')", name="kind"),)

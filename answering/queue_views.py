@@ -5,12 +5,13 @@ and the dial's outcome either ends the call or puts the caller back in the queue
 from __future__ import annotations
 
 import uuid
+from dataclasses import astuple
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from answering import callbacks, calls, routing, twiml
+from answering import callbacks, calls, operator_phones, routing, twiml
 from answering.carrier_views import (
     after_call,
     base_url,
@@ -153,7 +154,7 @@ def ring_operator(call: Call, before: str | None = None) -> Response:
     base, query = base_url(), _leg_query(call)
     return xml(
         twiml.dial_operator(
-            routing.identity(call.operator_id),
+            astuple(operator_phones.phone_of(call.operator_id)),
             before=before,
             timeout_s=settings_from(current_app.config).ring_timeout_s,
             action=f"{base}/dial-done?{query}",

@@ -43,7 +43,7 @@ def leave() -> str:
 
 
 def dial_operator(
-    identity: str,
+    phone: tuple[str, str],
     *,
     before: str | None = None,
     timeout_s: int,
@@ -52,8 +52,8 @@ def dial_operator(
     leg_callback: str,
     recording_callback: str,
 ) -> str:
-    """Ring the operator's phone; they hear the whisper before the bridge; both sides are
-    recorded from the answer, each on its own channel."""
+    """Ring the operator's phone (`(kind, address)`: browser, number or sip); they hear the
+    whisper before the bridge; both sides are recorded from the answer, each on its own channel."""
     response = VoiceResponse()
     if before:
         response.say(before, **VOICE)
@@ -65,8 +65,10 @@ def dial_operator(
         recording_status_callback=recording_callback + RETRY,
         recording_status_callback_event="completed",
     )
-    dial.client(
-        identity,
+    kind, address = phone
+    noun = {"browser": dial.client, "number": dial.number, "sip": dial.sip}[kind]
+    noun(
+        address,
         url=whisper_url,
         method="POST",
         status_callback=leg_callback + RETRY,

@@ -26,6 +26,7 @@ from answering.simulator.people import Caller, Operator
 
 ACCOUNT = "AC" + "0" * 32
 SAY_S = 3.0  # how long a prompt takes to say, in carrier seconds
+DIAL_NOUNS = ("Client", "Number", "Sip")
 # A tiny MP3 frame: what the media host serves for every recording.
 MP3 = bytes.fromhex("fffb9064") + bytes(413)
 
@@ -301,12 +302,17 @@ class SimulatedCarrier:
         return False
 
     def _dial(self, call: CallRun, verb: ET.Element) -> str | None:
-        client = verb.find("Client")
+        # The operator's phone: a browser (Client), a phone number (Number) or a SIP address (Sip);
+        # a simulated operator answers on whichever address they were registered under.
+        client = next(
+            (found for noun in DIAL_NOUNS if (found := verb.find(noun)) is not None), None
+        )
         timeout = float(verb.get("timeout", "30"))
         leg = sid("CA")
         status, duration = "failed", 0
         if client is not None:
             identity = (client.text or "").strip()
+            dialled_to = f"client:{identity}" if client.tag == "Client" else identity
             callback = client.get("statusCallback")
             events = set(client.get("statusCallbackEvent", "completed").split())
             call.rings.append(identity)
@@ -320,7 +326,7 @@ class SimulatedCarrier:
                             "CallSid": leg,
                             "ParentCallSid": call.sid,
                             "AccountSid": ACCOUNT,
-                            "To": f"client:{identity}",
+                            "To": dialled_to,
                             "Direction": "outbound-dial",
                             "CallStatus": status_now,
                             "Timestamp": self._now(),
@@ -370,7 +376,7 @@ class SimulatedCarrier:
                     "ParentCallSid": call.sid,
                     "AccountSid": ACCOUNT,
                     "From": call.caller.dialled,
-                    "To": f"client:{identity}",
+                    "To": f"client:{identity}" if client.tag == "Client" else identity,
                     "CallStatus": "in-progress",
                     "Direction": "outbound-dial",
                 }

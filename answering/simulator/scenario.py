@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from answering import callbacks, routing
+from answering import callbacks, operator_phones, routing
 from answering.carrier_views import telephony
 from answering.models import Call, CallbackRequest
 from answering.providers import TwilioTelephony
@@ -213,7 +213,8 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         operators = simulated_operators(plan.operators)
         others = other_ready_operators(operators)
         operator_ids = [user.id for user in operators]
-        identities = [routing.identity(operator_id) for operator_id in operator_ids]
+        # each simulated operator answers where routing rings them: browser, number or SIP
+        identities = [operator_phones.phone_of(operator_id).address for operator_id in operator_ids]
     if others:
         raise SimulationRefused(
             f"{len(others)} other operators are ready: their phones would be rung; "
@@ -441,7 +442,10 @@ def _problem(run: CallRun, call: Call) -> str | None:
     if call.ended_at is None:
         return "no end time"
     if run.outcome == "talked":
-        if call.operator_id is None or run.talked_to != routing.identity(call.operator_id):
+        if (
+            call.operator_id is None
+            or run.talked_to != operator_phones.phone_of(call.operator_id).address
+        ):
             return f"talked to {run.talked_to}, record names {call.operator_id}"
         if call.answered_at is None or call.recording_sid is None:
             return "answered without its answer time or recording"

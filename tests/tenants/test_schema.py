@@ -28,6 +28,7 @@ NOT_SHOP_OWNED = {
     "demand_intervals",  # per queue; a queue serves many shops
     "history_imports",  # per queue as well
     "operator_states",  # staff
+    "operator_phones",  # staff: where an operator's calls ring
     "call_rollup_state",  # which days the rollups of every shop hold: one row for the platform
     "qa_plans",  # staff: the weekly review sample size, one rule for every shop
     "operator_state_changes",  # staff
