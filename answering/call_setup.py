@@ -2,7 +2,7 @@
 
 Every call reads its number's shop together with the shop's `call_setup_version`, which the
 database's triggers move whenever anything a caller hears changes: the shop's name or status, its
-coverage versions, closures and 臨時休業, its published script. A process uses its copy of a shop's
+coverage versions, closures and 臨時休業, its published script, its queue. A process uses its copy of a shop's
 setup only while that version matches, so an owner's change applies to the very next call in every
 process, and a busy shop's calls cost two statements instead of seven.
 """
@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from scheduling import queues
 from tenants.coverage import services as coverage
 from tenants.coverage.schedule import Coverage
 from tenants.db import db
@@ -34,6 +35,7 @@ class CallSetup:
     coverage: Coverage
     after_hours_message: str
     menu: tuple[dict[str, object], ...]
+    queue: str
 
     def covers(self, at: datetime) -> bool:
         return self.emergency_message is None and self.coverage.covers(at)
@@ -80,6 +82,7 @@ def load(shop_id: uuid.UUID, version: int) -> CallSetup | None:
         coverage=coverage.coverage_for(shop_id, emergency=emergency is not None),
         after_hours_message=content.get("after_hours_message") or "",
         menu=tuple(menu),
+        queue=queues.queue_of(shop_id),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select, update
 from answering.calls import TERMINAL, derive_outcome
 from answering.models import Call, CallbackRequest, CallIndex
 from answering.providers import CarrierUnavailable
-from scheduling import agents
+from scheduling import agents, queues
 from scheduling.models import OperatorState
 from tenants.config import settings_from
 from tenants.coverage import services as coverage
@@ -92,7 +92,7 @@ def earliest_due(now: datetime, before: datetime | None = None) -> CallbackReque
 
 def dial(row: CallbackRequest, now: datetime) -> bool:
     """Reserve the longest-idle operator for this callback and have the carrier dial it."""
-    state = agents.reserve_longest_idle(placeholder(row), now)
+    state = agents.reserve_longest_idle(placeholder(row), now, queues.queue_of(row.shop_id))
     if state is None:
         return False
     row.status, row.operator_id = "dialling", state.operator_id

@@ -21,11 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from answering.call_setup import CallSetup
 from answering.models import Call, CallIndex
-from scheduling import demand
+from scheduling import demand, queues
 from tenants.db import db, new_id, utcnow
 from tenants.scripts import services as scripts
 
-DEFAULT_QUEUE = "team-default"  # one queue for every shop until teams serve groups of shops
+DEFAULT_QUEUE = queues.SHARED_QUEUE  # where a shop waits until staff give it a queue of its own
 TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 # When two terminal statuses disagree (a retried callback), the stronger one wins, whatever came first.
 STATUS_RANK = {
@@ -97,6 +97,7 @@ def open_call(
     dialled: str,
     decision: Decision,
     at: datetime,
+    queue: str = DEFAULT_QUEUE,
     menu_first: bool = False,
 ) -> None:
     """The call's record, created once however often the carrier retries the webhook (written
@@ -118,7 +119,7 @@ def open_call(
             arrived_at=at,
             in_coverage=decision.kind == "queue",
             queued_at=at if queued else None,
-            queue=DEFAULT_QUEUE if queued else None,
+            queue=queue if queued else None,
             # nothing has ended yet: the outcome is open unless we answer for nobody now
             outcome="closed" if decision.kind == "closed" else "in_progress",
             carrier_status="ringing",
@@ -247,10 +248,11 @@ def menu_options(shop_id: uuid.UUID) -> list[dict[str, object]]:
     return sorted(options, key=lambda option: int(option["key"]))
 
 
-def enter_queue(call: Call, at: datetime) -> None:
-    """The caller leaves the voice menu for the queue: from now on the call is offered."""
+def enter_queue(call: Call, at: datetime) -> str:
+    """The caller leaves the voice menu for their shop's queue: from now on the call is offered."""
     if call.queued_at is None:
-        call.queued_at, call.queue = at, DEFAULT_QUEUE
+        call.queued_at, call.queue = at, queues.queue_of(call.shop_id)
+    return call.queue or DEFAULT_QUEUE
 
 
 def choose(call: Call, digits: str, options: list[dict[str, object]]) -> bool:

@@ -83,9 +83,9 @@ def base_url() -> str:
     return settings_from(current_app.config).public_base_url + "/carrier/twilio"
 
 
-def enqueue(welcome: str) -> Response:
+def enqueue(welcome: str, queue: str) -> Response:
     base = base_url()
-    return xml(twiml.to_queue(welcome, calls.DEFAULT_QUEUE, f"{base}/wait", f"{base}/dequeued"))
+    return xml(twiml.to_queue(welcome, queue, f"{base}/wait", f"{base}/dequeued"))
 
 
 @bp.post("/voice")
@@ -111,6 +111,7 @@ def voice() -> Response:
         dialled=dialled,
         decision=decision,
         at=now,
+        queue=setup.queue,
         menu_first=bool(options),
     )
     base = base_url()
@@ -118,7 +119,7 @@ def voice() -> Response:
         if options:
             listed = [(int(str(o["key"])), str(o["label"])) for o in options]
             return xml(twiml.menu(decision.message, listed, f"{base}/menu"))
-        return enqueue(decision.message)
+        return enqueue(decision.message, setup.queue)
     if decision.kind == "after_hours":
         return xml(
             twiml.after_hours(decision.message, f"{base}/recording", f"{base}/voicemail-done")
@@ -180,8 +181,8 @@ def menu() -> Response:
     if digits and not calls.choose(call, digits, options) and request.args.get("retry") != "1":
         listed = [(int(str(o["key"])), str(o["label"])) for o in options]
         return xml(twiml.menu("", listed, f"{base}/menu?retry=1", retry=True))
-    calls.enter_queue(call, utcnow())
-    return enqueue("おつなぎします。")
+    queue = calls.enter_queue(call, utcnow())
+    return enqueue("おつなぎします。", queue)
 
 
 @bp.post("/voicemail-done")

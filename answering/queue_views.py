@@ -23,6 +23,7 @@ from answering.carrier_views import (
     xml,
 )
 from answering.models import Call, CallbackRequest
+from scheduling import queues
 from tenants.config import settings_from
 from tenants.db import db, utcnow
 from tenants.models import Shop
@@ -143,14 +144,18 @@ def dequeued() -> Response:
     if call.ended_at is not None or call.answered_at is not None:
         return xml(twiml.goodbye())
     if call.operator_id is None:
-        return enqueue("")  # the operator was taken back meanwhile: wait for the next one
+        return back_to_queue(call)  # the operator was taken back meanwhile: wait for the next one
     return ring_operator(call)
+
+
+def back_to_queue(call: Call) -> Response:
+    return enqueue("", call.queue or queues.queue_of(call.shop_id))
 
 
 def ring_operator(call: Call, before: str | None = None) -> Response:
     """Dial the call's operator, with the leg URLs that name this call and operator."""
     if call.operator_id is None:
-        return enqueue("")
+        return back_to_queue(call)
     base, query = base_url(), _leg_query(call)
     return xml(
         twiml.dial_operator(
@@ -208,4 +213,4 @@ def dial_done() -> Response:
     if call.direction == "outbound":  # our callback found no operator after all: call again
         callbacks.try_again(call, utcnow())
         return xml(twiml.callback_again())
-    return enqueue("")
+    return back_to_queue(call)

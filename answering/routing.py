@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from answering.calls import TERMINAL, callback_time
 from answering.models import Call
-from scheduling import agents
+from scheduling import agents, queues
 from scheduling.models import OperatorState
 from tenants.config import settings_from
 from tenants.db import db, utcnow
@@ -51,7 +51,7 @@ def route(call: Call, now: datetime) -> OperatorState | None:
     """Give a waiting call (locked by the caller) to the longest-idle available operator."""
     if not waiting(call):
         return None
-    state = agents.reserve_longest_idle(call.call_sid, now)
+    state = agents.reserve_longest_idle(call.call_sid, now, call.queue or queues.SHARED_QUEUE)
     if state is not None:
         call.operator_id = state.operator_id
         call.routed_at = now

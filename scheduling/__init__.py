@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from scheduling import api as campaign_api
-    from scheduling import cli, demo, views
+    from scheduling import cli, demo, queue_views, queues, views
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import demo_seeded
@@ -16,5 +16,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.my_shifts_bp)
+    app.register_blueprint(queue_views.bp)
+    app.jinja_env.filters["queue_label"] = queues.label
     api.register_blueprint(campaign_api.blp)
     csrf.exempt(campaign_api.blp)  # bearer tokens only

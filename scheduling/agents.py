@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
 
-from scheduling.models import OPERATOR_STATES, OperatorState, OperatorStateChange
+from scheduling.models import OPERATOR_STATES, OperatorSkill, OperatorState, OperatorStateChange
 from tenants.db import db, new_id, utcnow
 from tenants.models import StaffRole, User
 
@@ -82,10 +82,18 @@ def _available(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def reserve_longest_idle(call_sid: str, now: datetime) -> OperatorState | None:
-    """Give the call to the operator idle the longest, atomically: the row is claimed with a
-    compare-and-set on its state, and on PostgreSQL candidates another transaction holds are
-    skipped, so no operator gets two calls however many calls are routed at once."""
+def skilled_for(queue: str) -> ColumnElement[bool]:
+    """Operators who may serve `queue`: those with it among their skills, and those with no skills
+    set at all (generalists, who serve every queue)."""
+    skills = select(OperatorSkill.user_id).where(OperatorSkill.user_id == OperatorState.operator_id)
+    return or_(~skills.exists(), skills.where(OperatorSkill.queue == queue).exists())
+
+
+def reserve_longest_idle(call_sid: str, now: datetime, queue: str) -> OperatorState | None:
+    """Give the call to the operator skilled for its queue who has been idle the longest,
+    atomically: the row is claimed with a compare-and-set on its state, and on PostgreSQL
+    candidates another transaction holds are skipped, so no operator gets two calls however many
+    calls are routed at once."""
     available = _available(now)
     idle_since = case(
         (OperatorState.state == "ready", OperatorState.since),
@@ -95,7 +103,7 @@ def reserve_longest_idle(call_sid: str, now: datetime) -> OperatorState | None:
         query = (
             select(OperatorState.operator_id, OperatorState.state, OperatorState.after_call_until)
             .join(User, User.id == OperatorState.operator_id)
-            .where(available, User.is_active.is_(True))
+            .where(available, skilled_for(queue), User.is_active.is_(True))
             .order_by(idle_since, OperatorState.operator_id)
             .limit(1)
         )

@@ -13,7 +13,7 @@ from flask import abort, g
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
-from scheduling import rosters
+from scheduling import queues, rosters
 from scheduling.models import Campaign
 from tenants.db import db
 from tenants.services import ValidationFailed
@@ -21,7 +21,7 @@ from tenants.shop_api import invalid, token_shop
 
 # The queue that answers every shop's calls, until teams serve groups of shops (answering puts
 # every queued call in this queue; a test keeps the two names equal).
-SHOP_QUEUE = "team-default"
+SHOP_QUEUE = queues.SHARED_QUEUE  # where a shop without a queue of its own announces
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 blp = ApiBlueprint(
@@ -73,7 +73,7 @@ def announce(body: dict[str, Any]) -> Campaign:
     shop = token_shop(owner=True)
     try:
         campaign = rosters.add_campaign(
-            SHOP_QUEUE,
+            queues.queue_of(shop.id),
             body["day"],
             body["multiplier"],
             body.get("note"),

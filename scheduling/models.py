@@ -253,3 +253,18 @@ class Campaign(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("multiplier > 0 AND multiplier <= 20", name="multiplier"),)
+
+
+class ShopQueue(Model):
+    """The queue a shop's calls wait in, set by staff; a shop without a row is in the shared queue.
+
+    The workforce plans each queue, and routing gives its calls to operators skilled for it.
+    """
+
+    __tablename__ = "shop_queues"
+
+    shop_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(40), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,6 +15,7 @@ PLATFORM_WITH_SHOP_ID = {
     "job_outbox": "written and drained by the platform for every shop",
     "call_index": "finds a carrier callback's shop from its CallSid before any scope",
     "campaigns": "per queue (many shops share one); shop_id only says which shop announced it",
+    "shop_queues": "staff's routing setting for a shop, never shown to the shop",
 }
 # Tables without a shop_id: staff, identity and reference tables (Citus reference tables).
 NOT_SHOP_OWNED = {
