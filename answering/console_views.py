@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -73,8 +74,15 @@ def _console_page(
         errors=errors or {},
         given=given or messages.Filing(),
         refused=refused,
+        phone_sdk=_phone_sdk(),
         **_controls(me, card),
     )
+
+
+def _phone_sdk() -> bool:
+    """Whether Twilio's Voice SDK is served with the static files (it is not bundled)."""
+    folder = current_app.static_folder or ""
+    return os.path.isfile(os.path.join(folder, "vendor", "twilio-voice.min.js"))
 
 
 def _controls(me: User, card: console_cards.CallCard | None) -> dict[str, Any]:
