@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 
 from answering import routing
 from answering.providers import CarrierUnavailable, TwilioTelephony
@@ -158,3 +159,38 @@ def test_the_carrier_refuses_to_change_a_call_that_is_over(line: Line) -> None:
     line.carrier._keep("CAover", status="completed")
     with pytest.raises(CarrierUnavailable):
         api.update_call("CAover", twiml="<Response><Hangup/></Response>")
+
+
+def test_a_late_callback_of_the_dial_before_a_hold_never_frees_the_operator(app: Flask) -> None:
+    """The carrier's callbacks come late and shuffled: the end of the operator's first leg (cut
+    by a hold) arriving after the resume leaves the call theirs; the end of the live leg frees
+    them into after-call work."""
+    from sqlalchemy import select
+
+    from answering.models import Call
+    from scheduling.models import OperatorState
+    from tests.answering.calls import answered_call, operator, two_shops
+    from tests.answering.carrier import post
+    from tests.answering.test_routing import stamp
+    from tests.conftest import system
+
+    two_shops(app)
+    operator_id, _ = operator(app)
+    carrier = app.test_client()
+    answered_call(app, carrier, end=False)
+    with system(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
+        call.leg_round = 2  # held, then resumed: the operator's phone was dialled again
+    leg = f"/carrier/twilio/leg?call=CA1&operator={operator_id}"
+    done = {"CallSid": "LCA1", "CallStatus": "completed", "CallDuration": "20"}
+    for _ in range(2):
+        post(app, carrier, leg, {**done, "Timestamp": stamp(-30)})
+    with system(app) as session:
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert (state.state, state.call_sid) == ("on_call", "CA1")
+    post(app, carrier, leg + "&round=2", {**done, "CallSid": "LCA1b", "Timestamp": stamp(-1)})
+    with system(app) as session:
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert state.state == "after_call_work"
