@@ -7,7 +7,7 @@ PORT ?= 5000
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard tenants/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run up test lint fmt typecheck pytest bench bench-calls translations extract clean
+.PHONY: run up test lint fmt typecheck pytest bench bench-calls bench-console translations extract clean
 
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
@@ -77,6 +77,11 @@ pytest: $(VENV)/.dev-installed translations
 
 bench: $(VENV)/.dev-installed translations
 	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks.console_pop
+
+# Console pop latency: route decision to the card in Chromium and on the server (BENCH_POP_CALLS=20).
+bench-console: $(VENV)/.dev-installed translations
+	$(BIN)/python -m tests.benchmarks.console_pop
 
 # The live-call figures: gunicorn on this machine's PostgreSQL, a steady 200 requests/s, and
 # 2,000 simulated calls with duplicated, shuffled callbacks (a few minutes).

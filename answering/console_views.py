@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 from flask import (
@@ -20,8 +22,9 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
-from answering import callback_tasks, callbacks, messages, routing
+from answering import call_controls, callback_tasks, callbacks, messages, routing
 from answering import console as console_cards
+from answering.carrier_views import after_call, telephony
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
@@ -52,7 +55,9 @@ def console() -> str:
 
 
 def _console_page(
-    errors: dict[str, str] | None = None, given: messages.Filing | None = None
+    errors: dict[str, str] | None = None,
+    given: messages.Filing | None = None,
+    refused: str | None = None,
 ) -> str:
     me = current_account()
     query = request.args.get("q", "")[:200]
@@ -68,7 +73,74 @@ def _console_page(
         hits=card.search(query) if card is not None else [],
         errors=errors or {},
         given=given or messages.Filing(),
+        refused=refused,
+        phone_sdk=_phone_sdk(),
+        **_controls(me, card),
     )
+
+
+def _phone_sdk() -> bool:
+    """Whether Twilio's Voice SDK is served with the static files (it is not bundled)."""
+    folder = current_app.static_folder or ""
+    return os.path.isfile(os.path.join(folder, "vendor", "twilio-voice.min.js"))
+
+
+def _controls(me: User, card: console_cards.CallCard | None) -> dict[str, Any]:
+    """What the card's call controls need: whether the call is on the line, and where it can go."""
+    on_line = card is not None and call_controls.live(me, card.call)
+    return {
+        "on_line": on_line,
+        "supervisors": call_controls.transfer_targets(me) if on_line else [],
+        "controls": call_controls.controls_of(card.call) if card is not None else [],
+        "control_labels": control_labels(),
+    }
+
+
+def _optional_id(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def control_labels() -> dict[str, str]:
+    return {
+        "hold": gettext("On hold"),
+        "resume": gettext("Resumed"),
+        "mute": gettext("Muted"),
+        "unmute": gettext("Unmuted"),
+        "transfer": gettext("Transferred"),
+        "transfer_failed": gettext("Transfer not answered"),
+        "hang_up": gettext("Hung up"),
+    }
+
+
+CONTROLS = ("hold", "resume", "mute", "unmute", "transfer", "hang-up")
+
+
+@bp.post("/console/calls/<call_sid>/<control>")
+@staff_required(StaffRole.OPERATOR)
+def control(call_sid: str, control: str) -> Response | tuple[str, int]:
+    """A call control on my call (anyone else's call: 404); a refusal says why and changes nothing."""
+    if control not in CONTROLS:
+        abort(404)
+    me, now = current_account(), utcnow()
+    phone = telephony(current_app)
+    try:
+        if control == "hold":
+            call_controls.hold(phone, me, call_sid, now)
+        elif control == "resume":
+            call_controls.resume(phone, me, call_sid, now)
+        elif control in ("mute", "unmute"):
+            call_controls.mute(me, call_sid, control == "mute", now)
+        elif control == "transfer":
+            target = _optional_id(request.form.get("supervisor_id", ""))
+            call_controls.transfer(phone, me, call_sid, target, now, after_call())
+        else:
+            call_controls.hang_up(phone, me, call_sid, now, after_call())
+    except call_controls.ControlRefused as refused:
+        return _console_page(refused=str(refused)), 409
+    return redirect(url_for("console.console"))
 
 
 @bp.post("/console/calls/<call_sid>/message")
@@ -155,10 +227,15 @@ def now() -> Response:
     me = current_account()
     state = agents.state_of(me)
     call_sid = messages.filing_call_sid(me)
+    left = None
+    if state.state == "after_call_work" and state.after_call_until is not None:
+        left = max(0, int((state.after_call_until - utcnow()).total_seconds()))
     response = jsonify(
         call=call_sid,
         answered=call_sid is not None and messages.answered(call_sid),
         state=state.state,
+        state_label=state_name(state.state),
+        after_call_left_s=left,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -198,7 +275,8 @@ def phone_token() -> Response | tuple[Response, int]:
 @staff_required(StaffRole.OPERATOR)
 def card() -> str | Response:
     """The card of my current call, as an HTML fragment for the console to show."""
-    found = console_cards.card_for(current_account())
+    me = current_account()
+    found = console_cards.card_for(me)
     if found is None:
         return Response(status=204)
     return render_template(
@@ -208,6 +286,8 @@ def card() -> str | Response:
         hits=[],
         errors={},
         given=messages.Filing(),
+        refused=None,
+        **_controls(me, found),
     )
 
 

@@ -28,8 +28,8 @@ from tenants.db import db, new_id, utcnow
 from tenants.i18n import format_when
 from tenants.jobs import enqueue_after_commit, task
 from tenants.models import Shop
+from tenants.notifications import mail_template, webhooks
 from tenants.notifications import services as notifications
-from tenants.notifications import webhooks
 from tenants.notifications.models import NotificationSettings
 from tenants.numbers.services import national
 from tenants.providers import build_message, mail_provider
@@ -120,7 +120,7 @@ def send(*, shop_id: uuid.UUID, delivery_id: str, replay: bool = False) -> None:
     if shop is None or message is None or settings is None:
         return
     if delivery.channel == "email":
-        ok, detail = _mail(settings, *_one_mail(shop, message))
+        ok, detail = _mail(settings, *_one_mail(shop, message, settings))
     else:
         ok, detail = _post(shop, settings, message, delivery)
     _record([delivery], ok, detail, replay=replay)
@@ -255,17 +255,18 @@ def as_json(shop: Shop, message: Message) -> dict[str, Any]:
     }
 
 
-def _lines(shop: Shop, message: Message) -> list[str]:
+def _about(message: Message) -> str:
     from answering.messages import disposition_labels
 
     about = disposition_labels().get(message.disposition, message.disposition)
     if message.category_label:
         about += f" / {message.category_label}"
-    lines = [
-        gettext("Received: %(when)s", when=format_when(message.created_at)),
-        gettext("Caller: %(number)s", number=national(message.caller_number)),
-        gettext("About: %(about)s", about=about),
-    ]
+    return about
+
+
+def _details(message: Message) -> list[str]:
+    """What the operator took down: urgency, the form's fields, the message, the callback."""
+    lines = []
     if message.urgency == "urgent":
         lines.append(gettext("Urgent: %(why)s", why=message.urgent_because or gettext("yes")))
     lines += [f"{f['label']}: {f['value'] or '—'}" for f in message.fields]
@@ -280,31 +281,47 @@ def _lines(shop: Shop, message: Message) -> list[str]:
                 end=format_when(message.callback_until, "time"),
             ),
         ]
-    lines += ["", gettext("In your inbox: %(url)s", url=inbox_url(shop, message))]
     return lines
 
 
-def _one_mail(shop: Shop, message: Message) -> tuple[str, str]:
+def _lines(shop: Shop, message: Message) -> list[str]:
+    return [
+        gettext("Received: %(when)s", when=format_when(message.created_at)),
+        gettext("Caller: %(number)s", number=national(message.caller_number)),
+        gettext("About: %(about)s", about=_about(message)),
+        *_details(message),
+        "",
+        gettext("In your inbox: %(url)s", url=inbox_url(shop, message)),
+    ]
+
+
+def mail_values(shop: Shop, message: Message) -> dict[str, str]:
+    """What the placeholders of the shop's message e-mail template become, in Japanese."""
     from answering.messages import disposition_labels
 
+    urgent = message.urgency == "urgent"
     with force_locale("ja"):
-        about = disposition_labels().get(message.disposition, message.disposition)
-        if message.urgency == "urgent":
-            subject = gettext(
-                "[Urgent] A message for %(shop)s: %(about)s", shop=shop.name, about=about
-            )
-        else:
-            subject = gettext("A message for %(shop)s: %(about)s", shop=shop.name, about=about)
-        body = "\n".join(
-            [
-                gettext("To %(shop)s,", shop=shop.name),
-                "",
-                gettext("We took a message for you."),
-                "",
-                *_lines(shop, message),
-            ]
-        )
-    return subject, body
+        return {
+            "shop": shop.name,
+            "caller": national(message.caller_number),
+            "urgency": "至急" if urgent else "通常",
+            "urgent_mark": "【至急】" if urgent else "",
+            "topic": disposition_labels().get(message.disposition, message.disposition),
+            "about": _about(message),
+            "message": "\n".join(_details(message)),
+            "received_at": format_when(message.created_at),
+            "url": inbox_url(shop, message),
+        }
+
+
+def _one_mail(shop: Shop, message: Message, settings: NotificationSettings) -> tuple[str, str]:
+    """The message's e-mail, in the shop's template (or the default one)."""
+    subject, body = notifications.message_template(settings)
+    values = mail_values(shop, message)
+    return (
+        mail_template.render(subject, values, one_line=True),
+        mail_template.render(body, values),
+    )
 
 
 def _digest_mail(shop: Shop, messages: list[Message]) -> tuple[str, str]:

@@ -142,7 +142,12 @@ def operators_call(operator: User, call_sid: str) -> Call:
 
 def file_message(operator: User, call_sid: str, given: Filing, now: datetime) -> Message:
     """Store the message and complete the call record, once per call; the operator's after-call
-    work ends (they go ready) unless they chose another state meanwhile."""
+    work ends (they go ready) unless they chose another state meanwhile.
+
+    Filed while still talking, the operator stays on the call, and its end still puts them in
+    after-call work, timed from the end: a short wrap-up before the next caller, as every
+    contact centre keeps one (they press Ready to end it sooner). The call's own after-call work
+    is then 0 s, since the filing happened in talk time."""
     call = operators_call(operator, call_sid)
     shop = db.session.get(Shop, call.shop_id)
     if shop is None:

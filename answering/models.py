@@ -79,6 +79,17 @@ class Call(ShopOwned, Model):
     script_version: Mapped[int | None] = mapped_column()
     after_call_work_s: Mapped[int | None] = mapped_column()
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The console's call controls (each one also logged as a `CallControl`): the caller on hold
+    # since when, the hold time so far, which dial of the operator is the live one (a resume
+    # dials again), the operator's microphone, and the supervisor the call was transferred to.
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_s: Mapped[int] = mapped_column(default=0, server_default="0")
+    leg_round: Mapped[int] = mapped_column(default=1, server_default="1")
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    transferred_to_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),
@@ -86,6 +97,27 @@ class Call(ShopOwned, Model):
             "outcome IN (" + ", ".join(f"'{o}'" for o in OUTCOMES) + ")", name="outcome"
         ),
         Index(None, "shop_id", "arrived_at"),
+    )
+
+
+CONTROLS = ("hold", "resume", "mute", "unmute", "transfer", "transfer_failed", "hang_up")
+
+
+class CallControl(ShopOwned, Model):
+    """One use of a call control on the console (who, what, when): the call's audit list."""
+
+    __tablename__ = "call_controls"
+
+    call_id: Mapped[uuid.UUID] = mapped_column()
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        shop_foreign_key("call_id", "calls", ondelete="CASCADE"),
+        CheckConstraint("action IN (" + ", ".join(f"'{a}'" for a in CONTROLS) + ")", name="action"),
+        Index(None, "shop_id", "call_id", "at"),
     )
 
 

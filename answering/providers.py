@@ -56,6 +56,13 @@ class Telephony(Protocol):
     def place_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
         """Dial out (a callback); the carrier fetches `url` when answered. Returns the CallSid."""
 
+    def update_call(
+        self, call_sid: str, *, twiml: str | None = None, hang_up: bool = False
+    ) -> None:
+        """Change a live call at once: run this TwiML instead of what it is doing (whatever verb it
+        is in, a `<Dial>` included), or end it. CarrierUnavailable when the carrier refuses (the
+        call is over, or unknown)."""
+
     def buy_number(
         self, *, toll_free: bool, contains: str, voice_url: str, status_callback: str
     ) -> tuple[str, str]:
@@ -129,6 +136,19 @@ class TwilioTelephony:
         except TwilioRestException as error:
             raise CarrierUnavailable(str(error)) from error
         return str(made.sid)
+
+    def update_call(
+        self, call_sid: str, *, twiml: str | None = None, hang_up: bool = False
+    ) -> None:
+        if (twiml is None) == (not hang_up):
+            raise ValueError("give either new TwiML or hang_up")
+        try:
+            if hang_up:
+                self.client().calls(call_sid).update(status="completed")
+            else:
+                self.client().calls(call_sid).update(twiml=twiml)
+        except TwilioRestException as error:
+            raise CarrierUnavailable(str(error)) from error
 
     def buy_number(
         self, *, toll_free: bool, contains: str, voice_url: str, status_callback: str

@@ -5,13 +5,11 @@ and the dial's outcome either ends the call or puts the caller back in the queue
 from __future__ import annotations
 
 import uuid
-from dataclasses import astuple
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
-from answering import callbacks, calls, operator_phones, routing, twiml
+from answering import call_controls, callbacks, calls, legs, routing, twiml
 from answering.carrier_views import (
     after_call,
     base_url,
@@ -129,8 +127,10 @@ def _leg_target() -> tuple[str, uuid.UUID]:
     return call_sid, operator
 
 
-def _leg_query(call: Call) -> str:
-    return urlencode({"call": call.call_sid, "operator": str(call.operator_id)})
+def _leg_round() -> int:
+    """Which dial of the call a leg URL names (a resume from hold dials again)."""
+    raw = request.args.get("round", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
 
 
 @bp.post("/dequeued")
@@ -156,18 +156,30 @@ def ring_operator(call: Call, before: str | None = None) -> Response:
     """Dial the call's operator, with the leg URLs that name this call and operator."""
     if call.operator_id is None:
         return back_to_queue(call)
-    base, query = base_url(), _leg_query(call)
-    return xml(
-        twiml.dial_operator(
-            astuple(operator_phones.phone_of(call.operator_id)),
-            before=before,
-            timeout_s=settings_from(current_app.config).ring_timeout_s,
-            action=f"{base}/dial-done?{query}",
-            whisper_url=f"{base}/whisper?{query}",
-            leg_callback=f"{base}/leg?{query}",
-            recording_callback=f"{base}/recording",
-        )
-    )
+    return xml(legs.dial(call, call.operator_id, before=before))
+
+
+@bp.post("/transfer-done")
+@limiter.limit(webhook_limit)
+def transfer_done() -> Response:
+    """The supervisor's leg of a transfer is over: the call ends either way (an apology first if
+    they did not pick up)."""
+    params = signed_params()
+    call_sid, supervisor = _leg_target()
+    call = scoped_call(call_sid)
+    if call is None:
+        return xml(twiml.goodbye())
+    if call_controls.transfer_result(call, supervisor, params, utcnow()):
+        return xml(twiml.goodbye())
+    return xml(twiml.transfer_failed())
+
+
+@bp.post("/hold-message")
+@limiter.limit(webhook_limit)
+def hold_message() -> Response:
+    """One round of the hold message (the wait URL of a caller's hold queue)."""
+    signed_params()
+    return xml(twiml.hold_message(legs.HOLD_POLL_S))
 
 
 @bp.post("/whisper")
@@ -180,7 +192,8 @@ def whisper() -> Response:
     shop = db.session.get(Shop, call.shop_id) if call is not None else None
     if call is None or shop is None:
         return xml(twiml.goodbye())
-    return xml(twiml.whisper(shop.name_kana, call.menu_choice))
+    transfer = request.args.get("transfer") == "1"
+    return xml(twiml.whisper(shop.name_kana, call.menu_choice, transfer=transfer))
 
 
 @bp.post("/leg")
@@ -191,7 +204,7 @@ def leg() -> Response:
     call_sid, operator = _leg_target()
     call = scoped_call(call_sid)
     if call is not None:
-        routing.leg_status(call, operator, params, utcnow(), after_call())
+        routing.leg_status(call, operator, params, utcnow(), after_call(), round_=_leg_round())
         settle(call)
     return Response(status=204)
 
@@ -206,7 +219,13 @@ def dial_done() -> Response:
     call = scoped_call(call_sid)
     if call is None:
         return xml(twiml.goodbye())
-    talked = routing.dial_result(call, operator, params, utcnow())
+    now = utcnow()
+    if _leg_round() > 1 and call.answered_at is not None:
+        # A resume from hold: not picked up, the caller waits on hold for the next try.
+        if call_controls.resume_missed(call, params, _leg_round(), now):
+            return xml(legs.hold(call))
+        return xml(twiml.goodbye())
+    talked = routing.dial_result(call, operator, params, now)
     settle(call)
     if talked or call.ended_at is not None:
         return xml(twiml.goodbye())

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from answering.calls import TERMINAL, callback_time
@@ -81,8 +81,10 @@ def leg_status(
     params: Mapping[str, str],
     received: datetime,
     after_call: timedelta,
+    *,
+    round_: int = 1,
 ) -> None:
-    """A status callback of the operator's leg."""
+    """A status callback of the operator's leg (`round_`: which dial of the call it was)."""
     status = params.get("CallStatus", "")
     at = callback_time(params, received)
     if status == "in-progress":
@@ -90,6 +92,8 @@ def leg_status(
         return
     if status not in TERMINAL:
         return
+    if operator_id == call.operator_id and ended_by_hold(call, round_):
+        return  # the caller is on hold: the call stays the operator's
     if status == "completed":  # a leg only completes once it was answered
         duration = params.get("CallDuration", "")
         if duration.isdigit():
@@ -100,6 +104,15 @@ def leg_status(
     state = "ready" if status == "canceled" else "not_ready"
     agents.release(operator_id, call.call_sid, state, at, after_call)
     unassign(call, operator_id)
+
+
+def ended_by_hold(call: Call, round_: int) -> bool:
+    """Whether the operator's leg of this dial ended because the caller was put on hold: every
+    dial before the current one did (only a resume dials again), and the current one if the
+    caller is on hold now."""
+    return call.answered_at is not None and (
+        round_ < call.leg_round or (round_ == call.leg_round and call.held_since is not None)
+    )
 
 
 def unassign(call: Call, operator_id: uuid.UUID) -> None:
@@ -124,9 +137,17 @@ def dial_result(
 
 def call_ended(call: Call, at: datetime) -> None:
     """The caller's call is over: free the operators it rang earlier whose leg callbacks were lost
-    (the operator it is given to now is moved by their own leg's callbacks, or by the sweep)."""
+    (the operator it is given to now is moved by their own leg's callbacks, or by the sweep). A
+    caller who hung up on hold had no leg left to report: their operator goes to after-call work."""
     if not call.ring_attempts:
         return  # never given to anyone
+    if call.held_since is not None and call.operator_id is not None:
+        call.hold_s += max(0, int((at - call.held_since).total_seconds()))
+        call.held_since = None
+        seconds = settings_from(current_app.config).after_call_work_s
+        agents.release(
+            call.operator_id, call.call_sid, "after_call_work", at, timedelta(seconds=seconds)
+        )
     holders = db.session.scalars(
         select(OperatorState).where(
             OperatorState.call_sid == call.call_sid, OperatorState.operator_id != call.operator_id

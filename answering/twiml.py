@@ -78,10 +78,11 @@ def dial_operator(
     return str(response)
 
 
-def whisper(shop_name_kana: str, menu_choice: str | None) -> str:
-    """What the operator hears before the caller: the shop, and the caller's menu choice."""
+def whisper(shop_name_kana: str, menu_choice: str | None, *, transfer: bool = False) -> str:
+    """What the operator hears before the caller: the shop, and the caller's menu choice (a
+    supervisor hears first that it is a transfer)."""
     response = VoiceResponse()
-    text = f"{shop_name_kana}のお電話です。"
+    text = ("転送です。" if transfer else "") + f"{shop_name_kana}のお電話です。"
     if menu_choice:
         text += f"ご用件は{menu_choice}です。"
     response.say(text, **VOICE)
@@ -184,6 +185,32 @@ def forwarding_test() -> str:
     response = VoiceResponse()
     response.say(
         "電話代行サービスから、転送設定の確認のためのテスト発信です。失礼いたしました。", **VOICE
+    )
+    response.hangup()
+    return str(response)
+
+
+def on_hold(queue: str, wait_url: str) -> str:
+    """The caller on hold: alone in a queue of their own, hearing the hold message until the
+    operator resumes (a new instruction for the call takes them out)."""
+    response = VoiceResponse()
+    response.enqueue(queue, wait_url=wait_url, wait_url_method="POST")
+    return str(response)
+
+
+def hold_message(pause_s: int) -> str:
+    response = VoiceResponse()
+    response.say("ただいま確認しております。このまま少々お待ちください。", **VOICE)
+    response.pause(length=pause_s)
+    return str(response)
+
+
+def transfer_failed() -> str:
+    response = VoiceResponse()
+    response.say(
+        "申し訳ございません。担当者におつなぎできませんでした。"
+        "恐れ入りますが、しばらくしてからおかけ直しください。",
+        **VOICE,
     )
     response.hangup()
     return str(response)

@@ -103,7 +103,12 @@ def reserve_longest_idle(call_sid: str, now: datetime, queue: str) -> OperatorSt
         query = (
             select(OperatorState.operator_id, OperatorState.state, OperatorState.after_call_until)
             .join(User, User.id == OperatorState.operator_id)
-            .where(available, skilled_for(queue), User.is_active.is_(True))
+            .where(
+                available,
+                skilled_for(queue),
+                User.is_active.is_(True),
+                User.staff_role == StaffRole.OPERATOR,
+            )
             .order_by(idle_since, OperatorState.operator_id)
             .limit(1)
         )
@@ -129,6 +134,29 @@ def reserve_longest_idle(call_sid: str, now: datetime, queue: str) -> OperatorSt
                 db.session.refresh(row)
             return row
     return None
+
+
+def take_transfer(person: User, call_sid: str, now: datetime) -> bool:
+    """A call transferred to this supervisor (or operator) becomes theirs, unless they are on
+    another call already; their state row is made if they never had one."""
+    row = state_of(person)
+    db.session.flush()  # the row exists before the compare-and-set below
+    claimed = db.session.execute(
+        update(OperatorState)
+        .where(OperatorState.operator_id == person.id, OperatorState.state != "on_call")
+        .values(state="on_call", reason=None, since=now, call_sid=call_sid, after_call_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _log(person.id, "on_call", None, now, None)
+    db.session.refresh(row)
+    return True
+
+
+def busy(person_id: object) -> bool:
+    row = db.session.get(OperatorState, person_id)
+    return row is not None and row.state == "on_call"
 
 
 def release(

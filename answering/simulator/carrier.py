@@ -54,6 +54,22 @@ class CallRun:
     talked_to: str | None = None
     rings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # A change asked for through the REST API (`POST /Calls/{sid}.json`): new TwiML, a URL to
+    # fetch it from, or the end of the call; `interrupt` cuts short whatever verb is running.
+    update: tuple[str, str] | None = None
+    interrupt: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def modify(self, kind: str, value: str) -> None:
+        with self.lock:
+            self.update = (kind, value)
+            self.interrupt.set()
+
+    def take_update(self) -> tuple[str, str] | None:
+        with self.lock:
+            found, self.update = self.update, None
+            self.interrupt.clear()
+            return found
 
     def params(self) -> dict[str, str]:
         return {
@@ -105,6 +121,7 @@ class SimulatedCarrier:
         # Numbers that forward every call to another (a shop's own number to the one it rents).
         self.forwarding: dict[str, str] = {}
         self.owned: dict[str, str] = {}  # numbers bought, with their voice URL
+        self.live: dict[str, CallRun] = {}  # calls in progress, which the REST API may change
         self.answer_rng = random.Random(7)  # noqa: S311 - simulated behaviour, not secrets
         self.media = _ApiHost(self)
 
@@ -151,8 +168,13 @@ class SimulatedCarrier:
         call.errors.append(f"{url.split('?')[0]} {problem}")
         return "<Response><Hangup/></Response>"
 
-    def _sleep(self, seconds: float) -> None:
-        time.sleep(max(0.0, seconds) * self.scale)
+    def _sleep(self, seconds: float, call: CallRun | None = None) -> bool:
+        """Let carrier seconds pass; with a call, a change through the REST API cuts the wait
+        short (True), as a redirect interrupts Twilio's current verb."""
+        if call is None:
+            time.sleep(max(0.0, seconds) * self.scale)
+            return False
+        return call.interrupt.wait(max(0.0, seconds) * self.scale)
 
     def _wall_seconds(self, since: float) -> int:
         """Durations the carrier reports are on the same clock as its timestamps: the wall's."""
@@ -170,6 +192,8 @@ class SimulatedCarrier:
         """Run one incoming call to its end, then report its final status."""
         call = CallRun(sid("CA"), caller)
         self._keep(call.sid, status="in-progress", start_time=self._now(), caller=caller)
+        with self.records_lock:
+            self.live[call.sid] = call
         if caller.wants_callback:
             with self.records_lock:
                 self.callbacks_wanted[caller.number] = caller
@@ -180,6 +204,8 @@ class SimulatedCarrier:
             call.errors.append(str(error))
         finally:
             call.ended = True
+            with self.records_lock:
+                self.live.pop(call.sid, None)
             if call.outcome == "in_progress":
                 call.outcome = "error" if call.errors else "refused"
             duration = self._wall_seconds(call.started)
@@ -198,14 +224,26 @@ class SimulatedCarrier:
     def _execute(self, call: CallRun, twiml: str) -> None:
         verbs = parse(twiml)
         index = 0
-        while index < len(verbs) and not call.ended:
+        while not call.ended:
+            changed = call.take_update()
+            if changed is not None:  # the REST API replaced the call's TwiML, or ended it
+                kind, value = changed
+                if kind == "hangup":
+                    return
+                verbs, index = (
+                    parse(self._fetch(call, value, call.params()) if kind == "url" else value),
+                    0,
+                )
+            if index >= len(verbs):
+                return
             verb = verbs[index]
             index += 1
             following: str | None = None
             if verb.tag in ("Say", "Play"):
-                self._sleep(SAY_S)
+                loops = int(verb.get("loop", "1") or "1")
+                self._sleep(SAY_S * (loops if loops > 0 else 1000), call)
             elif verb.tag == "Pause":
-                self._sleep(float(verb.get("length", "1")))
+                self._sleep(float(verb.get("length", "1")), call)
             elif verb.tag == "Hangup":
                 return
             elif verb.tag == "Redirect":
@@ -218,13 +256,24 @@ class SimulatedCarrier:
                 following = self._dial(call, verb)
             elif verb.tag == "Record":
                 following = self._record(call, verb)
-            if following is not None:
+            if following is not None and not call.interrupt.is_set():
                 verbs, index = parse(following), 0
 
+    def update_call(self, call_sid: str, kind: str, value: str) -> bool:
+        """Twilio's `POST /Calls/{sid}.json`: new TwiML (inline or from a URL) or the end of a
+        call in progress, at once. False when the call is not in progress."""
+        with self.records_lock:
+            call = self.live.get(call_sid)
+        if call is None or call.ended:
+            return False
+        call.modify(kind, value)
+        return True
+
     def _gather(self, call: CallRun, verb: ET.Element) -> str | None:
-        self._sleep(SAY_S * max(1, len(verb)))
+        if self._sleep(SAY_S * max(1, len(verb)), call):
+            return None
         if call.caller.digits is None:
-            self._sleep(float(verb.get("timeout", "5")))
+            self._sleep(float(verb.get("timeout", "5")), call)
             return None  # no key: the TwiML goes on after the Gather
         return self._fetch(
             call, verb.get("action", ""), {**call.params(), "Digits": call.caller.digits}
@@ -242,8 +291,11 @@ class SimulatedCarrier:
                 waited = self._elapsed(entered)
                 if waited >= call.caller.patience_s:
                     break
+                if call.interrupt.is_set():
+                    result = "redirected"
+                    break
                 if wait_url is None:
-                    self._sleep(min(5.0, call.caller.patience_s - waited))
+                    self._sleep(min(5.0, call.caller.patience_s - waited), call)
                     continue
                 if self._hold_round(call, wait_url, waited, entered):
                     result = "leave"
@@ -254,6 +306,10 @@ class SimulatedCarrier:
             with self.queue_lock:
                 self.queues[name].remove(call.sid)
         params = {**call.params(), "QueueResult": result, "QueueTime": str(round(waited))}
+        if result == "redirected":  # the action is told, its TwiML not run (the update's is)
+            if action:
+                self.deliverer.post(action, params)
+            return None
         if result == "hangup":
             if call.outcome != "callback_requested":
                 call.outcome = "hung_up_waiting"
@@ -285,7 +341,7 @@ class SimulatedCarrier:
             patience_left = call.caller.patience_s - self._elapsed(entered)
             if verb.tag == "Leave":
                 return True
-            if verb.tag == "Hangup" or patience_left <= 0:
+            if verb.tag == "Hangup" or patience_left <= 0 or call.interrupt.is_set():
                 return False
             if verb.tag == "Gather" and call.caller.wants_callback:
                 self._sleep(SAY_S)
@@ -296,9 +352,9 @@ class SimulatedCarrier:
                     return False
                 continue
             if verb.tag in ("Say", "Play"):
-                self._sleep(min(SAY_S, patience_left))
+                self._sleep(min(SAY_S, patience_left), call)
             elif verb.tag == "Pause":
-                self._sleep(min(float(verb.get("length", "1")), patience_left))
+                self._sleep(min(float(verb.get("length", "1")), patience_left), call)
         return False
 
     def _dial(self, call: CallRun, verb: ET.Element) -> str | None:
@@ -316,7 +372,6 @@ class SimulatedCarrier:
             callback = client.get("statusCallback")
             events = set(client.get("statusCallbackEvent", "completed").split())
             call.rings.append(identity)
-            status, duration = self._ring(call, leg, identity, client, timeout)
 
             def report(event: str, status_now: str, **extra: str) -> None:
                 if callback and event in events:
@@ -334,41 +389,46 @@ class SimulatedCarrier:
                         },
                     )
 
-            for event, status_now, extra in self._leg_events(status, duration):
-                report(event, status_now, **extra)
+            # Each event is reported when it happens: the answer while the two are talking.
+            report("initiated", "initiated")
+            status, duration = self._ring(call, leg, identity, client, timeout, report)
+            talked = str(duration) if status == "completed" else "0"
+            report("completed", status, CallDuration=talked)
             if status == "completed" and verb.get("record", "").startswith("record-from-answer"):
                 self._recorded(call, verb.get("recordingStatusCallback"), duration, "DialVerb")
         action = verb.get("action")
         params = {**call.params(), "DialCallStatus": status, "DialCallSid": leg}
         if status == "completed":
             params["DialCallDuration"] = str(duration)
+        if call.interrupt.is_set():
+            # Changed through the REST API: the action is requested, its TwiML is not run.
+            if action:
+                self.deliverer.post(action, params)
+            return None
         return self._fetch(call, action, params) if action else None
 
-    @staticmethod
-    def _leg_events(status: str, duration: int) -> list[tuple[str, str, dict[str, str]]]:
-        events: list[tuple[str, str, dict[str, str]]] = [("initiated", "initiated", {})]
-        if status != "busy":
-            events.append(("ringing", "ringing", {}))
-        if status == "completed":
-            events.append(("answered", "in-progress", {}))
-            events.append(("completed", "completed", {"CallDuration": str(duration)}))
-        else:
-            events.append(("completed", status, {"CallDuration": "0"}))
-        return events
-
     def _ring(
-        self, call: CallRun, leg: str, identity: str, client: ET.Element, timeout: float
+        self,
+        call: CallRun,
+        leg: str,
+        identity: str,
+        client: ET.Element,
+        timeout: float,
+        report: Callable[..., None],
     ) -> tuple[str, int]:
         """Ring the operator's phone: (DialCallStatus, seconds talked)."""
         operator = self.operators.get(identity)
         if operator is None or not operator.offer():
             return "busy", 0
         try:
+            report("ringing", "ringing")
             pick = operator.picks_up(timeout)
             if pick is None:
-                self._sleep(timeout)
+                self._sleep(timeout, call)
                 return "no-answer", 0
-            self._sleep(pick)
+            if self._sleep(pick, call):
+                return "canceled", 0
+            report("answered", "in-progress")
             whisper = client.get("url")
             if whisper:
                 leg_params = {
@@ -381,10 +441,11 @@ class SimulatedCarrier:
                     "Direction": "outbound-dial",
                 }
                 self._play_to_operator(call, self._fetch(call, whisper, leg_params))
-            talk = operator.talk_s()
-            self._sleep(talk)
-            operator.calls_taken += 1
+            talk, answered = operator.talk_s(), time.monotonic()
             call.outcome, call.talked_to = "talked", identity
+            operator.calls_taken += 1
+            if self._sleep(talk, call):  # put on hold, transferred or hung up meanwhile
+                return "completed", self._wall_seconds(answered)
             return "completed", round(talk * self.scale)
         finally:
             operator.hang_up()
@@ -392,7 +453,7 @@ class SimulatedCarrier:
     def _play_to_operator(self, call: CallRun, twiml: str) -> None:
         for verb in parse(twiml):
             if verb.tag in ("Say", "Play"):
-                self._sleep(SAY_S)
+                self._sleep(SAY_S, call)
 
     def _record(self, call: CallRun, verb: ET.Element) -> str | None:
         self._sleep(1)  # the beep
@@ -495,12 +556,16 @@ class SimulatedCarrier:
         if picked_up:
             status = "completed"
             self._keep(call.sid, status="in-progress", start_time=self._now())
+            with self.records_lock:
+                self.live[call.sid] = call
             params = {**call.params(), "Direction": "outbound-api"}
             try:
                 self._execute(call, self._fetch(call, url, params))
             except (requests.RequestException, ET.ParseError, ValueError) as error:
                 call.errors.append(str(error))
         call.ended = True
+        with self.records_lock:
+            self.live.pop(call.sid, None)
         if call.outcome == "in_progress":
             call.outcome = "not_reached" if not picked_up else "refused"
         duration = self._wall_seconds(started) if picked_up else 0
@@ -649,9 +714,12 @@ class _ApiHost:
             )
             return _json(self.carrier.call_json(made), status=201)
         if rest.startswith("/Calls/") and rest.endswith(".json"):
-            found = self.carrier.call_json(rest[len("/Calls/") : -len(".json")])
+            call_sid = rest[len("/Calls/") : -len(".json")]
+            found = self.carrier.call_json(call_sid)
             if found is None:
                 return _error(404, 20404, "The requested resource was not found")
+            if request.method == "POST":
+                return self._update_call(call_sid, request.form)
             return _json(found)
         if rest == "/Recordings.json":
             items = self.carrier.recordings_json(request.args.get("CallSid", ""))
@@ -667,6 +735,24 @@ class _ApiHost:
                 }
             )
         return _error(404, 20404, "The requested resource was not found")
+
+    def _update_call(self, call_sid: str, form: Mapping[str, str]) -> Response:
+        """Twilio's call update: `Twiml` or `Url` redirects the call, `Status=completed` ends it."""
+        if form.get("Status") in ("completed", "canceled"):
+            change = ("hangup", "")
+        elif form.get("Twiml"):
+            try:
+                parse(form["Twiml"])
+            except ET.ParseError:
+                return _error(400, 12100, "Document parse failure")
+            change = ("twiml", form["Twiml"])
+        elif form.get("Url"):
+            change = ("url", form["Url"])
+        else:
+            return _error(400, 21218, "Url, Twiml or Status is required")
+        if not self.carrier.update_call(call_sid, *change):
+            return _error(400, 21220, "Call is not in-progress. Cannot redirect.")
+        return _json(self.carrier.call_json(call_sid))
 
     def stop(self) -> None:
         self.server.shutdown()

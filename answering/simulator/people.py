@@ -29,6 +29,7 @@ class Operator:
     busy: bool = False
     double_booked: int = 0
     calls_taken: int = 0
+    talk_for: float | None = None  # talks this long on every call (None: a random length)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def offer(self) -> bool:
@@ -51,6 +52,8 @@ class Operator:
         return min(self.rng.uniform(1.0, 6.0), ring_timeout_s)
 
     def talk_s(self) -> float:
+        if self.talk_for is not None:
+            return self.talk_for
         return self.rng.lognormvariate(4.4, 0.5)  # a median of about 80 s
 
 

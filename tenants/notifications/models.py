@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Model, ShopOwned, UTCDateTime, utcnow
@@ -22,5 +22,8 @@ class NotificationSettings(ShopOwned, Model):
     last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_test_result: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The shop's own template of message e-mails (None: the default Japanese one).
+    mail_subject: Mapped[str | None] = mapped_column(String(200))
+    mail_body: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("shop_id"),)

@@ -15,7 +15,7 @@ from tenants import services
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
 from tenants.models import Shop
-from tenants.notifications import webhooks
+from tenants.notifications import mail_template, webhooks
 from tenants.notifications.models import NotificationSettings
 from tenants.providers import build_message, mail_provider
 
@@ -102,6 +102,50 @@ def update(
         row.digest_time = digest_time.strip()
     services.audit("notifications.changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip)
     return row
+
+
+def message_template(row: NotificationSettings) -> tuple[str, str]:
+    """The subject and body templates message e-mails use (the shop's, or the default)."""
+    return (
+        row.mail_subject or mail_template.DEFAULT_SUBJECT,
+        row.mail_body or mail_template.DEFAULT_BODY,
+    )
+
+
+def check_template(subject: str, body: str) -> tuple[str, str]:
+    """Both templates checked (empty: the default); TemplateInvalid names the first problem."""
+    subject = subject.strip() or mail_template.DEFAULT_SUBJECT
+    body = body.replace("\r\n", "\n").strip("\n") or mail_template.DEFAULT_BODY
+    mail_template.check("subject", subject)
+    mail_template.check("body", body)
+    return subject, body
+
+
+def save_template(shop: Shop, subject: str, body: str, ip: str | None = None) -> None:
+    """Keep the shop's message e-mail template (the default is stored as no template)."""
+    subject, body = check_template(subject, body)
+    row = settings_for(shop)
+    row.mail_subject = None if subject == mail_template.DEFAULT_SUBJECT else subject
+    row.mail_body = None if body == mail_template.DEFAULT_BODY else body
+    row.updated_at = utcnow()
+    services.audit(
+        "notifications.template_changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip
+    )
+
+
+def sample_values(shop: Shop) -> dict[str, str]:
+    """What a preview fills the placeholders with: this shop and a made-up message."""
+    return {
+        "shop": shop.name,
+        "caller": "090-1234-5678",
+        "urgency": "通常",
+        "urgent_mark": "",
+        "topic": "注文・配送",
+        "about": "注文・配送 / ご注文・配送について",
+        "message": "お名前: 山田 花子\n注文番号: A-1001\n\n発送予定日を知りたいとのことです。",
+        "received_at": "2026年11月24日 18:05",
+        "url": "https://answering.example.jp/shops/" + shop.slug + "/messages/…",
+    }
 
 
 def rotate_secret(shop: Shop, ip: str | None = None) -> NotificationSettings:

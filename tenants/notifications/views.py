@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from tenants.auth import login_required, shop_of_account
 from tenants.models import ShopMembership
-from tenants.notifications import services
+from tenants.notifications import mail_template, services
 from tenants.services import ValidationFailed
 from tenants.web import client_ip, limiter
 
@@ -19,15 +19,28 @@ bp = Blueprint("notifications", __name__, url_prefix="/shops/<slug>/notification
 Page = str | Response | tuple[str, int]
 
 
-def _render(membership: ShopMembership, error: str | None = None, status: int = 200) -> Page:
+def _render(
+    membership: ShopMembership,
+    error: str | None = None,
+    status: int = 200,
+    *,
+    template: tuple[str, str] | None = None,
+    template_error: str | None = None,
+    preview: tuple[str, str] | None = None,
+) -> Page:
+    settings = services.settings_for(membership.shop)
     return render_template(
         "notifications/settings.html",
         shop=membership.shop,
         membership=membership,
-        settings=services.settings_for(membership.shop),
+        settings=settings,
         categories=services.CATEGORIES,
         modes=services.MODES,
         error=error,
+        template=template or services.message_template(settings),
+        placeholders=mail_template.PLACEHOLDERS,
+        template_error=template_error,
+        preview=preview,
     ), status
 
 
@@ -55,6 +68,35 @@ def save(slug: str) -> Page:
     except ValidationFailed as failure:
         return _render(membership, failure.message, 400)
     flash(gettext("Notification settings saved."), "info")
+    return redirect(url_for("notifications.page", slug=slug))
+
+
+@bp.post("/template")
+@login_required
+def template(slug: str) -> Page:
+    """The message e-mail's subject and body: preview them with a made-up message, save them, or
+    go back to the default. A template with a mistake is shown again with what is wrong."""
+    membership = shop_of_account(slug, owner=True)
+    shop = membership.shop
+    action = request.form.get("action", "save")
+    if action == "default":
+        services.save_template(shop, "", "", client_ip())
+        flash(gettext("The message e-mail is back to the default template."), "info")
+        return redirect(url_for("notifications.page", slug=slug))
+    given = (request.form.get("subject", ""), request.form.get("body", ""))
+    try:
+        subject, body = services.check_template(*given)
+    except mail_template.TemplateInvalid as invalid:
+        return _render(membership, template=given, template_error=invalid.message, status=400)
+    if action == "preview":
+        values = services.sample_values(shop)
+        shown = (
+            mail_template.render(subject, values, one_line=True),
+            mail_template.render(body, values),
+        )
+        return _render(membership, template=(subject, body), preview=shown)
+    services.save_template(shop, subject, body, client_ip())
+    flash(gettext("Message e-mail template saved."), "info")
     return redirect(url_for("notifications.page", slug=slug))
 
 

@@ -251,3 +251,29 @@ def test_a_webhook_down_for_a_day_is_given_up_and_can_still_be_replayed(
     token = csrf_token(owner, f"/shops/alpha/messages/{message.id}")
     owner.post(url, data={"csrf_token": token})
     assert [e["data"]["body"] for e in receiver.events] == ["発送予定日を知りたい"]
+
+
+def test_a_message_is_mailed_in_the_shops_own_template_as_plain_text(
+    app: Flask, smtp: SmtpStandIn, receiver: SigningReceiver
+) -> None:
+    shops = two_shops(app)
+    notify(app, shops, receiver)
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        notifications.save_template(
+            shop,
+            "【{urgency}】{caller}様からお電話",
+            "{shop} ご担当者様\n受付 {received_at}\n用件 {about}\n---\n{message}\n---\n{url}",
+        )
+    _, console = operator(app)
+    answered_call(app, app.test_client())
+    file(console, category="order", body='<b>届かない</b> <script>alert("x")</script>')
+
+    (mail,) = smtp.messages
+    assert mail["Subject"] == "【通常】090-1234-5678様からお電話"
+    assert mail.get_content_type() == "text/plain"  # one plain-text part: nothing is HTML
+    text = mail.get_body().get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert text.startswith("alpha shop ご担当者様\n受付 ")
+    assert "用件 注文・配送 / ご注文・配送について\n---\n" in text
+    assert '<b>届かない</b> <script>alert("x")</script>' in text  # as typed, inert in plain text
+    assert "/shops/alpha/messages/" in text

@@ -4,10 +4,14 @@ operator back to ready, one filing per call, and nobody files another operator's
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.utils import format_datetime
+
 from flask import Flask
 
 from answering.models import Delivery
 from scheduling.models import OperatorState
+from tenants.db import utcnow
 from tests.answering.calls import (
     answered_call,
     file,
@@ -16,6 +20,7 @@ from tests.answering.calls import (
     the_call,
     two_shops,
 )
+from tests.answering.carrier import post
 from tests.conftest import csrf_token, system
 
 
@@ -164,6 +169,44 @@ def test_filing_during_the_call_counts_no_after_call_work(app: Flask) -> None:
     assert 'data-filed="yes"' in card
     assert "この通話の伝言は記録済みです" in card
     assert 'data-testid="file-message"' not in card
+
+
+def test_filing_during_the_call_still_leads_to_after_call_work_timed_from_the_call_end(
+    app: Flask,
+) -> None:
+    """The call's end puts the operator in after-call work even when the message is filed
+    already (a short wrap-up before the next caller); its time counts from the end, not the
+    filing, and the console shows what is left of it."""
+    two_shops(app)
+    operator_id, console = operator(app)
+    carrier = app.test_client()
+    answered_call(app, carrier, end=False)
+    file(console)
+    with system(app) as session:
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert state.state == "on_call"  # filing does not end the call
+    ended = utcnow().replace(microsecond=0) - timedelta(seconds=13)
+    post(
+        app,
+        carrier,
+        f"/carrier/twilio/leg?call=CA1&operator={operator_id}",
+        {
+            "CallSid": "LCA1",
+            "CallStatus": "completed",
+            "Timestamp": format_datetime(ended),
+            "CallDuration": "57",
+        },
+    )
+    with system(app) as session:
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert (state.state, state.since) == ("after_call_work", ended)
+        assert state.after_call_until == ended + timedelta(seconds=30)
+    now = console.get("/console/now").get_json()
+    assert now["call"] is None  # filed: nothing left to file
+    assert now["state_label"] == "後処理"
+    assert 0 < now["after_call_left_s"] <= 17
 
 
 def test_an_operator_who_chose_another_state_still_files_and_stays_there(app: Flask) -> None:

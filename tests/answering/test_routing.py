@@ -304,6 +304,8 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
         "call": None,
         "answered": False,
         "state": "ready",
+        "state_label": "受付可",
+        "after_call_left_s": None,
     }
     assert console.get("/console/card").status_code == 204
 
@@ -314,6 +316,8 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
         "call": "CA1",
         "answered": False,
         "state": "on_call",
+        "state_label": "通話中",
+        "after_call_left_s": None,
     }
     card = console.get("/console/card").get_data(as_text=True)
     assert "alpha shop" in card

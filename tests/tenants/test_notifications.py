@@ -178,3 +178,73 @@ def test_the_digest_time_is_chosen_and_checked(app: Flask) -> None:
     page = client.get(PAGE).get_data(as_text=True)
     assert 'value="07:30"' in page
     assert "1日1回まとめて（07:30）" in page
+
+
+TEMPLATE = "/shops/alpha/notifications/template"
+
+
+def post_template(client: FlaskClient, action: str, subject: str, body: str) -> object:
+    form = {"csrf_token": csrf_token(client, PAGE), "action": action}
+    return client.post(TEMPLATE, data={**form, "subject": subject, "body": body})
+
+
+def test_the_message_mail_template_starts_as_the_japanese_default(app: Flask) -> None:
+    client = owner(app)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "{urgent_mark}{shop}様へのご伝言: {topic}" in page
+    assert "お電話のご伝言をお預かりしました。" in page
+    assert "{received_at}" in page  # the placeholders are listed with what they become
+
+
+def test_unknown_placeholders_and_stray_braces_are_refused_and_nothing_is_saved(
+    app: Flask,
+) -> None:
+    client = owner(app)
+    refused = post_template(client, "save", "{shop}様 {order_no}", "{message}")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    text = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "件名: {order_no} は差し込み項目ではありません" in text
+    assert "{shop}様 {order_no}" in text  # what they typed is kept to correct
+    broken = post_template(client, "save", "{shop}", "ご伝言です {message")
+    assert broken.status_code == 400  # type: ignore[attr-defined]
+    assert "本文: 波かっこが閉じていません" in broken.get_data(as_text=True)  # type: ignore[attr-defined]
+    dotted = post_template(client, "preview", "{shop.__class__}", "{message}")
+    assert dotted.status_code == 400  # type: ignore[attr-defined]
+    two_lines = post_template(client, "save", "a\nb", "{message}")
+    assert two_lines.status_code == 400  # type: ignore[attr-defined]
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "{order_no}" not in page
+    assert "{urgent_mark}{shop}様へのご伝言: {topic}" in page
+
+
+def test_a_preview_fills_the_template_without_saving_it(app: Flask) -> None:
+    client = owner(app)
+    shown = post_template(
+        client, "preview", "【{urgency}】{shop}: {caller}", "{shop} 各位\n{{社内用}}\n{message}"
+    )
+    text = shown.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert shown.status_code == 200  # type: ignore[attr-defined]
+    assert "【通常】alpha shop: 090-1234-5678" in text
+    assert "{社内用}" in text  # a doubled brace is a brace
+    assert "注文番号: A-1001" in text
+    assert "{caller}" in text  # the form still holds the template
+    assert "【{urgency}】" not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_the_owner_saves_a_template_and_goes_back_to_the_default(app: Flask) -> None:
+    client = owner(app)
+    saved = post_template(client, "save", "{shop}へ伝言（{urgency}）", "{message}\n{url}")
+    assert saved.status_code == 302  # type: ignore[attr-defined]
+    assert "{shop}へ伝言（{urgency}）" in client.get(PAGE).get_data(as_text=True)
+    post_template(client, "default", "", "")
+    assert "{urgent_mark}{shop}様へのご伝言: {topic}" in client.get(PAGE).get_data(as_text=True)
+
+
+def test_another_shops_owner_cannot_see_or_change_the_template(app: Flask) -> None:
+    owner(app)
+    beta = make_shop(app, "beta")
+    other = app.test_client()
+    log_in(other, beta["email"], PASSWORD)
+    token = csrf_token(other, "/shops/beta/notifications/")
+    form = {"csrf_token": token, "action": "save", "subject": "x", "body": "y"}
+    assert other.post(TEMPLATE, data=form).status_code == 404

@@ -1,0 +1,225 @@
+"""The operator's call controls: hold and resume, mute, transfer to a supervisor, hang up.
+
+They follow Twilio's model of a call bridged with `<Dial><Client>`: the caller's call is changed
+through the carrier's REST API (`calls(sid).update`), which interrupts the verb it is in.
+
+- Hold: the caller's call gets new TwiML that puts them alone in a queue named for their call,
+  hearing the hold message; the operator's leg ends, but the call stays theirs (its late callback
+  is told apart by the dial number in its URL). Resume dials the same operator again (dial 2, 3…).
+- Transfer (cold, with a whisper): the caller's call gets a `<Dial>` of the supervisor's browser
+  phone; the supervisor hears "転送です" and the shop's name first. The call record keeps the
+  operator who answered and the supervisor it went to; the operator goes to after-call work.
+- Hang up: the call is updated with `status=completed`; the operator goes to after-call work.
+- Mute: the browser phone's own (`call.mute()` of Twilio's Voice SDK) when one is connected; the
+  carrier has no mute for a `<Dial>` leg. The console keeps the state on the call record, so it
+  stays right across page loads and without the SDK.
+
+Every use is logged on the call (`CallControl`). The carrier is asked last, after every check
+and write: a refusal from it raises, and the request rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from answering import calls, legs, messages
+from answering.models import Call, CallControl
+from answering.providers import CarrierUnavailable, Telephony
+from scheduling import agents
+from tenants.db import db, new_id
+from tenants.models import StaffRole, User
+
+log = logging.getLogger(__name__)
+
+
+class ControlRefused(ValueError):
+    """A control that cannot be used now; the message tells the operator why."""
+
+
+def controls_of(call: Call) -> list[CallControl]:
+    """The controls used on this call, oldest first (read in the call's shop scope)."""
+    return list(
+        db.session.scalars(
+            select(CallControl)
+            .where(CallControl.shop_id == call.shop_id, CallControl.call_id == call.id)
+            .order_by(CallControl.at, CallControl.id)
+        )
+    )
+
+
+def transfer_targets(operator: User) -> list[User]:
+    """Supervisors a call can go to now: active, and not on a call of their own."""
+    found = db.session.scalars(
+        select(User)
+        .where(
+            User.staff_role == StaffRole.SUPERVISOR,
+            User.is_active.is_(True),
+            User.id != operator.id,
+        )
+        .order_by(User.display_name)
+    ).all()
+    return [user for user in found if not agents.busy(user.id)]
+
+
+def live(operator: User, call: Call) -> bool:
+    """Whether this call is on the operator's line now (the controls apply)."""
+    state = agents.state_of(operator)
+    return (
+        state.state == "on_call"
+        and state.call_sid == call.call_sid
+        and call.answered_at is not None
+        and call.ended_at is None
+    )
+
+
+def hold(telephony: Telephony, operator: User, call_sid: str, now: datetime) -> Call:
+    call = _live_call(operator, call_sid)
+    if call.held_since is not None:
+        raise ControlRefused(gettext("The caller is on hold already."))
+    call.held_since = now
+    _log(call, "hold", operator.id, now, f"dial {call.leg_round}")
+    _ask(telephony, call, twiml=legs.hold(call))
+    return call
+
+
+def resume(telephony: Telephony, operator: User, call_sid: str, now: datetime) -> Call:
+    call = _live_call(operator, call_sid)
+    if call.held_since is None:
+        raise ControlRefused(gettext("The caller is not on hold."))
+    _end_hold(call, now)
+    call.leg_round += 1
+    _log(call, "resume", operator.id, now, f"dial {call.leg_round}")
+    _ask(telephony, call, twiml=legs.dial(call, operator.id))
+    return call
+
+
+def mute(operator: User, call_sid: str, muted: bool, now: datetime) -> Call:
+    call = _live_call(operator, call_sid)
+    if call.held_since is not None:
+        raise ControlRefused(gettext("The caller is on hold: they cannot hear you anyway."))
+    if call.muted != muted:
+        call.muted = muted
+        _log(call, "mute" if muted else "unmute", operator.id, now, None)
+    return call
+
+
+def transfer(
+    telephony: Telephony,
+    operator: User,
+    call_sid: str,
+    supervisor_id: uuid.UUID | None,
+    now: datetime,
+    after_call: timedelta,
+) -> Call:
+    """Put the caller through to a supervisor; the operator's part of the call is over."""
+    call = _live_call(operator, call_sid)
+    target = db.session.get(User, supervisor_id) if supervisor_id is not None else None
+    if (
+        target is None
+        or target.staff_role != StaffRole.SUPERVISOR
+        or not target.is_active
+        or target.id == operator.id
+    ):
+        raise ControlRefused(gettext("Choose a supervisor to transfer the call to."))
+    if not agents.take_transfer(target, call.call_sid, now):
+        raise ControlRefused(
+            gettext("%(name)s is on another call. Choose someone else.", name=target.display_name)
+        )
+    _end_hold(call, now)
+    call.transferred_to_id, call.transferred_at = target.id, now
+    _log(call, "transfer", operator.id, now, f"{target.display_name} ({target.id})")
+    agents.release(operator.id, call.call_sid, "after_call_work", now, after_call)
+    _ask(telephony, call, twiml=legs.dial(call, target.id, transfer=True))
+    return call
+
+
+def hang_up(
+    telephony: Telephony, operator: User, call_sid: str, now: datetime, after_call: timedelta
+) -> Call:
+    call = _live_call(operator, call_sid)
+    _end_hold(call, now)
+    _log(call, "hang_up", operator.id, now, None)
+    agents.release(operator.id, call.call_sid, "after_call_work", now, after_call)
+    _ask(telephony, call, hang_up=True)
+    return call
+
+
+def resume_missed(call: Call, params: Mapping[str, str], round_: int, now: datetime) -> bool:
+    """The outcome of a resume's dial: True when the operator did not pick up (the caller goes
+    back on hold, the operator may resume again)."""
+    if round_ != call.leg_round or params.get("DialCallStatus") in ("completed", "answered"):
+        return False
+    if call.held_since is None:
+        call.held_since = now
+        _log(call, "hold", None, now, f"dial {round_} not answered")
+    return True
+
+
+def transfer_result(
+    call: Call, supervisor: uuid.UUID, params: Mapping[str, str], now: datetime
+) -> bool:
+    """The outcome of a transfer's dial: True when the supervisor talked with the caller."""
+    if params.get("DialCallStatus") in ("completed", "answered"):
+        return True
+    logged = db.session.scalar(
+        select(CallControl.id).where(
+            CallControl.shop_id == call.shop_id,
+            CallControl.call_id == call.id,
+            CallControl.action == "transfer_failed",
+        )
+    )
+    if logged is None:  # the carrier may ask twice
+        _log(call, "transfer_failed", None, now, params.get("DialCallStatus", "")[:40])
+    return False
+
+
+def _live_call(operator: User, call_sid: str) -> Call:
+    """The operator's call, locked, if it is on their line now; 404 for anyone else's."""
+    found = messages.operators_call(operator, call_sid)
+    call = calls.find_call(found.shop_id, found.call_sid, lock=True) or found
+    if not live(operator, call):
+        raise ControlRefused(gettext("This call is no longer on your line."))
+    return call
+
+
+def _end_hold(call: Call, now: datetime) -> None:
+    if call.held_since is not None:
+        call.hold_s += max(0, int((now - call.held_since).total_seconds()))
+        call.held_since = None
+
+
+def _log(
+    call: Call, action: str, actor: uuid.UUID | None, now: datetime, detail: str | None
+) -> None:
+    db.session.add(
+        CallControl(
+            id=new_id(),
+            shop_id=call.shop_id,
+            call_id=call.id,
+            action=action,
+            actor_id=actor,
+            at=now,
+            detail=detail,
+        )
+    )
+
+
+def _ask(
+    telephony: Telephony, call: Call, *, twiml: str | None = None, hang_up: bool = False
+) -> None:
+    db.session.flush()  # our side is written (and checked) before the carrier is asked
+    try:
+        telephony.update_call(call.call_sid, twiml=twiml, hang_up=hang_up)
+    except CarrierUnavailable as error:
+        log.warning(
+            "carrier refused a call update", extra={"call_sid": call.call_sid, "error": str(error)}
+        )
+        raise ControlRefused(
+            gettext("The phone line did not take the change. Try again.")
+        ) from error
