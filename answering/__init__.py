@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         models,
         number_buying,
         operator_phone_views,
+        push_routing,
         quality_models,
         quality_views,
         report_api,

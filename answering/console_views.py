@@ -22,7 +22,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
-from answering import call_controls, callback_tasks, callbacks, messages, routing
+from answering import call_controls, callback_tasks, callbacks, messages, push_routing, routing
 from answering import console as console_cards
 from answering.carrier_views import after_call, telephony
 from scheduling import agents
@@ -157,6 +157,7 @@ def file_message(call_sid: str) -> Response | tuple[str, int]:
         flash(str(already), "info")
         return redirect(url_for("console.console"))
     flash(gettext("Message filed. It is on its way to the shop."), "info")
+    _put_through_if_ready(me)
     return redirect(url_for("console.console"))
 
 
@@ -302,7 +303,14 @@ def my_state() -> Response | tuple[str, int]:
     except agents.StateRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for("console.console"))
+    _put_through_if_ready(me)
     return redirect(url_for("console.console"))
+
+
+def _put_through_if_ready(operator: User) -> None:
+    """A caller waiting for an operator need not wait for their next hold round."""
+    if agents.state_of(operator).state == "ready":
+        push_routing.operator_ready(operator)
 
 
 @bp.route("/staff/operators", methods=["GET", "POST"])
@@ -322,6 +330,7 @@ def board() -> str | Response:
         except agents.StateRefused as refused:
             flash(str(refused), "error")
         else:
+            _put_through_if_ready(operator)
             flash(
                 gettext(
                     "%(name)s is now %(state)s.",

@@ -118,7 +118,7 @@ def control(line: Line, client: FlaskClient, call_sid: str, name: str, **form: s
 
 
 @contextmanager
-def live_line(app: Flask) -> Iterator[Line]:
+def live_line(app: Flask, scale: float = SCALE) -> Iterator[Line]:
     make_shop(app, "alpha")
     make_shop(app, "beta")
     with system(app) as session:
@@ -143,13 +143,13 @@ def live_line(app: Flask) -> Iterator[Line]:
         for n, person in enumerate((operator_id, supervisor_id))
     ]
     token = getattr(telephony(app), "auth_token", "")
-    with compressed_time(app, SCALE), serving(app) as target:
+    with compressed_time(app, scale), serving(app) as target:
         carrier = SimulatedCarrier(
             target=target,
             public_base=settings_from(app.config).public_base_url,
             sign=telephony(app).sign,
             operators=phones,
-            scale=SCALE,
+            scale=scale,
         )
         before = app.extensions.get("telephony")
         app.extensions["telephony"] = TwilioTelephony(token, ACCOUNT, carrier.media.url)
