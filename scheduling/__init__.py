@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from scheduling import api as campaign_api
-    from scheduling import cli, demo, views
+    from scheduling import cli, demo, pattern_views, tasks, views  # noqa: F401 - tasks register
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import demo_seeded
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     demo_seeded.connect(demo.add_demo_team, weak=False)
     cli.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(pattern_views.bp)
     app.register_blueprint(views.my_shifts_bp)
     api.register_blueprint(campaign_api.blp)
     csrf.exempt(campaign_api.blp)  # bearer tokens only

@@ -9,24 +9,33 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from scheduling import forecast, rosters, services, weekview
+from scheduling import rosters, services, tasks, weekview
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
     OperatorLeave,
+    RosterBuild,
     RosteredShift,
     Team,
     TeamMember,
 )
-from scheduling.pooled_shifts import choose_shifts_for_answer_rate
-from scheduling.shifts import NoShifts
 from tenants.auth import current_account, staff_required
-from tenants.db import db, utcnow
+from tenants.db import db, new_id, utcnow
+from tenants.jobs import enqueue_after_commit
 from tenants.models import StaffRole, User
 
 bp = Blueprint("workforce", __name__, url_prefix="/staff/workforce", template_folder="templates")
@@ -263,11 +272,18 @@ def week_arguments(queue: str, source: dict[str, str]) -> tuple[date, ZoneInfo]:
 def week(queue: str) -> str:
     queue_or_404(queue)
     first_day, tz = week_arguments(queue, request.args.to_dict())
+    build = latest_build(queue, first_day)
     try:
         view = weekview.week_view(queue, first_day, tz)
     except LookupError:
         return render_template(
-            "scheduling/week.html", queue=queue, first_day=first_day, tz=tz, view=None
+            "scheduling/week.html",
+            queue=queue,
+            first_day=first_day,
+            tz=tz,
+            view=None,
+            build=build,
+            build_short=[],
         )
     rows = view.rows
     calls_top = max([1.0, *(r.high for r in rows), *(r.actual or 0 for r in rows)])
@@ -303,12 +319,16 @@ def week(queue: str) -> str:
         campaigns=rosters.campaigns_between(queue, first_day, first_day + timedelta(weeks=8)),
         previous_week=first_day - timedelta(weeks=1),
         next_week=first_day + timedelta(weeks=1),
+        build=build,
+        build_short=tasks.parse_spans(build.outcome if build else None),
     )
 
 
 @bp.post("/queues/<queue>/roster")
 @staff_required(*SUPERVISORS)
 def generate(queue: str) -> Response:
+    """Ask for the week's roster: a job builds it, the week page shows it building, then the
+    result or what stood in the way."""
     queue_or_404(queue)
     first_day, tz = week_arguments(queue, request.form.to_dict())
     chosen = [uuid_or_none(v) for v in request.form.getlist("team_id")]
@@ -317,53 +337,59 @@ def generate(queue: str) -> Response:
     if not teams:
         flash(gettext("Choose the teams to roster."), "error")
         return redirect(target)
-    operators = rosters.operators_for(queue, teams)
-    if not operators:
+    if not rosters.operators_for(queue, teams):
         flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
         return redirect(target)
     try:
-        predicted = forecast.forecast_days(queue, first_day, 7, tz)
-        plan = forecast.plan_rows(queue, predicted, target=0.98, shrinkage=0.0, interval=None)
-        picked = None
-        found = forecast.estimates_by_slot(queue, predicted.starts)
-        if request.form.get("pooled") and found is not None:
-            picked = choose_shifts_for_answer_rate(
-                predicted.values,
-                forecast.SLOT.total_seconds(),
-                found.aht_s,
-                found.patience_s,
-                0.98,
-                rosters.active_patterns(),
-                operators_per_day=[len(operators)] * 7,
-                time_limit_s=10,
-            )
-        result = rosters.generate_roster(
-            queue,
-            first_day,
-            tz,
-            [row.scheduled_agents for row in plan],
-            operators,
-            actor=current_account(),
-            time_limit_s=10,
-            chosen=picked,
-        )
-    except LookupError:
-        flash(gettext("This queue has no history before the week to plan from."), "error")
-        return redirect(target)
-    except NoShifts:
-        flash(gettext("These operators cannot cover the week: add operators or hours."), "error")
-        return redirect(target)
-    flash(
-        gettext(
-            "Roster published: %(shifts)d shifts, %(hours).1f paid hours (%(unassigned)d without "
-            "an operator).",
-            shifts=len(result.plan.shifts),
-            hours=result.plan.paid_hours,
-            unassigned=result.assignment.unassigned,
-        ),
-        "info",
+        build_roster_later(queue, first_day, tz, teams, bool(request.form.get("pooled")))
+    except rosters.WorkforceRefused as refused:
+        flash(str(refused), "error")
+    return redirect(target + "#build")
+
+
+def build_roster_later(
+    queue: str, first_day: date, tz: ZoneInfo, teams: list[Team], pooled: bool
+) -> RosterBuild:
+    if latest_build(queue, first_day, pending_only=True) is not None:
+        raise rosters.WorkforceRefused(gettext("This week's roster is already being built."))
+    build = RosterBuild(
+        id=new_id(),
+        queue=queue,
+        first_day=first_day,
+        tz=tz.key,
+        team_ids=sorted(str(t.id) for t in teams),
+        pooled=pooled,
+        state="queued",
+        requested_by=current_account().id,
+        requested_at=utcnow(),
     )
-    return redirect(target)
+    db.session.add(build)
+    enqueue_after_commit(tasks.build_roster, build_id=str(build.id))
+    return build
+
+
+STALE_BUILD = timedelta(minutes=15)  # a build queued this long ago no longer holds the week
+
+
+def latest_build(queue: str, first_day: date, *, pending_only: bool = False) -> RosterBuild | None:
+    query = select(RosterBuild).where(
+        RosterBuild.queue == queue, RosterBuild.first_day == first_day
+    )
+    if pending_only:
+        query = query.where(
+            RosterBuild.state == "queued", RosterBuild.requested_at > utcnow() - STALE_BUILD
+        )
+    return db.session.scalar(query.order_by(RosterBuild.requested_at.desc()).limit(1))
+
+
+@bp.get("/queues/<queue>/builds/<uuid:build_id>")
+@staff_required(*SUPERVISORS)
+def build_status(queue: str, build_id: uuid.UUID) -> Response:
+    """Where a roster build is (the week page asks until it is done)."""
+    build = db.session.get(RosterBuild, build_id)
+    if build is None or build.queue != queue:
+        abort(404)
+    return jsonify({"state": build.state, "outcome": build.outcome})
 
 
 @bp.post("/queues/<queue>/campaigns")
