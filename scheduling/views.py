@@ -23,7 +23,7 @@ from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from scheduling import rosters, services, tasks, weekview
+from scheduling import roster_builds, rosters, services, tasks, weekview
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
@@ -34,8 +34,7 @@ from scheduling.models import (
     TeamMember,
 )
 from tenants.auth import current_account, staff_required
-from tenants.db import db, new_id, utcnow
-from tenants.jobs import enqueue_after_commit
+from tenants.db import db, utcnow
 from tenants.models import StaffRole, User
 
 bp = Blueprint("workforce", __name__, url_prefix="/staff/workforce", template_folder="templates")
@@ -272,7 +271,7 @@ def week_arguments(queue: str, source: dict[str, str]) -> tuple[date, ZoneInfo]:
 def week(queue: str) -> str:
     queue_or_404(queue)
     first_day, tz = week_arguments(queue, request.args.to_dict())
-    build = latest_build(queue, first_day)
+    build = roster_builds.latest_build(queue, first_day)
     try:
         view = weekview.week_view(queue, first_day, tz)
     except LookupError:
@@ -284,6 +283,8 @@ def week(queue: str) -> str:
             view=None,
             build=build,
             build_short=[],
+            build_stale=build is not None
+            and build.requested_at < utcnow() - roster_builds.STALE_BUILD,
         )
     rows = view.rows
     calls_top = max([1.0, *(r.high for r in rows), *(r.actual or 0 for r in rows)])
@@ -321,6 +322,7 @@ def week(queue: str) -> str:
         next_week=first_day + timedelta(weeks=1),
         build=build,
         build_short=tasks.parse_spans(build.outcome if build else None),
+        build_stale=build is not None and build.requested_at < utcnow() - roster_builds.STALE_BUILD,
     )
 
 
@@ -341,45 +343,17 @@ def generate(queue: str) -> Response:
         flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
         return redirect(target)
     try:
-        build_roster_later(queue, first_day, tz, teams, bool(request.form.get("pooled")))
+        roster_builds.ask_for_roster(
+            queue,
+            first_day,
+            tz,
+            teams,
+            pooled=bool(request.form.get("pooled")),
+            actor=current_account(),
+        )
     except rosters.WorkforceRefused as refused:
         flash(str(refused), "error")
     return redirect(target + "#build")
-
-
-def build_roster_later(
-    queue: str, first_day: date, tz: ZoneInfo, teams: list[Team], pooled: bool
-) -> RosterBuild:
-    if latest_build(queue, first_day, pending_only=True) is not None:
-        raise rosters.WorkforceRefused(gettext("This week's roster is already being built."))
-    build = RosterBuild(
-        id=new_id(),
-        queue=queue,
-        first_day=first_day,
-        tz=tz.key,
-        team_ids=sorted(str(t.id) for t in teams),
-        pooled=pooled,
-        state="queued",
-        requested_by=current_account().id,
-        requested_at=utcnow(),
-    )
-    db.session.add(build)
-    enqueue_after_commit(tasks.build_roster, build_id=str(build.id))
-    return build
-
-
-STALE_BUILD = timedelta(minutes=15)  # a build queued this long ago no longer holds the week
-
-
-def latest_build(queue: str, first_day: date, *, pending_only: bool = False) -> RosterBuild | None:
-    query = select(RosterBuild).where(
-        RosterBuild.queue == queue, RosterBuild.first_day == first_day
-    )
-    if pending_only:
-        query = query.where(
-            RosterBuild.state == "queued", RosterBuild.requested_at > utcnow() - STALE_BUILD
-        )
-    return db.session.scalar(query.order_by(RosterBuild.requested_at.desc()).limit(1))
 
 
 @bp.get("/queues/<queue>/builds/<uuid:build_id>")

@@ -86,3 +86,16 @@ def main() -> None:
         f"paid {pooled.paid_hours:.1f} h"
     )
     print(f"  98 % over the week: {judge(pooled.coverage)}")
+    # A roster of real dates: the week does not wrap round (a shift of the last evening runs into
+    # the next week and is paid here; nothing of the week before is carried in).
+    dated = choose_shifts(
+        requirement, operators_per_day=[operators] * 7, max_paid_hours=960, wrap=False
+    )
+    print(f"  dated week, every half hour: paid {dated.paid_hours:.1f} h, {judge(dated.coverage)}")
+    dated_pooled = choose_shifts_for_answer_rate(
+        forecast, 1800, aht, patience, 0.98, operators_per_day=[operators] * 7, wrap=False
+    )
+    print(
+        f"  dated week, 98 % over the week: paid {dated_pooled.paid_hours:.1f} h, "
+        f"{judge(dated_pooled.coverage)}"
+    )
