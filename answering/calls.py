@@ -213,6 +213,7 @@ def demand_contribution(call: Call) -> dict[str, Any] | None:
         "outcome": call.outcome,
         "wait_s": max(0.0, (end - call.queued_at).total_seconds()),
         "handle_s": handle,
+        "shop_id": str(call.shop_id),
     }
 
 
@@ -236,6 +237,7 @@ def report_demand(call: Call, sl_threshold_s: int) -> None:
                 handle_s=share["handle_s"],
                 sl_threshold_s=sl_threshold_s,
                 sign=sign,
+                shop_id=uuid.UUID(share["shop_id"]) if share.get("shop_id") else None,
             )
     call.demand_record = now
     call.demand_recorded_at = utcnow() if now is not None else None

@@ -7,7 +7,15 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from scheduling import api as campaign_api
-    from scheduling import cli, demo, queue_views, queues, views
+    from scheduling import (  # noqa: F401 - tasks register
+        cli,
+        demo,
+        pattern_views,
+        queue_views,
+        queues,
+        tasks,
+        views,
+    )
     from tenants.api import api
     from tenants.request_cycle import csrf
     from tenants.signals import demo_seeded
@@ -15,6 +23,7 @@ def init_app(app: Flask) -> None:
     demo_seeded.connect(demo.add_demo_team, weak=False)
     cli.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(pattern_views.bp)
     app.register_blueprint(views.my_shifts_bp)
     app.register_blueprint(queue_views.bp)
     app.jinja_env.filters["queue_label"] = queues.label

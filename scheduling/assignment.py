@@ -1,8 +1,10 @@
 """Giving chosen shifts to named operators (OR-Tools CP-SAT).
 
 Each operator may take a shift only when available for all of it (availability windows, no
-leave) and holding the queue's skill. Per operator: one shift a day, the week's hours and shifts
-within the labour rules, and the rest between two shifts. Every shift that can be given is given;
+leave) and holding the queue's skill. Per operator: one shift a day, the hours and shifts of each
+calendar week (Monday to Sunday; a shift counts in the week it starts) within the labour rules
+together with what they already work in that week on other rosters, and the rest between two
+shifts. Every shift that can be given is given;
 among such rosters the one whose operators' hours lie closest together (the fewest hours between
 the most and the least loaded operator) wins.
 """
@@ -11,22 +13,28 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
-from scheduling.shifts import LabourRules, Shift
+from scheduling.shifts import SLOTS_PER_DAY, LabourRules, Shift
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An operator as the roster sees them: slots they can work (of the horizon) and weekly cap."""
+    """An operator as the roster sees them: slots they can work (of the horizon, and past its end
+    for a shift that runs into the next day), their weekly cap, and per calendar week (0: the
+    week of the horizon's first day) the worked slots and shifts they already have elsewhere."""
 
     key: str
     available: frozenset[int]
     max_weekly_hours: float | None = None
+    committed: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+
+    def signature(self) -> tuple[object, ...]:
+        return (self.available, self.max_weekly_hours, tuple(sorted(self.committed.items())))
 
 
 @dataclass
@@ -47,23 +55,34 @@ class Assignment:
         return hours
 
 
-def can_work(candidate: Candidate, shift: Shift, horizon: int) -> bool:
-    return all(slot % horizon in candidate.available for slot in range(shift.start, shift.end))
+def can_work(candidate: Candidate, shift: Shift, horizon: int, *, wrap: bool = True) -> bool:
+    if wrap:
+        return all(slot % horizon in candidate.available for slot in range(shift.start, shift.end))
+    return all(slot in candidate.available for slot in range(shift.start, shift.end))
 
 
-def clashing_groups(shifts: Sequence[Shift], horizon: int, rest_slots: int) -> list[list[int]]:
+def week_of(shift: Shift, first_weekday: int) -> int:
+    """The calendar week (Monday to Sunday) a shift counts in: the one it starts in."""
+    return (first_weekday + shift.start // SLOTS_PER_DAY) // 7
+
+
+def clashing_groups(
+    shifts: Sequence[Shift], horizon: int, rest_slots: int, *, wrap: bool = True
+) -> list[list[int]]:
     """Groups of shifts of which one person works at most one.
 
-    A shift with its rest after it is an arc of the (wrapping) horizon; two shifts clash when
-    their arcs meet, and then one arc holds the other's start, so the arcs through each start
-    form groups that together hold every clash. Shifts of one day form a group too.
+    A shift with its rest after it is an arc of the horizon (wrapping round when the week
+    repeats); two shifts clash when their arcs meet, and then one arc holds the other's start, so
+    the arcs through each start form groups that together hold every clash. Shifts of one day
+    form a group too.
     """
     groups = []
     for point in sorted({shift.start % horizon for shift in shifts}):
         group = [
             k
             for k, shift in enumerate(shifts)
-            if (point - shift.start) % horizon < shift.span_slots + rest_slots
+            if ((point - shift.start) % horizon if wrap else point - shift.start)
+            in range(shift.span_slots + rest_slots)
         ]
         if len(group) > 1:
             groups.append(group)
@@ -80,9 +99,14 @@ def assign(
     horizon: int,
     rules: LabourRules | None = None,
     *,
+    wrap: bool = True,
+    first_weekday: int = 0,
     time_limit_s: float = 20.0,
 ) -> Assignment:
     """Who works which shift; a shift nobody can take stays unassigned (None).
+
+    `first_weekday` is the weekday of the horizon's first day (Monday 0): weekly hours and days
+    are counted per calendar week. `wrap`: the horizon repeats (see `scheduling.shifts`).
 
     Two solves: the most worked hours given, then, with that fixed, the least spread between the
     most and the least loaded operator. Hours are counted in units of the shifts' common divisor
@@ -90,17 +114,17 @@ def assign(
     """
     rules = rules or LabourRules()
     started = time.perf_counter()
-    weeks = max(1, horizon / (7 * 48))
     unit = math.gcd(*(s.work_slots for s in shifts)) if shifts else 1
+    weeks_of = [week_of(shift, first_weekday) for shift in shifts]
     model = cp_model.CpModel()
     take: dict[tuple[int, int], cp_model.IntVar] = {}
     for o, person in enumerate(operators):
         for k, shift in enumerate(shifts):
-            if can_work(person, shift, horizon):
+            if can_work(person, shift, horizon, wrap=wrap):
                 take[o, k] = model.new_bool_var(f"x{o}_{k}")
     for k in range(len(shifts)):
         model.add_at_most_one(take[o, k] for o in range(len(operators)) if (o, k) in take)
-    groups = clashing_groups(shifts, horizon, round(rules.min_rest_hours * 2))
+    groups = clashing_groups(shifts, horizon, round(rules.min_rest_hours * 2), wrap=wrap)
     units: list[cp_model.IntVar] = []
     counted: list[int] = []
     for o, person in enumerate(operators):
@@ -109,20 +133,29 @@ def assign(
             mine_here = [take[o, k] for k in group if (o, k) in take]
             if len(mine_here) > 1:
                 model.add_at_most_one(mine_here)
-        cap = rules.max_weekly_hours * weeks
+        cap = rules.max_weekly_hours
         if person.max_weekly_hours is not None:
-            cap = min(cap, person.max_weekly_hours * weeks)
-        worked = model.new_int_var(0, int(cap * 2) // unit, f"units{o}")
+            cap = min(cap, person.max_weekly_hours)
+        for week in sorted({weeks_of[k] for k in mine}):
+            these = [k for k in mine if weeks_of[k] == week]
+            slots_before, shifts_before = person.committed.get(week, (0, 0))
+            model.add(
+                sum(take[o, k] * shifts[k].work_slots for k in these)
+                <= max(int(cap * 2) - slots_before, 0)
+            )
+            model.add(
+                sum(take[o, k] for k in these) <= max(rules.max_shifts_per_week - shifts_before, 0)
+            )
+        worked = model.new_int_var(0, sum(shifts[k].work_slots for k in mine) // unit, f"units{o}")
         model.add(worked == sum(take[o, k] * (shifts[k].work_slots // unit) for k in mine))
-        model.add(sum(take[o, k] for k in mine) <= int(rules.max_shifts_per_week * weeks))
         units.append(worked)
         if mine:
             counted.append(o)
     # Operators alike (same availability and cap) are interchangeable: order their hours so the
     # solver does not prove the same roster once per permutation.
-    alike: dict[tuple[frozenset[int], float | None], list[int]] = {}
+    alike: dict[tuple[object, ...], list[int]] = {}
     for o, person in enumerate(operators):
-        alike.setdefault((person.available, person.max_weekly_hours), []).append(o)
+        alike.setdefault(person.signature(), []).append(o)
     for members in alike.values():
         for first, second in pairwise(members):
             model.add(units[first] >= units[second])

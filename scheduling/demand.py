@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from scheduling import campaign_shares
 from scheduling.models import DemandInterval
 from tenants.db import db
 
@@ -31,9 +33,11 @@ def record_call(
     handle_s: float,
     sl_threshold_s: int,
     sign: int = 1,
+    shop_id: uuid.UUID | None = None,
 ) -> None:
-    """Count one ended call in its queue's interval, or take it back with `sign=-1` when a late
-    callback changes the call (the caller keeps what it counted)."""
+    """Count one ended call in its queue's interval (and, with `shop_id`, in the shop's offered
+    calls of the day), or take it back with `sign=-1` when a late callback changes the call (the
+    caller keeps what it counted)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"not a queue outcome: {outcome}")
     start = interval_start(queued_at)
@@ -56,6 +60,8 @@ def record_call(
         .where(DemandInterval.queue == queue, DemandInterval.interval_start == start)
         .values({name: columns[name] + sign * amount for name, amount in changes.items()})
     )
+    if shop_id is not None and "offered" in changes:
+        campaign_shares.record_offered(shop_id, queue, start.date(), sign)
 
 
 def ensure_row(queue: str, start: datetime) -> None:

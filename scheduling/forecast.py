@@ -20,7 +20,7 @@ import jpholiday
 import numpy as np
 from sqlalchemy import func, select
 
-from scheduling import erlang
+from scheduling import campaign_shares, erlang
 from scheduling.backtest import (
     Backtest,
     FloatArray,
@@ -203,14 +203,22 @@ def history_series(queue: str, first_day: date, tz: ZoneInfo, weeks: int) -> Ser
 
 
 def campaign_factors(queue: str, first_day: date, last_day: date) -> dict[date, float]:
-    """Each campaign day's factor: 1 plus the extra of every campaign announced for it."""
+    """Each campaign day's factor on the whole queue: 1 plus the extra of every campaign
+    announced for it. A shop's campaign multiplies only the shop's share of the queue's calls;
+    a supervisor's (no shop) the whole queue."""
     factors: dict[date, float] = {}
     for campaign in db.session.scalars(
         select(Campaign).where(
             Campaign.queue == queue, Campaign.day >= first_day, Campaign.day <= last_day
         )
     ):
-        factors[campaign.day] = factors.get(campaign.day, 1.0) + campaign.multiplier - 1.0
+        share = (
+            campaign_shares.shop_share(queue, campaign.shop_id, campaign.day)
+            if campaign.shop_id is not None
+            else 1.0
+        )
+        extra = (campaign.multiplier - 1.0) * share
+        factors[campaign.day] = factors.get(campaign.day, 1.0) + extra
     return {day: max(factor, 0.05) for day, factor in factors.items()}
 
 

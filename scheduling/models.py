@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Model, UTCDateTime, new_id, utcnow
@@ -170,7 +171,8 @@ class OperatorLeave(Model):
 
 
 class ShiftPattern(Model):
-    """A shift length the optimiser may use (4 h and 8 h to begin with); breaks follow the law."""
+    """A shift the optimiser may use: worked minutes, the unpaid break (at least the law's), and
+    a fixed start or any half hour. Retired patterns stay (inactive) for the record."""
 
     __tablename__ = "shift_patterns"
 
@@ -178,9 +180,13 @@ class ShiftPattern(Model):
     name: Mapped[str] = mapped_column(String(40), unique=True)
     work_minutes: Mapped[int] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
+    break_minutes: Mapped[int | None] = mapped_column()  # None: the law's minimum
+    start_minute: Mapped[int | None] = mapped_column()  # None: any half hour
 
     __table_args__ = (
         CheckConstraint("work_minutes > 0 AND work_minutes <= 720", name="work_minutes"),
+        CheckConstraint("break_minutes BETWEEN 0 AND 180", name="break_minutes"),
+        CheckConstraint("start_minute BETWEEN 0 AND 1439", name="start_minute"),
     )
 
 
@@ -233,6 +239,51 @@ class RosteredShift(Model):
     __table_args__ = (
         Index("ix_rostered_shifts_operator_id_starts_at", "operator_id", "starts_at"),
     )
+
+
+ROSTER_BUILD_STATES = ("queued", "done", "failed")
+
+
+class RosterBuild(Model):
+    """A roster asked for from the week page and built by a job: what was asked, and what came of
+    it (`outcome`: figures when done, what stood in the way when failed)."""
+
+    __tablename__ = "roster_builds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    queue: Mapped[str] = mapped_column(String(40))
+    first_day: Mapped[date] = mapped_column()
+    tz: Mapped[str] = mapped_column(String(60))
+    team_ids: Mapped[list[str]] = mapped_column(JSON)
+    pooled: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'done', 'failed')", name="state"),
+        Index("ix_roster_builds_queue_first_day", "queue", "first_day", "requested_at"),
+    )
+
+
+class ShopDemandDay(Model):
+    """A shop's offered calls in a queue on one day (Asia/Tokyo), written as calls end: the
+    shop's share of its queue, which a campaign of the shop raises."""
+
+    __tablename__ = "shop_demand_days"
+
+    shop_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    offered: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_shop_demand_days_queue_day", "queue", "day"),)
 
 
 class Campaign(Model):

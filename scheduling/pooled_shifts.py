@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,13 +26,28 @@ from scheduling.shifts import (
     LabourRules,
     NoShifts,
     Pattern,
+    Shift,
     ShiftPlan,
+    at_most_available,
     candidates,
     coverage_of,
+    in_horizon,
     validate_patterns,
 )
 
 SCALE = 1000  # answered calls counted in thousandths, rounded down: the target is never overstated
+
+
+@dataclass(frozen=True)
+class AnswerRateGoal:
+    """What a roster for the week's answer rate is sized against: calls forecast per interval,
+    their handling time and patience, and the target over the whole week."""
+
+    offered: Sequence[float]
+    interval_s: float
+    aht: Sequence[float]
+    patience: Sequence[float]
+    target: float = 0.98
 
 
 def choose_shifts_for_answer_rate(
@@ -44,12 +60,20 @@ def choose_shifts_for_answer_rate(
     rules: LabourRules | None = None,
     *,
     operators_per_day: Sequence[int] | None = None,
+    max_paid_hours: float | None = None,
+    allowed: Callable[[Shift], bool] | None = None,
+    available_per_slot: Sequence[int] | None = None,
+    carried: Sequence[int] | None = None,
+    wrap: bool = True,
     time_limit_s: float = 30.0,
 ) -> ShiftPlan:
     """The cheapest shifts whose expected answered calls reach `target` of the offered calls.
 
     The plan's `requirement` is what meeting `target` in every interval would ask (for
-    comparison); its coverage is what the shifts put on the phones."""
+    comparison); its coverage is what the shifts put on the phones. `allowed`,
+    `available_per_slot`, `carried` and `wrap` mean what they mean to `choose_shifts`: only
+    shifts someone can work, no more operators in a slot than can work it, operators already on
+    duty from the week before, and whether the week repeats."""
     rules = rules or LabourRules()
     validate_patterns(patterns, rules)
     started = time.perf_counter()
@@ -62,10 +86,15 @@ def choose_shifts_for_answer_rate(
     ceiling = erlang.agents_for_answer_rates(calls, interval_s, handle, wait, target)
     requirement = [int(n) for n in ceiling]
     horizon = len(requirement)
+    already = [int(c) for c in carried] if carried is not None else [0] * horizon
     room = [n + 2 if n else 0 for n in requirement]  # a shift may put a few more on
-    options = candidates(room, patterns, rules)
-    if not options:
-        return ShiftPlan(requirement, [], True, time.perf_counter() - started, [0] * horizon)
+    if available_per_slot is not None:  # nobody beyond those who can work the slot
+        room = [
+            min(n, have + can) if n else 0
+            for n, have, can in zip(room, already, available_per_slot, strict=True)
+        ]
+    own_room = [max(n - have, 0) for n, have in zip(room, already, strict=True)]
+    options = candidates(own_room, patterns, rules, allowed, wrap=wrap)
     width = max(room) + 1
     counts_axis = np.arange(width, dtype=np.float64)
     arrivals = np.repeat(calls[:, None] / interval_s, width, axis=1)
@@ -79,14 +108,16 @@ def choose_shifts_for_answer_rate(
     counts = [model.new_int_var(0, max(room), f"n{i}") for i in range(len(options))]
     covering: list[list[int]] = [[] for _ in range(horizon)]
     for index, shift in enumerate(options):
-        for slot in shift.working():
-            covering[slot % horizon].append(index)
+        for slot in in_horizon(shift, horizon, wrap):
+            covering[slot].append(index)
+    if available_per_slot is not None:
+        at_most_available(model, counts, options, available_per_slot, wrap)
     gained = []
     for slot in range(horizon):
         if not room[slot]:
             continue
         steps = [model.new_bool_var(f"s{slot}_{k}") for k in range(1, room[slot] + 1)]
-        model.add(sum(steps) <= sum(counts[i] for i in covering[slot]))
+        model.add(sum(steps) <= sum(counts[i] for i in covering[slot]) + already[slot])
         for k, step in enumerate(steps, 1):
             gain = math.floor((answered[slot, k] - answered[slot, k - 1]) * SCALE)
             gained.append(gain * step)
@@ -95,6 +126,11 @@ def choose_shifts_for_answer_rate(
     if operators_per_day is not None:
         for day, limit in enumerate(operators_per_day):
             model.add(sum(counts[i] for i, s in enumerate(options) if s.day == day) <= limit)
+    if max_paid_hours is not None:
+        model.add(
+            sum(c * s.work_slots for c, s in zip(counts, options, strict=True))
+            <= int(max_paid_hours * 2)
+        )
     model.minimize(sum(c * s.work_slots for c, s in zip(counts, options, strict=True)))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
@@ -104,10 +140,11 @@ def choose_shifts_for_answer_rate(
         raise NoShifts("no set of shifts reaches the answer rate within the limits")
     chosen = [s for c, s in zip(counts, options, strict=True) for _ in range(solver.value(c))]
     chosen.sort(key=lambda s: (s.start, s.work_slots, s.break_offset))
+    on_duty = coverage_of(chosen, horizon, wrap=wrap)
     return ShiftPlan(
         requirement,
         chosen,
         status == cp_model.OPTIMAL,
         time.perf_counter() - started,
-        coverage_of(chosen, horizon),
+        [mine + theirs for mine, theirs in zip(on_duty, already, strict=True)],
     )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlalchemy import delete, select
 
-from scheduling.assignment import Assignment, Candidate, assign, can_work
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
@@ -29,8 +27,6 @@ from scheduling.shifts import (
     LabourRules,
     Pattern,
     Shift,
-    ShiftPlan,
-    choose_shifts,
     shifts_of,
 )
 from tenants.db import db, new_id, utcnow
@@ -147,13 +143,20 @@ def available_slots(user: User, first_day: date, days: int) -> frozenset[int]:
 # --- patterns and operators ---------------------------------------------------------------------
 
 
-def active_patterns() -> list[Pattern]:
+def active_patterns(rules: LabourRules | None = None) -> list[Pattern]:
+    """The patterns in use (those within the rules' day, when `rules` are given); the 4 h and
+    8 h defaults while none is."""
     rows = db.session.scalars(
         select(ShiftPattern)
         .where(ShiftPattern.active.is_(True))
-        .order_by(ShiftPattern.work_minutes)
+        .order_by(ShiftPattern.work_minutes, ShiftPattern.name)
     ).all()
-    return [Pattern(row.name, row.work_minutes) for row in rows] or list(DEFAULT_PATTERNS)
+    found = [
+        Pattern(row.name, row.work_minutes, row.break_minutes, row.start_minute) for row in rows
+    ]
+    if rules is not None:
+        found = [p for p in found if p.work_minutes <= rules.max_daily_hours * 60]
+    return found or list(DEFAULT_PATTERNS)
 
 
 def operators_for(queue: str, teams: Sequence[Team] = ()) -> list[User]:
@@ -178,84 +181,8 @@ def operators_for(queue: str, teams: Sequence[Team] = ()) -> list[User]:
 # --- the roster ---------------------------------------------------------------------------------
 
 
-@dataclass
-class RosterResult:
-    roster: Roster
-    plan: ShiftPlan
-    assignment: Assignment
-
-
 def moment(first_day: date, tz: ZoneInfo, slot: int) -> datetime:
     return (datetime.combine(first_day, time(), tz) + slot * SLOT).astimezone(UTC)
-
-
-def generate_roster(
-    queue: str,
-    first_day: date,
-    tz: ZoneInfo,
-    requirement: Sequence[int],
-    operators: Sequence[User],
-    *,
-    rules: LabourRules | None = None,
-    actor: User | None = None,
-    time_limit_s: float = 20.0,
-    chosen: ShiftPlan | None = None,
-) -> RosterResult:
-    """Choose the shifts of least paid hours, give them to `operators`, publish the roster.
-
-    The shift choice already knows how many operators can work each day and the week's hours
-    they can give, so the shifts it picks can be handed out; a shift nobody available can take is
-    kept unassigned and shown. The roster replaces the queue's earlier one for the same days.
-    With `chosen`, those shifts are rostered instead of choosing them here.
-    """
-    rules = rules or LabourRules()
-    horizon = len(requirement)
-    days = horizon // SLOTS_PER_DAY
-    people = [Candidate(str(user.id), available_slots(user, first_day, days)) for user in operators]
-    per_day = [
-        sum(1 for p in people if any(s // SLOTS_PER_DAY == d for s in p.available))
-        for d in range(days)
-    ]
-    weeks = max(1.0, days / 7)
-    plan = chosen
-    if plan is None:
-        plan = choose_shifts(
-            requirement,
-            active_patterns(),
-            rules,
-            operators_per_day=per_day if people else None,
-            max_paid_hours=rules.max_weekly_hours * weeks * len(people) if people else None,
-            allowed=(lambda shift: any(can_work(p, shift, horizon) for p in people))
-            if people
-            else None,
-            available_per_slot=(
-                [sum(1 for p in people if slot in p.available) for slot in range(horizon)]
-                if people
-                else None
-            ),
-            time_limit_s=time_limit_s,
-        )
-    assignment = assign(plan.shifts, people, horizon, rules, time_limit_s=time_limit_s)
-    db.session.execute(delete(Roster).where(Roster.queue == queue, Roster.first_day == first_day))
-    roster = Roster(
-        id=new_id(),
-        queue=queue,
-        first_day=first_day,
-        days=days,
-        tz=tz.key,
-        required_slots=sum(requirement),
-        paid_slots=sum(s.work_slots for s in plan.shifts),
-        optimal=plan.optimal,
-        created_at=utcnow(),
-        created_by=actor.id if actor else None,
-    )
-    by_key = {str(user.id): user.id for user in operators}
-    roster.shifts = [
-        rostered(shift, first_day, tz, by_key.get(key) if key else None)
-        for shift, key in zip(plan.shifts, assignment.operator_of, strict=True)
-    ]
-    db.session.add(roster)
-    return RosterResult(roster, plan, assignment)
 
 
 def rostered(
@@ -335,7 +262,8 @@ def rule_breaks(
     operator: User, shift: RosteredShift, roster: Roster, rules: LabourRules | None = None
 ) -> list[str]:
     """What giving `shift` to `operator` would break: skill, leave, one shift a day, rest, the
-    week's hours and days (messages already translated; empty when nothing)."""
+    hours and days of the calendar week (Monday to Sunday, a shift counting in the week it
+    starts) across every roster they are on (messages already translated; empty when nothing)."""
     rules = rules or LabourRules()
     tz = ZoneInfo(roster.tz)
     problems = []
@@ -350,7 +278,7 @@ def rule_breaks(
     day = shift.starts_at.astimezone(tz).date()
     if any(entry.first_day <= day <= entry.last_day for entry in leave_of(operator)):
         problems.append(gettext("%(name)s is on leave that day.", name=operator.display_name))
-    theirs = [s for s in roster.shifts if s.operator_id == operator.id and s.id != shift.id]
+    theirs = shifts_around(operator, shift)
     rest = timedelta(hours=rules.min_rest_hours)
     for other in theirs:
         if other.starts_at.astimezone(tz).date() == day:
@@ -363,8 +291,12 @@ def rule_breaks(
                     hours=rules.min_rest_hours,
                 )
             )
-    minutes = sum(s.work_minutes for s in theirs) + shift.work_minutes
-    if minutes > rules.max_weekly_hours * 60 * max(1, roster.days / 7):
+    monday = day - timedelta(days=day.weekday())
+    same_week = [
+        s for s in theirs if monday <= s.starts_at.astimezone(tz).date() < monday + timedelta(7)
+    ]
+    minutes = sum(s.work_minutes for s in same_week) + shift.work_minutes
+    if minutes > rules.max_weekly_hours * 60:
         problems.append(
             gettext(
                 "%(name)s would work more than %(hours)g hours in the week.",
@@ -372,11 +304,23 @@ def rule_breaks(
                 hours=rules.max_weekly_hours,
             )
         )
-    if len(theirs) + 1 > rules.max_shifts_per_week * max(1, roster.days // 7):
+    if len(same_week) + 1 > rules.max_shifts_per_week:
         problems.append(
             gettext("%(name)s would have no day off in the week.", name=operator.display_name)
         )
     return problems
+
+
+def shifts_around(operator: User, shift: RosteredShift) -> list[RosteredShift]:
+    """The operator's other shifts on any roster from eight days before `shift` to eight after."""
+    query = select(RosteredShift).where(
+        RosteredShift.operator_id == operator.id,
+        RosteredShift.starts_at < shift.ends_at + timedelta(days=8),
+        RosteredShift.ends_at > shift.starts_at - timedelta(days=8),
+    )
+    if shift.id is not None:
+        query = query.where(RosteredShift.id != shift.id)
+    return list(db.session.scalars(query))
 
 
 def reassign(shift: RosteredShift, operator: User | None) -> None:

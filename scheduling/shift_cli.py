@@ -10,10 +10,10 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from scheduling import forecast, measures, rosters
+from scheduling import forecast, measures, roster_building, rosters
 from scheduling.cli import group
 from scheduling.models import Team
-from scheduling.pooled_shifts import choose_shifts_for_answer_rate
+from scheduling.pooled_shifts import AnswerRateGoal
 from scheduling.shifts import LabourRules, NoShifts
 from tenants.config import settings_from
 from tenants.db import db
@@ -81,21 +81,17 @@ def shifts_command(
     operators = rosters.operators_for(queue, teams) if teams else []
     if teams and not operators:
         raise click.ClickException(f"no operator of {', '.join(team_names)} has the skill {queue}")
+    goal = None
+    if pooled and found is not None:
+        goal = AnswerRateGoal(
+            list(predicted.values),
+            forecast.SLOT.total_seconds(),
+            list(found.aht_s),
+            list(found.patience_s),
+            target_answer_rate,
+        )
     try:
-        chosen = None
-        if pooled and found is not None:
-            chosen = choose_shifts_for_answer_rate(
-                predicted.values,
-                forecast.SLOT.total_seconds(),
-                found.aht_s,
-                found.patience_s,
-                target_answer_rate,
-                rosters.active_patterns(),
-                rules,
-                operators_per_day=[len(operators)] * days if operators else None,
-                time_limit_s=time_limit,
-            )
-        result = rosters.generate_roster(
+        result = roster_building.generate_roster(
             queue,
             start.date(),
             zone,
@@ -103,8 +99,16 @@ def shifts_command(
             operators,
             rules=rules,
             time_limit_s=time_limit,
-            chosen=chosen,
+            goal=goal,
         )
+    except roster_building.RosterInfeasible as refused:
+        where = "; ".join(
+            f"{rosters.moment(start.date(), zone, first).astimezone(zone):%a %m-%d %H:%M}"
+            f"–{rosters.moment(start.date(), zone, end).astimezone(zone):%H:%M} "
+            f"needs {asked}, {available} can work"
+            for first, end, asked, available in refused.short
+        )
+        raise click.ClickException(f"{refused} {where}".strip()) from None
     except (NoShifts, ValueError) as refused:
         raise click.ClickException(str(refused)) from None
     shift_plan = result.plan
@@ -164,7 +168,7 @@ def measure(
         )
 
 
-def report_roster(result: rosters.RosterResult, operators: list[User]) -> None:
+def report_roster(result: roster_building.RosterResult, operators: list[User]) -> None:
     hours = result.assignment.hours_by_operator(result.plan.shifts)
     names = {str(user.id): user.display_name for user in operators}
     click.echo(

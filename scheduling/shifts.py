@@ -1,8 +1,11 @@
 """Shifts that cover a per-half-hour requirement at the fewest paid hours (OR-Tools CP-SAT).
 
-Time is counted in half-hour slots from the first day's midnight. The horizon wraps around: a
-shift that starts on the last evening covers the first morning, as when the same week repeats, so
-shifts across midnight are allowed everywhere and the paid hours belong to the week exactly.
+Time is counted in half-hour slots from the first day's midnight. Shifts across midnight are
+allowed everywhere. A plan of a week on its own (`wrap=True`, the default of the pure functions)
+treats the week as repeating: a shift that starts on the last evening covers the first morning.
+A roster of real dates does not wrap (`wrap=False`): a shift of the last evening runs into the next
+week, which counts it, and the previous week's published shifts that run into this one are given
+as `carried` coverage.
 
 Japan's Labour Standards Act (労働基準法) as it applies to shifts:
 - at most 8 hours worked a day and 40 a week (Article 32), unless configured otherwise;
@@ -45,8 +48,21 @@ class LabourRules:
 
 @dataclass(frozen=True)
 class Pattern:
+    """A shift length; a longer break than the law's minimum, and a fixed start, when given."""
+
     name: str
     work_minutes: int
+    break_minutes: int | None = None  # None: the law's minimum
+    start_minute: int | None = None  # minutes after midnight; None: any half hour
+
+    def break_slots(self, rules: LabourRules) -> int:
+        minutes = max(rules.break_minutes(self.work_minutes), self.break_minutes or 0)
+        return math.ceil(minutes / SLOT_MINUTES)
+
+    def starts_at(self, slot: int) -> bool:
+        return self.start_minute is None or (slot % SLOTS_PER_DAY) * SLOT_MINUTES == (
+            self.start_minute
+        )
 
 
 DEFAULT_PATTERNS = (Pattern("4h", 240), Pattern("8h", 480))
@@ -91,6 +107,16 @@ def validate_patterns(patterns: Sequence[Pattern], rules: LabourRules) -> None:
     for pattern in patterns:
         if pattern.work_minutes <= 0 or pattern.work_minutes % SLOT_MINUTES:
             raise ValueError(f"pattern {pattern.name}: worked time is a multiple of 30 minutes")
+        legal = rules.break_minutes(pattern.work_minutes)
+        if pattern.break_minutes is not None and pattern.break_minutes < legal:
+            raise ValueError(
+                f"pattern {pattern.name}: {pattern.work_minutes / 60:g} h worked needs a break "
+                f"of at least {legal} minutes"
+            )
+        if pattern.start_minute is not None and (
+            pattern.start_minute % SLOT_MINUTES or not 0 <= pattern.start_minute < 1440
+        ):
+            raise ValueError(f"pattern {pattern.name}: starts on the hour or the half hour")
         if pattern.work_minutes > rules.max_daily_hours * 60:
             raise ValueError(
                 f"pattern {pattern.name}: {pattern.work_minutes / 60:g} h passes the "
@@ -101,7 +127,7 @@ def validate_patterns(patterns: Sequence[Pattern], rules: LabourRules) -> None:
 def shifts_of(pattern: Pattern, start: int, rules: LabourRules) -> list[Shift]:
     """Every way to place `pattern` at `start`: the break after 3/8 to 5/8 of the worked time."""
     work = pattern.work_minutes // SLOT_MINUTES
-    rest = math.ceil(rules.break_minutes(pattern.work_minutes) / SLOT_MINUTES)
+    rest = pattern.break_slots(rules)
     if not rest:
         return [Shift(start, work)]
     offsets = range(math.ceil(work * 3 / 8), math.floor(work * 5 / 8) + 1)
@@ -113,19 +139,30 @@ def candidates(
     patterns: Sequence[Pattern],
     rules: LabourRules,
     allowed: Callable[[Shift], bool] | None = None,
+    *,
+    wrap: bool = True,
 ) -> list[Shift]:
-    """Shifts at every half hour that work at least one slot with a requirement (and that
-    someone can work, when `allowed` says who can)."""
+    """Shifts at every half hour (or a pattern's own start) that work at least one slot with a
+    requirement (and that someone can work, when `allowed` says who can)."""
     horizon = len(requirement)
     found = []
     for start in range(horizon):
         for pattern in patterns:
+            if not pattern.starts_at(start):
+                continue
             for shift in shifts_of(pattern, start, rules):
-                if any(requirement[s % horizon] for s in shift.working()) and (
+                if any(requirement[s] for s in in_horizon(shift, horizon, wrap)) and (
                     allowed is None or allowed(shift)
                 ):
                     found.append(shift)
     return found
+
+
+def in_horizon(shift: Shift, horizon: int, wrap: bool) -> list[int]:
+    """The slots of the horizon the shift works: wrapped round, or cut at its end."""
+    if wrap:
+        return [slot % horizon for slot in shift.working()]
+    return [slot for slot in shift.working() if slot < horizon]
 
 
 @dataclass
@@ -151,12 +188,48 @@ class ShiftPlan:
         return sum(max(r - c, 0) for r, c in zip(self.requirement, self.coverage, strict=True)) / 2
 
 
-def coverage_of(shifts: Sequence[Shift], horizon: int) -> list[int]:
+def coverage_of(shifts: Sequence[Shift], horizon: int, *, wrap: bool = True) -> list[int]:
     on_duty = [0] * horizon
     for shift in shifts:
-        for slot in shift.working():
-            on_duty[slot % horizon] += 1
+        for slot in in_horizon(shift, horizon, wrap):
+            on_duty[slot] += 1
     return on_duty
+
+
+def short_intervals(
+    requirement: Sequence[int], available: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """Runs of slots where fewer operators can work than the requirement asks for:
+    (first slot, end slot, agents asked at most, operators available at least)."""
+    runs: list[tuple[int, int, int, int]] = []
+    for slot, (need, can) in enumerate(zip(requirement, available, strict=True)):
+        if need <= can:
+            continue
+        if runs and runs[-1][1] == slot and runs[-1][3] == can:
+            first, _, asked, _ = runs[-1]
+            runs[-1] = (first, slot + 1, max(asked, need), can)
+        else:
+            runs.append((slot, slot + 1, need, can))
+    return runs
+
+
+def at_most_available(
+    model: cp_model.CpModel,
+    counts: Sequence[cp_model.IntVar],
+    options: Sequence[Shift],
+    available: Sequence[int],
+    wrap: bool,
+) -> None:
+    """No more shifts under way in a slot (breaks included) than operators who can work it."""
+    horizon = len(available)
+    under_way: list[list[int]] = [[] for _ in range(horizon)]
+    for index, shift in enumerate(options):
+        for slot in range(shift.start, shift.end):
+            if wrap or slot < horizon:
+                under_way[slot % horizon].append(index)
+    for slot, indices in enumerate(under_way):
+        if indices:
+            model.add(sum(counts[i] for i in indices) <= available[slot])
 
 
 class NoShifts(RuntimeError):
@@ -172,6 +245,8 @@ def choose_shifts(
     max_paid_hours: float | None = None,
     allowed: Callable[[Shift], bool] | None = None,
     available_per_slot: Sequence[int] | None = None,
+    carried: Sequence[int] | None = None,
+    wrap: bool = True,
     time_limit_s: float = 30.0,
 ) -> ShiftPlan:
     """The shifts of least paid hours whose on-duty count meets `requirement` in every slot.
@@ -180,6 +255,8 @@ def choose_shifts(
     `max_paid_hours` the week's total, so that the shifts can then be given to real operators.
     With `allowed` (someone can work the shift) and `available_per_slot` (operators who can work
     each slot), a slot is asked for no more than can be covered; the rest is the plan's shortfall.
+    `carried` operators are already on duty in a slot (shifts of the week before running into
+    this one); the plan's coverage counts them.
     """
     rules = rules or LabourRules()
     validate_patterns(patterns, rules)
@@ -188,19 +265,22 @@ def choose_shifts(
         raise ValueError("a requirement is never negative")
     started = time.perf_counter()
     horizon = len(requirement)
-    options = candidates(requirement, patterns, rules, allowed)
+    already = [int(c) for c in carried] if carried is not None else [0] * horizon
+    uncovered = [max(need - have, 0) for need, have in zip(requirement, already, strict=True)]
+    options = candidates(uncovered, patterns, rules, allowed, wrap=wrap)
     if not options:
-        return ShiftPlan(requirement, [], True, time.perf_counter() - started, [0] * horizon)
+        return ShiftPlan(requirement, [], True, time.perf_counter() - started, already)
     model = cp_model.CpModel()
-    peak = max(requirement)
+    peak = max(uncovered)
     counts = [model.new_int_var(0, peak, f"n{i}") for i in range(len(options))]
     covering: list[list[int]] = [[] for _ in range(horizon)]
     for index, shift in enumerate(options):
-        for slot in shift.working():
-            covering[slot % horizon].append(index)
-    asked = [need if covering[slot] else 0 for slot, need in enumerate(requirement)]
+        for slot in in_horizon(shift, horizon, wrap):
+            covering[slot].append(index)
+    asked = [need if covering[slot] else 0 for slot, need in enumerate(uncovered)]
     if available_per_slot is not None:
         asked = [min(need, cap) for need, cap in zip(asked, available_per_slot, strict=True)]
+        at_most_available(model, counts, options, available_per_slot, wrap)
     for slot, need in enumerate(asked):
         if need:
             model.add(sum(counts[i] for i in covering[slot]) >= need)
@@ -225,10 +305,11 @@ def choose_shifts(
         )
     chosen = [s for c, s in zip(counts, options, strict=True) for _ in range(solver.value(c))]
     chosen.sort(key=lambda s: (s.start, s.work_slots, s.break_offset))
+    on_duty = coverage_of(chosen, horizon, wrap=wrap)
     return ShiftPlan(
         requirement,
         chosen,
         status == cp_model.OPTIMAL,
         time.perf_counter() - started,
-        coverage_of(chosen, horizon),
+        [mine + theirs for mine, theirs in zip(on_duty, already, strict=True)],
     )

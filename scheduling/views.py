@@ -9,22 +9,30 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from scheduling import forecast, rosters, services, weekview
+from scheduling import roster_builds, rosters, services, tasks, weekview
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
     OperatorLeave,
+    RosterBuild,
     RosteredShift,
     Team,
     TeamMember,
 )
-from scheduling.pooled_shifts import choose_shifts_for_answer_rate
-from scheduling.shifts import NoShifts
 from tenants.auth import current_account, staff_required
 from tenants.db import db, utcnow
 from tenants.models import StaffRole, User
@@ -263,11 +271,20 @@ def week_arguments(queue: str, source: dict[str, str]) -> tuple[date, ZoneInfo]:
 def week(queue: str) -> str:
     queue_or_404(queue)
     first_day, tz = week_arguments(queue, request.args.to_dict())
+    build = roster_builds.latest_build(queue, first_day)
     try:
         view = weekview.week_view(queue, first_day, tz)
     except LookupError:
         return render_template(
-            "scheduling/week.html", queue=queue, first_day=first_day, tz=tz, view=None
+            "scheduling/week.html",
+            queue=queue,
+            first_day=first_day,
+            tz=tz,
+            view=None,
+            build=build,
+            build_short=[],
+            build_stale=build is not None
+            and build.requested_at < utcnow() - roster_builds.STALE_BUILD,
         )
     rows = view.rows
     calls_top = max([1.0, *(r.high for r in rows), *(r.actual or 0 for r in rows)])
@@ -303,12 +320,17 @@ def week(queue: str) -> str:
         campaigns=rosters.campaigns_between(queue, first_day, first_day + timedelta(weeks=8)),
         previous_week=first_day - timedelta(weeks=1),
         next_week=first_day + timedelta(weeks=1),
+        build=build,
+        build_short=tasks.parse_spans(build.outcome if build else None),
+        build_stale=build is not None and build.requested_at < utcnow() - roster_builds.STALE_BUILD,
     )
 
 
 @bp.post("/queues/<queue>/roster")
 @staff_required(*SUPERVISORS)
 def generate(queue: str) -> Response:
+    """Ask for the week's roster: a job builds it, the week page shows it building, then the
+    result or what stood in the way."""
     queue_or_404(queue)
     first_day, tz = week_arguments(queue, request.form.to_dict())
     chosen = [uuid_or_none(v) for v in request.form.getlist("team_id")]
@@ -317,53 +339,31 @@ def generate(queue: str) -> Response:
     if not teams:
         flash(gettext("Choose the teams to roster."), "error")
         return redirect(target)
-    operators = rosters.operators_for(queue, teams)
-    if not operators:
+    if not rosters.operators_for(queue, teams):
         flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
         return redirect(target)
     try:
-        predicted = forecast.forecast_days(queue, first_day, 7, tz)
-        plan = forecast.plan_rows(queue, predicted, target=0.98, shrinkage=0.0, interval=None)
-        picked = None
-        found = forecast.estimates_by_slot(queue, predicted.starts)
-        if request.form.get("pooled") and found is not None:
-            picked = choose_shifts_for_answer_rate(
-                predicted.values,
-                forecast.SLOT.total_seconds(),
-                found.aht_s,
-                found.patience_s,
-                0.98,
-                rosters.active_patterns(),
-                operators_per_day=[len(operators)] * 7,
-                time_limit_s=10,
-            )
-        result = rosters.generate_roster(
+        roster_builds.ask_for_roster(
             queue,
             first_day,
             tz,
-            [row.scheduled_agents for row in plan],
-            operators,
+            teams,
+            pooled=bool(request.form.get("pooled")),
             actor=current_account(),
-            time_limit_s=10,
-            chosen=picked,
         )
-    except LookupError:
-        flash(gettext("This queue has no history before the week to plan from."), "error")
-        return redirect(target)
-    except NoShifts:
-        flash(gettext("These operators cannot cover the week: add operators or hours."), "error")
-        return redirect(target)
-    flash(
-        gettext(
-            "Roster published: %(shifts)d shifts, %(hours).1f paid hours (%(unassigned)d without "
-            "an operator).",
-            shifts=len(result.plan.shifts),
-            hours=result.plan.paid_hours,
-            unassigned=result.assignment.unassigned,
-        ),
-        "info",
-    )
-    return redirect(target)
+    except rosters.WorkforceRefused as refused:
+        flash(str(refused), "error")
+    return redirect(target + "#build")
+
+
+@bp.get("/queues/<queue>/builds/<uuid:build_id>")
+@staff_required(*SUPERVISORS)
+def build_status(queue: str, build_id: uuid.UUID) -> Response:
+    """Where a roster build is (the week page asks until it is done)."""
+    build = db.session.get(RosterBuild, build_id)
+    if build is None or build.queue != queue:
+        abort(404)
+    return jsonify({"state": build.state, "outcome": build.outcome})
 
 
 @bp.post("/queues/<queue>/campaigns")

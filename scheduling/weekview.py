@@ -94,6 +94,22 @@ def on_duty(shifts: list[RosteredShift], starts: list[datetime]) -> list[int]:
     return counts
 
 
+def queue_shifts(queue: str, first: datetime, end: datetime) -> list[RosteredShift]:
+    """Shifts of every roster of the queue under way in [first, end): the week's own, and the
+    week before's that run into it."""
+    return list(
+        db.session.scalars(
+            select(RosteredShift)
+            .join(Roster, Roster.id == RosteredShift.roster_id)
+            .where(
+                Roster.queue == queue,
+                RosteredShift.starts_at < end,
+                RosteredShift.ends_at > first,
+            )
+        )
+    )
+
+
 def roster_lines(roster: Roster, tz: ZoneInfo) -> list[RosterLine]:
     """The roster as a grid: a line per operator (by team, then name), a cell per day."""
     teams = dict(
@@ -135,7 +151,11 @@ def week_view(
     roster = db.session.scalar(
         select(Roster).where(Roster.queue == queue, Roster.first_day == first_day)
     )
-    coverage = on_duty(list(roster.shifts), starts) if roster else [0] * len(starts)
+    coverage = (
+        on_duty(queue_shifts(queue, starts[0], starts[-1] + SLOT), starts)
+        if roster
+        else [0] * len(starts)
+    )
     rows = []
     for index, (plan_row, agents) in enumerate(zip(rows_of_plan, coverage, strict=True)):
         rows.append(

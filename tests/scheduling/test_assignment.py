@@ -48,3 +48,13 @@ def test_hours_are_spread_evenly() -> None:
     assert result.unassigned == 0
     assert sorted(result.hours_by_operator(shifts).values()) == [24.0] * 4
     assert result.optimal
+
+
+def test_hours_count_per_calendar_week_with_what_is_worked_elsewhere() -> None:
+    # From a Thursday: Thursday to Sunday are one week, Monday to Wednesday the next.
+    shifts = [day_shift(day) for day in range(7)]
+    already = Candidate("busy", ALWAYS, committed={0: (24 * 2, 3)})  # 24 h Monday–Wednesday
+    result = assign(shifts, [already], WEEK, first_weekday=3)
+    taken = [k for k, key in enumerate(result.operator_of) if key]
+    assert len([k for k in taken if k < 4]) == 2  # 24 + 16 = 40 h in the first week
+    assert len([k for k in taken if k >= 4]) == 3  # a new week

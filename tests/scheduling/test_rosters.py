@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from scheduling import rosters
+from scheduling import roster_building, rosters
 from scheduling.models import Roster, RosteredShift
 from scheduling.services import create_team
 from tenants.db import db
@@ -115,7 +115,7 @@ def test_shifts_stay_inside_availability_and_the_rest_is_a_shortfall(app: Flask)
         requirement = [0] * (7 * 48)
         for slot in range(18, 34):  # two agents Monday 09:00–17:00
             requirement[slot] = 2
-        result = rosters.generate_roster(
+        result = roster_building.generate_roster(
             "q", date(2026, 11, 30), ZoneInfo("Asia/Tokyo"), requirement, crew
         )
         assert [(s.start, s.work_slots) for s in result.plan.shifts] == [(18, 8), (18, 8)]

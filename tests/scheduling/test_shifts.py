@@ -78,3 +78,30 @@ def test_day_and_week_caps_limit_the_shifts() -> None:
 def test_negative_requirements_are_refused() -> None:
     with pytest.raises(ValueError, match="never negative"):
         choose_shifts([1, -1])
+
+
+def test_a_week_of_real_dates_does_not_wrap() -> None:
+    # The same nights, but the week does not repeat: Monday 00:00–02:00 needs a shift of its
+    # own, and the last evening's shift runs into the next week.
+    requirement = [1] * 4 + [0] * 40 + [1] * 4
+    plan = choose_shifts(requirement, wrap=False)
+    first, last = sorted(plan.shifts, key=lambda s: s.start)
+    assert (first.start, first.work_slots) == (0, 8)
+    assert last.start in range(40, 45)  # 20:00 at the earliest: four hours that reach 24:00
+    assert plan.paid_hours == 8
+    # Last week's shift still on the phones until 02:00 covers the first night.
+    carried = [1] * 4 + [0] * 44
+    plan = choose_shifts(requirement, wrap=False, carried=carried)
+    (evening,) = plan.shifts
+    assert evening.start in range(40, 45)
+    assert plan.coverage[:4] == [1] * 4
+
+
+def test_a_pattern_with_a_fixed_start_and_a_longer_break() -> None:
+    early = Pattern("早番", 480, break_minutes=75, start_minute=9 * 60)
+    placed = shifts_of(early, 18, LabourRules())
+    assert {s.break_slots for s in placed} == {3}  # 75 minutes on the half-hour grid
+    plan = choose_shifts([0] * 18 + [1] * 8 + [0] * 22, [early])
+    assert {s.start for s in plan.shifts} == {18}
+    with pytest.raises(ValueError, match="at least 45 minutes"):
+        choose_shifts([1] * 48, [Pattern("7h", 420, break_minutes=30)])

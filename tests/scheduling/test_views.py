@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, time
 from pathlib import Path
 
 from flask import Flask
@@ -313,3 +315,84 @@ def test_supervisor_rosters_for_the_week_answer_rate(app: Flask, tmp_path: Path)
     assert "ロスターを公開しました" in published
     with system(app) as session:
         assert session.scalars(select(RosteredShift)).first() is not None
+
+
+def test_the_roster_is_built_by_a_job_and_the_page_follows_it(app: Flask, tmp_path: Path) -> None:
+    from scheduling.models import RosterBuild
+    from tenants.models import OutboxJob
+
+    history = tmp_path / "history.csv"
+    write_history(history)
+    app.test_cli_runner().invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    team_id, _ = team_of(app)
+    client = supervisor_client(app)
+    page = "/staff/workforce/queues/q?week=2026-11-30"
+    with system(app) as session:
+        building = RosterBuild(
+            queue="q", first_day=date(2026, 11, 30), tz="Asia/Tokyo", team_ids=[team_id]
+        )
+        session.add(building)
+        session.flush()
+        build_id = building.id
+    html = client.get(page).get_data(as_text=True)
+    assert "ロスターを作成しています" in html
+    assert "js/roster_build.js" in html
+    status = client.get(f"/staff/workforce/queues/q/builds/{build_id}")
+    assert status.get_json() == {"state": "queued", "outcome": None}
+    assert client.get(f"/staff/workforce/queues/other/builds/{build_id}").status_code == 404
+    form = {"week": "2026-11-30", "tz": "Asia/Tokyo", "team_id": team_id}
+    twice = client.post(
+        "/staff/workforce/queues/q/roster",
+        data={**form, "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "この週のロスターは作成中です" in twice
+    with system(app) as session:
+        session.delete(session.get(RosterBuild, build_id))
+    done = client.post(
+        "/staff/workforce/queues/q/roster",
+        data={**form, "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "ロスターを公開しました" in done
+    with system(app) as session:
+        job = session.scalar(select(OutboxJob).where(OutboxJob.task.like("%build_roster")))
+        assert job is not None
+        assert job.state == "done"
+
+
+def test_a_roster_that_cannot_be_built_says_which_day_and_half_hours(
+    app: Flask, tmp_path: Path
+) -> None:
+    history = tmp_path / "history.csv"
+    write_history(history)
+    app.test_cli_runner().invoke(
+        args=["scheduling", "import-history", "--queue", "q", "--format", "csv", str(history)]
+    )
+    team_id, ids = team_of(app)
+    with system(app) as session:
+        from tenants.models import User
+
+        for user_id in ids:
+            person = session.get(User, uuid.UUID(user_id))
+            rosters.add_availability(person, 1, time(9), time(17))  # Tuesdays only
+    client = supervisor_client(app)
+    page = "/staff/workforce/queues/q?week=2026-11-30"
+    failed = client.post(
+        "/staff/workforce/queues/q/roster",
+        data={
+            "week": "2026-11-30",
+            "tz": "Asia/Tokyo",
+            "team_id": team_id,
+            "pooled": "1",
+            "csrf_token": csrf_token(client, page),
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "ロスターを作成できませんでした" in failed
+    assert "11月30日(月)" in failed
+    assert "09:00–09:30" in failed
+    with system(app) as session:
+        assert session.scalars(select(RosteredShift)).first() is None

@@ -39,6 +39,7 @@ NOT_SHOP_OWNED = {
     "shift_patterns",  # reference: shift lengths for every queue
     "rosters",  # per queue; a queue serves many shops
     "rostered_shifts",  # staff shifts of a queue's roster
+    "roster_builds",  # a queue's roster asked for by staff and built by a job
     "phone_numbers",  # the service's pool; rented_by_shop_id routes incoming calls before any scope
     "stripe_events",  # Stripe's events for the platform's account, stored before any shop is known
 }
