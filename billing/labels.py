@@ -21,6 +21,7 @@ def line_label(kind: str) -> str:
         "minimum": gettext("Monthly minimum (top-up)"),
         "phone": gettext("Phone number rental"),
         "fax": gettext("Fax number rental"),
+        "goods": gettext("Goods"),
     }
     return labels.get(kind, kind)
 

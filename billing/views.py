@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -105,6 +106,39 @@ def save_card(slug: str) -> Response:
         success_url=f"{page}?card=saved",
         cancel_url=page,
         shop_id=str(membership.shop_id),
+    )
+    return redirect(url, 303)
+
+
+@bp.get("/shops/<slug>/billing/portal")
+@login_required
+def portal_page(slug: str) -> str:
+    """Where the e-mails' "change your card" link lands: one button to Stripe's customer portal."""
+    membership = shop_of_account(slug, owner=True)
+    if provider() is None:
+        raise NotFound()
+    return render_template(
+        "billing/portal.html",
+        shop=membership.shop,
+        membership=membership,
+        customer=collection.customer_of(membership.shop_id),
+    )
+
+
+@bp.post("/shops/<slug>/billing/portal")
+@login_required
+def portal(slug: str) -> Response:
+    """Send the owner to Stripe's customer portal to change the card or payment method."""
+    membership = shop_of_account(slug, owner=True)
+    gateway = provider()
+    if gateway is None:
+        raise NotFound()
+    customer = collection.ensure_customer(membership.shop, gateway)
+    base = settings_from(current_app.config).public_base_url
+    url = gateway.portal_url(
+        customer_id=customer.customer_id,
+        return_url=base + url_for("billing.page", slug=membership.shop.slug),
+        locale="en" if getattr(get_locale(), "language", "ja") == "en" else "ja",
     )
     return redirect(url, 303)
 
