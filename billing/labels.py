@@ -30,6 +30,8 @@ def quantity(line: InvoiceLine) -> str:
     if line.kind in ("weekday_day", "weekday_night", "weekend_holiday"):
         hours, minutes = divmod(line.quantity, 60)
         return gettext("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
+    if line.kind == "goods":
+        return str(line.quantity)
     return gettext("%(count)d days", count=line.quantity)
 
 
