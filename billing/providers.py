@@ -40,6 +40,10 @@ class PaymentDeclined(Exception):
     """The card was charged and refused (Stripe's card_error)."""
 
 
+class PortalUnavailable(Exception):
+    """Stripe would not open a customer portal session (e.g. the portal settings were never saved)."""
+
+
 class PaymentProvider(Protocol):
     def create_customer(self, *, name: str, email: str, shop_id: str, key: str) -> str: ...
 
@@ -105,8 +109,11 @@ class StripeProvider:
         self.http.close()  # type: ignore[no-untyped-call]
 
     def create_customer(self, *, name: str, email: str, shop_id: str, key: str) -> str:
+        params: dict[str, Any] = {"name": name, "metadata": {"shop_id": shop_id}}
+        if email:  # an empty string would ask Stripe to unset the field
+            params["email"] = email
         customer = self.client.v1.customers.create(
-            params={"name": name, "email": email, "metadata": {"shop_id": shop_id}},
+            params=params,  # type: ignore[arg-type]
             options={"idempotency_key": key},
         )
         return str(customer.id)
@@ -145,9 +152,12 @@ class StripeProvider:
         )
 
     def portal_url(self, *, customer_id: str, return_url: str, locale: str) -> str:
-        session = self.client.v1.billing_portal.sessions.create(
-            params={"customer": customer_id, "return_url": return_url, "locale": locale}
-        )
+        try:
+            session = self.client.v1.billing_portal.sessions.create(
+                params={"customer": customer_id, "return_url": return_url, "locale": locale}
+            )
+        except stripe.InvalidRequestError as error:
+            raise PortalUnavailable(str(error.user_message or error)) from error
         return str(session.url)
 
     def default_card(self, customer_id: str) -> tuple[str, SavedCard | None]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -15,7 +25,7 @@ from billing import collection, credit_notes, labels, services
 from billing.invoice_pdf import credit_document, credit_note_pdf, invoice_document, invoice_pdf
 from billing.models import CreditNote, Invoice
 from billing.pricing import MonthlyAmount
-from billing.providers import provider
+from billing.providers import PortalUnavailable, provider
 from tenants.auth import login_required, shop_of_account
 from tenants.config import settings_from
 from tenants.coverage import services as coverage
@@ -23,6 +33,7 @@ from tenants.db import db
 from tenants.scoping import get_for_shop
 from tenants.services import ValidationFailed
 
+log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, template_folder="templates")
 
 
@@ -134,12 +145,22 @@ def portal(slug: str) -> Response:
     if gateway is None:
         raise NotFound()
     customer = collection.ensure_customer(membership.shop, gateway)
-    base = settings_from(current_app.config).public_base_url
-    url = gateway.portal_url(
-        customer_id=customer.customer_id,
-        return_url=base + url_for("billing.page", slug=membership.shop.slug),
-        locale="en" if getattr(get_locale(), "language", "ja") == "en" else "ja",
-    )
+    page = url_for("billing.page", slug=membership.shop.slug)
+    try:
+        url = gateway.portal_url(
+            customer_id=customer.customer_id,
+            return_url=settings_from(current_app.config).public_base_url + page,
+            locale="en" if getattr(get_locale(), "language", "ja") == "en" else "ja",
+        )
+    except PortalUnavailable as error:
+        log.error("customer portal refused for %s: %s", membership.shop.slug, error)
+        flash(
+            gettext(
+                "Stripe's page for changing the card cannot be opened now. Please try again later."
+            ),
+            "error",
+        )
+        return redirect(page, 303)
     return redirect(url, 303)
 
 

@@ -29,7 +29,17 @@ VISITED_S = 60 * 60
 
 
 class PortalObjects(Objects):
+    #: False stands for an account whose portal settings were never saved (Stripe then refuses).
+    portal_configured = True
+
     def create_portal_session(self, params: dict[str, Any], base_url: str) -> dict[str, Any]:
+        if not self.portal_configured and not params.get("configuration"):
+            raise StripeError(
+                400,
+                "You can't create a portal session in test mode until you save your customer "
+                "portal settings in test mode at "
+                "https://dashboard.stripe.com/test/settings/billing/portal.",
+            )
         customer_id = required(params, "customer")
         self.get("customer", customer_id, "customer")
         configuration = params.get("configuration") or DEFAULT_CONFIGURATION

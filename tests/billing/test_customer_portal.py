@@ -129,8 +129,9 @@ def test_a_declined_card_number_in_the_portal_changes_nothing(
     form = urllib.parse.urlencode({"card_number": "1234"}).encode()
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, data=form)  # noqa: S310 - the local server
-    assert refused.value.code == 400
-    assert "Your card number is incorrect." in refused.value.read().decode()
+    with refused.value:
+        assert refused.value.code == 400
+        assert "Your card number is incorrect." in refused.value.read().decode()
     assert len(local_stripe.store.events) == before
     assert "VISA •••• 0002" in portal_get(url)
 
@@ -219,7 +220,24 @@ def test_the_portal_session_endpoint_answers_as_stripe_documents(
     with pytest.raises(stripe.InvalidRequestError) as no_return:
         stripe_client.v1.billing_portal.sessions.create(params={"customer": str(customer.id)})
     assert no_return.value.param == "return_url"
-    assert urllib.request.urlopen(session.url).status == 200  # noqa: S310 - the local server
+    assert "VISA •••• 4242" in portal_get(session.url)  # the card the deep link added
     with pytest.raises(urllib.error.HTTPError) as gone:
         urllib.request.urlopen(local_stripe.url + "/p/session/test_guessed")  # noqa: S310
-    assert gone.value.code == 404
+    with gone.value:
+        assert gone.value.code == 404
+
+
+def test_when_stripe_refuses_the_portal_the_owner_is_told(
+    stripe_app: Flask, local_stripe: LocalStripe
+) -> None:
+    old_shop(stripe_app, "alpha")
+    owner = stripe_app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    local_stripe.store.portal_configured = False  # the account's portal settings never saved
+    response = owner.post(
+        "/shops/alpha/billing/portal",
+        data={"csrf_token": csrf_token(owner, PAGE)},
+        follow_redirects=True,
+    )
+    assert response.request.path == PAGE
+    assert "変更画面（Stripe）を開けません" in response.get_data(as_text=True)
