@@ -124,11 +124,18 @@ def _visa(local: LocalStripe, invoice: Invoice) -> str:
 def test_a_shop_suspended_for_another_reason_stays_suspended(
     stripe_app: Flask, local_stripe: LocalStripe, smtp: SmtpStandIn
 ) -> None:
-    owner, _ = suspended_for_non_payment(stripe_app, local_stripe)
+    owner = carded_owner(stripe_app, local_stripe, "4000 0000 0000 0002")
+    run_billing(stripe_app)
+    deliver_held(local_stripe)
     with system(stripe_app) as session:
-        session.execute(
-            update(Shop).where(Shop.slug == "alpha").values(suspension_reason="terms_violation")
-        )
+        session.execute(update(Invoice).values(issued_on=today_in_tokyo() - timedelta(days=31)))
+    admin = stripe_app.test_client()
+    log_in(admin, make_staff(stripe_app, StaffRole.ADMIN)["email"], PASSWORD)
+    admin.post(
+        "/staff/shops/alpha/suspend",
+        data={"reason": "terms_violation", "csrf_token": csrf_token(admin, "/staff/")},
+    )
+    assert shop_state(stripe_app) == ("suspended", "terms_violation")
     smtp.messages.clear()
     portal_add_card(open_portal(owner), "4242 4242 4242 4242")
     deliver_held(local_stripe)
@@ -136,6 +143,7 @@ def test_a_shop_suspended_for_another_reason_stays_suspended(
     assert our_invoice(stripe_app).status == "paid"
     assert shop_state(stripe_app) == ("suspended", "terms_violation")
     assert not any("再開" in m["Subject"] for m in smtp.messages)
+    assert "利用規約への違反" in admin.get("/staff/").get_data(as_text=True)
 
 
 def test_a_shop_stays_suspended_while_another_overdue_invoice_is_unpaid(
