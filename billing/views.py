@@ -123,11 +123,11 @@ def save_card(slug: str) -> Response:
 
 @bp.get("/shops/<slug>/billing/portal")
 @login_required
-def portal_page(slug: str) -> str:
+def portal_page(slug: str) -> str | Response:
     """Where the e-mails' "change your card" link lands: one button to Stripe's customer portal."""
     membership = shop_of_account(slug, owner=True)
-    if provider() is None:
-        raise NotFound()
+    if provider() is None:  # payments are not taken through Stripe here: the billing page
+        return redirect(url_for("billing.page", slug=membership.shop.slug))
     return render_template(
         "billing/portal.html",
         shop=membership.shop,

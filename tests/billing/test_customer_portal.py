@@ -241,3 +241,13 @@ def test_when_stripe_refuses_the_portal_the_owner_is_told(
     )
     assert response.request.path == PAGE
     assert "変更画面（Stripe）を開けません" in response.get_data(as_text=True)
+
+
+def test_without_stripe_the_mail_link_opens_the_billing_page(app: Flask) -> None:
+    shop = old_shop(app, "alpha")
+    owner = app.test_client()
+    log_in(owner, shop["email"], PASSWORD)
+    response = owner.get("/shops/alpha/billing/portal")
+    assert (response.status_code, response.headers["Location"]) == (302, PAGE)
+    token = csrf_token(owner, PAGE)
+    assert owner.post("/shops/alpha/billing/portal", data={"csrf_token": token}).status_code == 404
