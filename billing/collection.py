@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 
-from billing import labels, reminders
+from billing import labels, reactivation, reminders
 from billing.models import Invoice, StripeCustomer
-from billing.providers import PaymentDeclined, PaymentProvider, RemoteInvoice, provider
+from billing.providers import (
+    PaymentDeclined,
+    PaymentProvider,
+    RemoteInvoice,
+    SavedCard,
+    provider,
+)
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
 from tenants.models import Shop, ShopMembership, ShopRole, User
@@ -82,9 +87,12 @@ def ensure_customer(shop: Shop, gateway: PaymentProvider) -> StripeCustomer:
 def mirror(invoice: Invoice, remote: RemoteInvoice) -> None:
     """Our invoice takes the state Stripe reports for it now."""
     invoice.stripe_invoice_id = remote.id
+    was = invoice.status
     invoice.status = STATUS_FROM_STRIPE.get(remote.status, invoice.status)
     if invoice.status == "paid" and invoice.paid_at is None:
         invoice.paid_at = utcnow()
+    if was in reactivation.UNPAID and invoice.status not in reactivation.UNPAID:
+        reactivation.reactivate_if_settled(invoice.shop_id)
     if invoice.status == "open" and remote.attempt_count > 0 and invoice.payment_failed_at is None:
         invoice.payment_failed_at = utcnow()
         reminders.queue_due(invoice)
@@ -145,7 +153,7 @@ def collect_invoice(*, shop_id: uuid.UUID, invoice_id: str) -> None:
     mirror(invoice, remote)
 
 
-def card_saved(shop_id: uuid.UUID, customer_id: str, card: Any) -> None:
+def card_saved(shop_id: uuid.UUID, customer_id: str, card: SavedCard) -> None:
     """The card saved through Checkout becomes the default; open invoices are charged again."""
     customer = customer_of(shop_id)
     if customer is None or customer.customer_id != customer_id:
@@ -158,10 +166,35 @@ def card_saved(shop_id: uuid.UUID, customer_id: str, card: Any) -> None:
         payment_method_id=card.payment_method_id,
         key=f"{shop_id}:card:{card.payment_method_id}",
     )
+    use_card(customer, card)
+
+
+def default_card_changed(customer_id: str) -> str:
+    """The Customer's default card as Stripe has it now (changed in the customer portal) is ours.
+
+    The Customer is found by its id among ours and must name the same shop in its metadata; a card
+    we already use changes nothing. Returns the event's outcome.
+    """
+    gateway = provider()
+    customer = db.session.scalar(
+        select(StripeCustomer).where(StripeCustomer.customer_id == customer_id)
+    )
+    if gateway is None or customer is None:
+        return "ignored"
+    shop_id, card = gateway.default_card(customer_id)
+    if shop_id != str(customer.shop_id):
+        return "ignored"
+    if card is not None and card.payment_method_id != customer.payment_method_id:
+        use_card(customer, card)
+    return "processed"
+
+
+def use_card(customer: StripeCustomer, card: SavedCard) -> None:
+    """Invoices are charged to this card from now on; the open ones are charged again."""
     customer.payment_method_id = card.payment_method_id
     customer.card_brand, customer.card_last4 = card.brand[:20], card.last4[:4]
     unpaid = db.session.scalars(
-        select(Invoice).where(Invoice.shop_id == shop_id, Invoice.status == "open")
+        select(Invoice).where(Invoice.shop_id == customer.shop_id, Invoice.status == "open")
     )
     for invoice in unpaid:
         enqueue_collection(invoice)

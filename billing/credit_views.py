@@ -46,12 +46,10 @@ def invoices() -> tuple[str, int]:
 @staff_required(StaffRole.ADMIN)
 def credit(shop_id: str, invoice_id: str) -> Response:
     invoice = get_for_shop(Invoice, parse_id(shop_id), invoice_id)
-    raw = request.form.get("amount", "").replace(",", "").strip()
-    amount = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     try:
         note = credit_notes.issue(
             invoice,
-            amount,
+            _amounts(invoice),
             request.form.get("reason", "")[:1000],
             actor=current_account(),
             ip=client_ip(),
@@ -61,3 +59,22 @@ def credit(shop_id: str, invoice_id: str) -> Response:
     else:
         flash(gettext("Credit note %(number)s issued.", number=note.number), "info")
     return redirect(url_for("credits.invoices", period=invoice.period))
+
+
+def _amounts(invoice: Invoice) -> dict[int, int | None]:
+    """`amount_<rate>` for each rate of the invoice (`amount` alone when it has one rate).
+
+    A blank field credits nothing at that rate; anything but whole yen is None (refused).
+    """
+    rates = [tax.rate_percent for tax in invoice.taxes]
+    amounts: dict[int, int | None] = {}
+    for rate in rates:
+        raw = request.form.get(f"amount_{rate}", "")
+        if len(rates) == 1 and not raw.strip():
+            raw = request.form.get("amount", "")
+        raw = raw.replace(",", "").replace("¥", "").strip()
+        if not raw:
+            amounts[rate] = None if len(rates) == 1 else 0
+        else:
+            amounts[rate] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return amounts

@@ -38,6 +38,20 @@ class Document:
     total: tuple[str, str]
 
 
+#: Japan's reduced consumption-tax rate: its items are marked ※ on a qualified invoice.
+REDUCED_RATES = (8,)
+
+
+def _rate(rate: int) -> str:
+    return f"{rate}%※" if rate in REDUCED_RATES else f"{rate}%"
+
+
+def _subject_to(rate: int) -> str:
+    if rate in REDUCED_RATES:
+        return str(gettext("Subject to %(rate)d%% (※ reduced rate)", rate=rate))
+    return str(gettext("Subject to %(rate)d%%", rate=rate))
+
+
 def _issuer(name: str, address: str, registration: str) -> list[str]:
     return [name, address, gettext("Registration number: %(number)s", number=registration)]
 
@@ -45,9 +59,7 @@ def _issuer(name: str, address: str, registration: str) -> list[str]:
 def invoice_document(invoice: Invoice) -> Document:
     per_rate: list[tuple[str, str]] = []
     for tax in invoice.taxes:
-        per_rate.append(
-            (gettext("Subject to %(rate)d%%", rate=tax.rate_percent), format_yen(tax.taxable))
-        )
+        per_rate.append((_subject_to(tax.rate_percent), format_yen(tax.taxable)))
         per_rate.append(
             (gettext("Consumption tax (%(rate)d%%)", rate=tax.rate_percent), format_yen(tax.tax))
         )
@@ -67,7 +79,7 @@ def invoice_document(invoice: Invoice) -> Document:
             (
                 labels.line_label(line.kind),
                 labels.quantity(line),
-                f"{line.tax_rate_percent}%",
+                _rate(line.tax_rate_percent),
                 format_yen(line.amount),
             )
             for line in invoice.lines
@@ -78,12 +90,21 @@ def invoice_document(invoice: Invoice) -> Document:
 
 
 def credit_document(note: CreditNote, invoice: Invoice) -> Document:
-    rate = note.tax_rate_percent
+    """The credit note; per tax rate, what is returned and the tax returned on it."""
+    rates = [(r.rate_percent, r.amount, r.tax) for r in note.rates] or [
+        (note.tax_rate_percent, note.amount, note.tax)
+    ]
     title = (
         gettext("Credit note (qualified return invoice)")
         if note.is_return_invoice
         else gettext("Credit note")
     )
+    per_rate: list[tuple[str, str]] = []
+    for rate, amount, tax in rates:
+        per_rate.append((gettext("Returned, subject to %(rate)d%%", rate=rate), format_yen(amount)))
+        per_rate.append(
+            (gettext("Consumption tax returned (%(rate)d%%)", rate=rate), format_yen(tax))
+        )
     return Document(
         title=title,
         recipient=gettext("%(name)s (customer)", name=invoice.recipient_name),
@@ -100,11 +121,8 @@ def credit_document(note: CreditNote, invoice: Invoice) -> Document:
             invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
         ),
         headline=gettext("Amount returned: %(amount)s", amount=format_yen(note.total)),
-        rows=[(note.reason, "", f"{rate}%", format_yen(note.amount))],
-        per_rate=[
-            (gettext("Returned, subject to %(rate)d%%", rate=rate), format_yen(note.amount)),
-            (gettext("Consumption tax returned (%(rate)d%%)", rate=rate), format_yen(note.tax)),
-        ],
+        rows=[(note.reason, "", _rate(rate), format_yen(amount)) for rate, amount, _ in rates],
+        per_rate=per_rate,
         total=(gettext("Total returned (tax included)"), format_yen(note.total)),
     )
 

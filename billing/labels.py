@@ -21,6 +21,7 @@ def line_label(kind: str) -> str:
         "minimum": gettext("Monthly minimum (top-up)"),
         "phone": gettext("Phone number rental"),
         "fax": gettext("Fax number rental"),
+        "goods": gettext("Goods"),
     }
     return labels.get(kind, kind)
 
@@ -29,6 +30,8 @@ def quantity(line: InvoiceLine) -> str:
     if line.kind in ("weekday_day", "weekday_night", "weekend_holiday"):
         hours, minutes = divmod(line.quantity, 60)
         return gettext("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
+    if line.kind == "goods":
+        return str(line.quantity)
     return gettext("%(count)d days", count=line.quantity)
 
 

@@ -143,13 +143,33 @@ class CreditNote(ShopOwned, Model):
     number: Mapped[str] = mapped_column(String(70))
     issued_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[int] = mapped_column()  # yen before tax
+    amount: Mapped[int] = mapped_column()  # yen before tax, all rates
+    #: The highest rate credited (the release before per-rate credits reads it); see `rates`.
     tax_rate_percent: Mapped[int] = mapped_column()
-    tax: Mapped[int] = mapped_column()
+    tax: Mapped[int] = mapped_column()  # the sum of each rate's tax
     total: Mapped[int] = mapped_column()
     stripe_credit_note_id: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    rates: Mapped[list[CreditNoteRate]] = relationship(
+        order_by="CreditNoteRate.rate_percent.desc()", cascade="all, delete-orphan"
+    )
+
     @property
     def is_return_invoice(self) -> bool:
         return self.total >= RETURN_INVOICE_FROM_YEN
+
+
+class CreditNoteRate(ShopOwned, Model):
+    """What a credit note returns at one tax rate, and the tax on it, rounded down once."""
+
+    __tablename__ = "credit_note_rates"
+    __table_args__ = (
+        shop_foreign_key("credit_note_id", "credit_notes", ondelete="CASCADE"),
+        UniqueConstraint("shop_id", "credit_note_id", "rate_percent"),
+    )
+
+    credit_note_id: Mapped[uuid.UUID] = mapped_column()
+    rate_percent: Mapped[int] = mapped_column()
+    amount: Mapped[int] = mapped_column()  # yen before tax
+    tax: Mapped[int] = mapped_column()

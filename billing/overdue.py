@@ -21,6 +21,8 @@ from tenants.providers import build_message, mail_provider
 from tenants.services import ValidationFailed, audit
 
 OVERDUE_AFTER = timedelta(days=30)
+#: The suspension reason of a shop suspended here (`billing.reactivation` lifts only this one).
+NON_PAYMENT = "non_payment"
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,14 @@ def suspend(shop: Shop, today: date, *, actor: User, ip: str | None) -> None:
         raise ValidationFailed("shop", gettext("Tell the owner first: send the notice."))
     if shop.status != "active":
         raise ValidationFailed("shop", gettext("Only an active shop can be suspended."))
-    shop.status = "suspended"
+    shop.status, shop.suspension_reason = "suspended", NON_PAYMENT
     audit(
         "billing.suspended",
         actor=actor,
         shop_id=shop.id,
         target=shop.slug,
         ip=ip,
-        detail={"unpaid_yen": entry.amount},
+        detail={"unpaid_yen": entry.amount, "reason": NON_PAYMENT},
     )
 
 
@@ -89,14 +91,15 @@ def suspend(shop: Shop, today: date, *, actor: User, ip: str | None) -> None:
 def mail_suspension_notice(*, shop_id: uuid.UUID, amount: int) -> None:
     shop = db.session.get_one(Shop, shop_id)
     settings = settings_from(current_app.config)
-    link = f"{settings.public_base_url}/shops/{shop.slug}/billing/"
+    link = f"{settings.public_base_url}/shops/{shop.slug}/billing/portal"
     for owner in owners(shop_id):
         with force_locale(owner.locale):
             subject = gettext("%(shop)s: unpaid invoices, service to be suspended", shop=shop.name)
             body = gettext(
                 "%(name)s,\n\n%(amount)s is unpaid for more than 30 days. Unless it is paid, "
                 "we will suspend answering calls for %(shop)s; callers will then hear that the "
-                "shop is not available.\n\nPay by saving a card here:\n\n%(link)s\n",
+                "shop is not available.\n\nPay by changing your card or payment method here; once "
+                "the invoices are paid, a suspended service resumes by itself:\n\n%(link)s\n",
                 name=owner.display_name,
                 amount=f"¥{amount:,}",
                 shop=shop.name,

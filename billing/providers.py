@@ -40,6 +40,10 @@ class PaymentDeclined(Exception):
     """The card was charged and refused (Stripe's card_error)."""
 
 
+class PortalUnavailable(Exception):
+    """Stripe would not open a customer portal session (e.g. the portal settings were never saved)."""
+
+
 class PaymentProvider(Protocol):
     def create_customer(self, *, name: str, email: str, shop_id: str, key: str) -> str: ...
 
@@ -52,6 +56,14 @@ class PaymentProvider(Protocol):
         ...
 
     def make_default_card(self, *, customer_id: str, payment_method_id: str, key: str) -> None: ...
+
+    def portal_url(self, *, customer_id: str, return_url: str, locale: str) -> str:
+        """A customer portal session's URL, where the customer changes their payment method."""
+        ...
+
+    def default_card(self, customer_id: str) -> tuple[str, SavedCard | None]:
+        """The customer's `metadata.shop_id` and the card invoices are charged to (None if none)."""
+        ...
 
     def create_invoice(
         self,
@@ -97,8 +109,11 @@ class StripeProvider:
         self.http.close()  # type: ignore[no-untyped-call]
 
     def create_customer(self, *, name: str, email: str, shop_id: str, key: str) -> str:
+        params: dict[str, Any] = {"name": name, "metadata": {"shop_id": shop_id}}
+        if email:  # an empty string would ask Stripe to unset the field
+            params["email"] = email
         customer = self.client.v1.customers.create(
-            params={"name": name, "email": email, "metadata": {"shop_id": shop_id}},
+            params=params,  # type: ignore[arg-type]
             options={"idempotency_key": key},
         )
         return str(customer.id)
@@ -134,6 +149,31 @@ class StripeProvider:
             customer_id,
             params={"invoice_settings": {"default_payment_method": payment_method_id}},
             options={"idempotency_key": key},
+        )
+
+    def portal_url(self, *, customer_id: str, return_url: str, locale: str) -> str:
+        try:
+            session = self.client.v1.billing_portal.sessions.create(
+                params={"customer": customer_id, "return_url": return_url, "locale": locale}
+            )
+        except stripe.InvalidRequestError as error:
+            raise PortalUnavailable(str(error.user_message or error)) from error
+        return str(session.url)
+
+    def default_card(self, customer_id: str) -> tuple[str, SavedCard | None]:
+        customer = self.client.v1.customers.retrieve(customer_id)
+        meta: Any = customer.metadata
+        shop_id = str(
+            (meta.to_dict() if hasattr(meta, "to_dict") else dict(meta or {})).get("shop_id", "")
+        )
+        settings = customer.invoice_settings
+        method_id = settings.default_payment_method if settings else None
+        if not method_id:
+            return shop_id, None
+        method = self.client.v1.payment_methods.retrieve(str(method_id))
+        card = method.card
+        return shop_id, SavedCard(
+            str(method.id), str(card.brand) if card else "", str(card.last4) if card else ""
         )
 
     def create_invoice(

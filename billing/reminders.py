@@ -79,7 +79,7 @@ def mail_reminder(*, shop_id: uuid.UUID, invoice_id: str, day: int) -> None:
         return  # paid in the meantime
     shop = db.session.get_one(Shop, shop_id)
     settings = settings_from(current_app.config)
-    link = f"{settings.public_base_url}/shops/{shop.slug}/billing/"
+    link = f"{settings.public_base_url}/shops/{shop.slug}/billing/portal"
     for owner in owners(shop_id):
         with force_locale(owner.locale):
             subject = gettext(
@@ -89,8 +89,8 @@ def mail_reminder(*, shop_id: uuid.UUID, invoice_id: str, day: int) -> None:
             )
             body = gettext(
                 "%(name)s,\n\nWe could not charge your card for invoice %(number)s of "
-                "%(amount)s.%(again)s\n\nPlease save a card that can be charged here; the invoice "
-                "is then charged again:\n\n%(link)s\n\nUnpaid invoices lead to the service being "
+                "%(amount)s.%(again)s\n\nPlease change your card or payment method here (on "
+                "Stripe's page); the invoice is then charged again:\n\n%(link)s\n\nUnpaid invoices lead to the service being "
                 "suspended 30 days after they are issued.\n",
                 name=owner.display_name,
                 number=invoice.number,

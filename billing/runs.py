@@ -20,7 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from billing import services
-from billing.invoicing import items_of, totals
+from billing.invoicing import Item, items_of, totals
 from billing.models import Invoice, InvoiceLine, InvoiceTax, RateCard
 from billing.pricing import next_month
 from tenants.coverage.services import TOKYO
@@ -120,9 +120,14 @@ def billable(period: Period) -> tuple[list[uuid.UUID], int]:
 
 def invoice_shop(shop: Shop, period: Period, issued_on: date) -> Invoice:
     """Write the shop's invoice for the month (the caller commits); its items, totals and taxes."""
-    card = issuer_on(issued_on)
     amount = services.amount_for(shop, period.year, period.month)
     items = items_of(amount, services.rates_lookup()(period.last_day).tax_rate_percent)
+    return write_invoice(shop, period, issued_on, items)
+
+
+def write_invoice(shop: Shop, period: Period, issued_on: date, items: list[Item]) -> Invoice:
+    """The shop's invoice of these items, each at its own tax rate: totals and tax per rate."""
+    card = issuer_on(issued_on)
     sums = totals(items)
     profile = db.session.scalar(select(ShopProfile).where(ShopProfile.shop_id == shop.id))
     invoice = Invoice(

@@ -16,16 +16,18 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from billing import collection
+from billing import collection, reactivation
 from billing.models import Invoice, StripeEvent
 from billing.providers import provider
 from tenants.db import db, utcnow
 from tenants.jobs import enqueue_after_commit, task
+from tenants.models import Shop
 
 log = logging.getLogger(__name__)
 
 HANDLED = (
     "checkout.session.completed",
+    "customer.updated",
     "invoice.finalized",
     "invoice.paid",
     "invoice.payment_failed",
@@ -67,6 +69,8 @@ def handle_event(*, event_id: str) -> None:
     body = _event_object(event_id)
     if event.type == "checkout.session.completed":
         outcome = _checkout_completed(body)
+    elif event.type == "customer.updated":
+        outcome = collection.default_card_changed(str(body.get("id", "")))
     else:
         outcome = _invoice_changed(str(body.get("id", "")))
     event.status, event.processed_at = outcome, utcnow()
@@ -113,6 +117,30 @@ def _checkout_completed(session: dict[str, Any]) -> str:
     customer_id, card = found
     collection.card_saved(shop_id, customer_id, card)
     return "processed"
+
+
+def reconcile_suspended() -> int:
+    """Re-read the unpaid invoices of shops suspended for non-payment; reactivate the settled ones.
+
+    The events reconciliation finds are handled by jobs after it commits; this reads the invoices
+    themselves, so a payment whose event is lost altogether still lifts the suspension.
+    """
+    gateway = provider()
+    reactivated = 0
+    for shop_id in reactivation.suspended_for_non_payment():
+        unpaid = db.session.scalars(
+            select(Invoice).where(
+                Invoice.shop_id == shop_id,
+                Invoice.status.in_(reactivation.UNPAID),
+                Invoice.stripe_invoice_id.is_not(None),
+            )
+        )
+        if gateway is not None:
+            for invoice in list(unpaid):
+                collection.mirror(invoice, gateway.get_invoice(str(invoice.stripe_invoice_id)))
+        reactivation.reactivate_if_settled(shop_id)  # also when settled without Stripe
+        reactivated += db.session.get_one(Shop, shop_id).status == "active"
+    return reactivated
 
 
 def reconcile() -> int:

@@ -47,13 +47,17 @@ def monthly_billing(app: Flask) -> None:
 
 @periodic("stripe-reconcile", every=timedelta(days=1))
 def reconcile_stripe(app: Flask) -> None:
-    """Read Stripe's recent events and handle any whose webhook never reached us."""
+    """Read Stripe's recent events and handle any whose webhook never reached us; reactivate the
+    shops suspended for non-payment whose overdue invoices are paid by now."""
     with app.app_context():
         set_scope(db.session, SYSTEM)
         added = stripe_events.reconcile()
+        reactivated = stripe_events.reconcile_suspended()
         db.session.commit()
         if added:
             log.warning("stripe reconciliation found %d event(s) never delivered", added)
+        if reactivated:
+            log.info("%d shop(s) reactivated: their overdue invoices are paid", reactivated)
 
 
 @periodic("payment-reminders", every=timedelta(hours=1))

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -14,7 +25,7 @@ from billing import collection, credit_notes, labels, services
 from billing.invoice_pdf import credit_document, credit_note_pdf, invoice_document, invoice_pdf
 from billing.models import CreditNote, Invoice
 from billing.pricing import MonthlyAmount
-from billing.providers import provider
+from billing.providers import PortalUnavailable, provider
 from tenants.auth import login_required, shop_of_account
 from tenants.config import settings_from
 from tenants.coverage import services as coverage
@@ -22,6 +33,7 @@ from tenants.db import db
 from tenants.scoping import get_for_shop
 from tenants.services import ValidationFailed
 
+log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, template_folder="templates")
 
 
@@ -106,6 +118,49 @@ def save_card(slug: str) -> Response:
         cancel_url=page,
         shop_id=str(membership.shop_id),
     )
+    return redirect(url, 303)
+
+
+@bp.get("/shops/<slug>/billing/portal")
+@login_required
+def portal_page(slug: str) -> str | Response:
+    """Where the e-mails' "change your card" link lands: one button to Stripe's customer portal."""
+    membership = shop_of_account(slug, owner=True)
+    if provider() is None:  # payments are not taken through Stripe here: the billing page
+        return redirect(url_for("billing.page", slug=membership.shop.slug))
+    return render_template(
+        "billing/portal.html",
+        shop=membership.shop,
+        membership=membership,
+        customer=collection.customer_of(membership.shop_id),
+    )
+
+
+@bp.post("/shops/<slug>/billing/portal")
+@login_required
+def portal(slug: str) -> Response:
+    """Send the owner to Stripe's customer portal to change the card or payment method."""
+    membership = shop_of_account(slug, owner=True)
+    gateway = provider()
+    if gateway is None:
+        raise NotFound()
+    customer = collection.ensure_customer(membership.shop, gateway)
+    page = url_for("billing.page", slug=membership.shop.slug)
+    try:
+        url = gateway.portal_url(
+            customer_id=customer.customer_id,
+            return_url=settings_from(current_app.config).public_base_url + page,
+            locale="en" if getattr(get_locale(), "language", "ja") == "en" else "ja",
+        )
+    except PortalUnavailable as error:
+        log.error("customer portal refused for %s: %s", membership.shop.slug, error)
+        flash(
+            gettext(
+                "Stripe's page for changing the card cannot be opened now. Please try again later."
+            ),
+            "error",
+        )
+        return redirect(page, 303)
     return redirect(url, 303)
 
 

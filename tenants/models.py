@@ -44,6 +44,9 @@ class Shop(Model):
     name: Mapped[str] = mapped_column(String(120))
     name_kana: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(20), default="active")
+    #: Why a suspended shop is suspended: "non_payment" (lifted by itself once the overdue invoices
+    #: are paid) or another reason an admin recorded (lifted only by an admin).
+    suspension_reason: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Moved by the database's triggers whenever anything a caller hears changes (see the migration

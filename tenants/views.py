@@ -23,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from tenants import services
+from tenants import services, suspension
 from tenants.auth import (
     current_account,
     enter_shop,
@@ -207,7 +207,49 @@ def staff_home() -> str:
     staff = db.session.scalars(
         select(User).where(User.staff_role.is_not(None)).order_by(User.staff_role, User.email)
     ).all()
-    return render_template("tenants/staff_home.html", shops=shops, staff=staff)
+    return render_template(
+        "tenants/staff_home.html", shops=shops, staff=staff, reasons=suspension.REASONS
+    )
+
+
+def _shop_by_slug(slug: str) -> Shop:
+    shop = db.session.scalar(select(Shop).where(Shop.slug == slug[:40]))
+    if shop is None:
+        abort(404)
+    return shop
+
+
+@bp.post("/staff/shops/<slug>/suspend")
+@staff_required(StaffRole.ADMIN)
+def suspend_shop(slug: str) -> Response:
+    """Suspend a shop for a reason other than non-payment (billing's overdue page does that)."""
+    shop = _shop_by_slug(slug)
+    try:
+        suspension.suspend(
+            shop,
+            request.form.get("reason", "")[:40],
+            request.form.get("note", "")[:1000],
+            actor=current_account(),
+            ip=client_ip(),
+        )
+    except services.ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(gettext("%(shop)s is suspended: calls hear the suspended message.", shop=shop.name))
+    return redirect(url_for("tenants.staff_home"))
+
+
+@bp.post("/staff/shops/<slug>/lift-suspension")
+@staff_required(StaffRole.ADMIN)
+def lift_suspension(slug: str) -> Response:
+    shop = _shop_by_slug(slug)
+    try:
+        suspension.lift(shop, actor=current_account(), ip=client_ip())
+    except services.ValidationFailed as failure:
+        flash(failure.message, "error")
+    else:
+        flash(gettext("%(shop)s answers calls again.", shop=shop.name))
+    return redirect(url_for("tenants.staff_home"))
 
 
 @bp.get("/staff/audit")

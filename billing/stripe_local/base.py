@@ -87,6 +87,7 @@ class Objects:
                 "invoiceitem",
                 "invoice",
                 "credit_note",
+                "billing_portal.session",
             )
         }
         self.events: list[dict[str, Any]] = []

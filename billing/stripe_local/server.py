@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from billing.stripe_local.base import StripeError, new_id, public
 from billing.stripe_local.forms import FormError, decode
+from billing.stripe_local.portal import portal_page
 from billing.stripe_local.signing import sign
 from billing.stripe_local.store import Store
 
@@ -82,7 +83,9 @@ ROUTES = Map(
         Rule("/v1/credit_notes/<object_id>", methods=["GET"], endpoint="get_credit_note"),
         Rule("/v1/events", methods=["GET"], endpoint="list_events"),
         Rule("/v1/events/<object_id>", methods=["GET"], endpoint="get_event"),
+        Rule("/v1/billing_portal/sessions", methods=["POST"], endpoint="create_portal_session"),
         Rule("/c/pay/<object_id>", methods=["GET", "POST"], endpoint="hosted_checkout"),
+        Rule("/p/session/test_<object_id>", methods=["GET", "POST"], endpoint="hosted_portal"),
     ]
 )
 
@@ -231,6 +234,8 @@ class LocalStripe:
             )
         if endpoint == "hosted_checkout":
             return self._hosted_checkout(request, args["object_id"])
+        if endpoint == "hosted_portal":
+            return portal_page(self.store, request, args["object_id"])
         self.calls[f"{request.method} {_rule_of(adapter, request)}"] += 1
         refused = _refuse_key(request.headers.get("Authorization", ""))
         if refused is not None:
@@ -456,6 +461,7 @@ _ENDPOINTS: dict[str, Callable[[S, Any, P], Any]] = {
     ),
     "create_checkout_session": lambda s, _, p: public(s.store.create_checkout_session(p, s.url)),
     "get_checkout_session": lambda s, i, _: public(s.store.get("checkout.session", i)),
+    "create_portal_session": lambda s, _, p: public(s.store.create_portal_session(p, s.url)),
     "get_setup_intent": lambda s, i, _: public(s.store.get("setup_intent", i)),
     "create_invoice_item": lambda s, _, p: public(s.store.create_invoice_item(p)),
     "get_invoice_item": lambda s, i, _: public(s.store.get("invoiceitem", i)),

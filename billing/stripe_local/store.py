@@ -13,10 +13,12 @@ from typing import Any
 from billing.stripe_local.base import StripeError, metadata, new_id, public, required
 from billing.stripe_local.cards import TEST_CARDS, TEST_NUMBERS
 from billing.stripe_local.invoices import InvoiceObjects
+from billing.stripe_local.portal import PortalObjects
 
 
-class Store(InvoiceObjects):
-    """One Stripe account: customers, payment methods, Checkout, invoices, credit notes, events."""
+class Store(InvoiceObjects, PortalObjects):
+    """One Stripe account: customers, payment methods, Checkout, the customer portal, invoices,
+    credit notes, events."""
 
     # --- customers and payment methods --------------------------------------------------------
 

@@ -11,12 +11,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from billing import credit_notes
-from billing.models import CreditNote, Invoice
+from billing.invoicing import Item
+from billing.models import CreditNote, CreditNoteRate, Invoice
+from billing.runs import write_invoice
 from billing.stripe_local.server import LocalStripe
+from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
-from tenants.models import StaffRole
+from tenants.models import Shop, StaffRole
 from tenants.scoping import SYSTEM, set_scope
-from tests.billing.support import REGISTRATION, add_rate_card, old_shop
+from tests.billing.support import REGISTRATION, add_rate_card, last_month, old_shop
 from tests.billing.test_stripe_collection import carded_owner, our_invoice, run_billing
 from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD, make_staff
@@ -135,3 +138,91 @@ def test_a_credit_on_a_paid_invoice_is_pushed_to_stripe_once(
         credit_notes.push_credit_note(shop_id=note.shop_id, note_id=str(note.id))
         db.session.commit()
     assert len(local_stripe.store.objects["credit_note"]) == 1
+
+
+def two_rate_invoice(app: Flask) -> tuple[FlaskClient, Invoice]:
+    """alpha's invoice with ¥30,000 at 10 % and ¥5,005 of goods at the reduced 8 %."""
+    add_rate_card(app)
+    shop = old_shop(app, "alpha")
+    with system(app) as session:
+        row = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        write_invoice(
+            row,
+            last_month(),
+            today_in_tokyo(),
+            [Item("minimum", 31, 30000, 10), Item("goods", 1, 5005, 8)],
+        )
+    owner = app.test_client()
+    log_in(owner, shop["email"], PASSWORD)
+    invoice = our_invoice(app)
+    assert (invoice.subtotal, invoice.tax, invoice.total) == (35005, 3000 + 400, 38405)
+    return owner, invoice
+
+
+def credit_rates(client: FlaskClient, invoice: Invoice, reason: str, **amounts: str) -> str:
+    response = client.post(
+        f"{STAFF_PAGE}/{invoice.shop_id}/{invoice.id}/credit",
+        data={"reason": reason, "csrf_token": csrf_token(client, STAFF_PAGE), **amounts},
+        follow_redirects=True,
+    )
+    return response.get_data(as_text=True)
+
+
+def test_a_credit_on_two_tax_rates_is_taxed_and_printed_per_rate(app: Flask) -> None:
+    owner, invoice = two_rate_invoice(app)
+    staff = admin(app)
+    form = staff.get(f"{STAFF_PAGE}?period={invoice.period}").get_data(as_text=True)
+    assert 'name="amount_10"' in form
+    assert 'name="amount_8"' in form
+    page = credit_rates(staff, invoice, "障害と誤配送の返金", amount_10="10,005", amount_8="1255")
+    assert "を発行しました" in page
+    (note,) = notes(app)
+    # Per rate, rounded down once: 10 % of 10,005 = 1,000; 8 % of 1,255 = 100 (not 10 % of all).
+    with system(app) as session:
+        rates = session.execute(
+            select(CreditNoteRate.rate_percent, CreditNoteRate.amount, CreditNoteRate.tax).order_by(
+                CreditNoteRate.rate_percent.desc()
+            )
+        ).all()
+    assert [tuple(r) for r in rates] == [(10, 10005, 1000), (8, 1255, 100)]
+    assert (note.amount, note.tax, note.total) == (11260, 1100, 12360)
+    assert note.is_return_invoice
+    html = owner.get(f"/shops/alpha/billing/credit-notes/{note.id}").get_data(as_text=True)
+    assert "適格返還請求書" in html
+    assert "8%※" in html
+    pdf = owner.get(f"/shops/alpha/billing/credit-notes/{note.id}/pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    for expected in (
+        "適格返還請求書",
+        REGISTRATION,
+        "10%対象の返還額\n¥10,005",
+        "返還消費税額（10%）\n¥1,000",
+        "8%対象の返還額\n¥1,255",
+        "返還消費税額（8%）\n¥100",
+        "¥12,360",
+    ):
+        assert expected in text, (expected, text)
+    invoice_pdf = owner.get(f"/shops/alpha/billing/invoices/{invoice.id}/pdf")
+    invoice_text = PdfReader(io.BytesIO(invoice_pdf.data)).pages[0].extract_text()
+    assert "8%対象（※軽減税率対象）\n¥5,005" in invoice_text
+    assert "消費税（8%）\n¥400" in invoice_text
+
+
+def test_no_rate_is_credited_beyond_what_the_invoice_has_left_at_it(app: Flask) -> None:
+    _, invoice = two_rate_invoice(app)
+    staff = admin(app)
+    assert "8%対象は、税抜の円で0〜5,005円" in credit_rates(
+        staff, invoice, "多すぎる", amount_10="100", amount_8="5006"
+    )
+    assert "10%対象は、税抜の円で0〜30,000円" in credit_rates(
+        staff, invoice, "多すぎる", amount_10="30001"
+    )
+    assert "10%対象は" in credit_rates(staff, invoice, "文字", amount_10="abc", amount_8="1")
+    assert "少なくとも1つの税率" in credit_rates(staff, invoice, "空", amount_10="", amount_8="0")
+    assert notes(app) == []
+    credit_rates(staff, invoice, "8%の大半", amount_8="5000")
+    assert "8%対象は、税抜の円で0〜5円" in credit_rates(staff, invoice, "残り超え", amount_8="6")
+    credit_rates(staff, invoice, "8%の残り", amount_8="5", amount_10="30000")
+    assert len(notes(app)) == 2
+    assert "8%対象は、税抜の円で0〜0円" in credit_rates(staff, invoice, "もう無い", amount_8="1")
+    assert len(notes(app)) == 2

@@ -79,9 +79,12 @@ def run_billing(app: Flask) -> None:
     assert result.exit_code == 0, result.output
 
 
-def our_invoice(app: Flask) -> Invoice:
+def our_invoice(app: Flask, period: str | None = None) -> Invoice:
     with system(app) as session:
-        row = session.scalars(select(Invoice)).one()
+        query = select(Invoice)
+        if period is not None:
+            query = query.where(Invoice.period == period)
+        row = session.scalars(query).one()
         session.expunge(row)
         return row
 
