@@ -20,7 +20,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
-from answering import callback_tasks, callbacks, messages, routing
+from answering import callback_tasks, callbacks, faq_hits, messages, routing
 from answering import console as console_cards
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
@@ -86,6 +86,21 @@ def file_message(call_sid: str) -> Response | tuple[str, int]:
         return redirect(url_for("console.console"))
     flash(gettext("Message filed. It is on its way to the shop."), "info")
     return redirect(url_for("console.console"))
+
+
+@bp.post("/console/calls/<call_sid>/faq-hits")
+@staff_required(StaffRole.OPERATOR)
+def faq_hit(call_sid: str) -> Response:
+    """The console's note (a beacon) that I opened an FAQ entry or product found by search during
+    my call; anyone else's call, or an entry not in its shop's script: 404."""
+    faq_hits.record(
+        current_account(),
+        call_sid,
+        request.form.get("kind", ""),
+        request.form.get("entry", ""),
+        utcnow(),
+    )
+    return Response(status=204)
 
 
 @bp.get("/console/callbacks")
