@@ -167,11 +167,11 @@ def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
     ]  # fmt: skip
     if report.most_asked:
         cell = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=11)
-        rows = [
+        asked: list[list[Any]] = [
             [gettext("Question or subject"), gettext("Counted from"), gettext("Calls")],
             *([Paragraph(escape(text), cell), source, n] for text, source, n in report.most_asked),
         ]
-        story.append(Table(rows, colWidths=[100 * mm, 35 * mm, 25 * mm], style=grid))
+        story.append(Table(asked, colWidths=[100 * mm, 35 * mm, 25 * mm], style=grid))
     else:
         story.append(Paragraph(gettext("No filed calls or FAQ entries opened this month."), body))
     story.append(Paragraph(gettext("Voice-menu choices"), subheading))

@@ -149,18 +149,29 @@ def entered() -> ColumnElement[datetime]:
     return func.coalesce(Call.queued_at, Call.arrived_at)
 
 
-def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Incoming calls in coverage, with a counted outcome, that entered the queue in [start, end)
-    (a callback we place is its own outbound record, never offered)."""
+def counted() -> list[ColumnElement[bool]]:
+    """Incoming calls in coverage with a counted outcome (a callback we place is its own
+    outbound record, never offered)."""
     return [
         Call.direction == "inbound",
+        Call.in_coverage.is_(True),
+        Call.outcome.in_(COUNTED),
+    ]
+
+
+def entered_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Calls that entered the queue in [start, end), bounded on arrival for the index."""
+    return [
         Call.arrived_at >= start - MENU_SLACK,
         Call.arrived_at < end,
         entered() >= start,
         entered() < end,
-        Call.in_coverage.is_(True),
-        Call.outcome.in_(COUNTED),
     ]
+
+
+def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Counted calls (`counted`) that entered the queue in [start, end)."""
+    return [*counted(), *entered_between(start, end)]
 
 
 def tokyo_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -200,12 +211,21 @@ def grouped_query(
     """The aggregate query over call records: one row per group key (or one row) with the
     `Figures` columns."""
     start, end = tokyo_bounds(first, last)
+    return _aggregate(group_by, sl_threshold_s, counted_between(start, end), shop_id)
+
+
+def _aggregate(
+    group_by: str | None,
+    sl_threshold_s: int,
+    conditions: list[ColumnElement[bool]],
+    shop_id: uuid.UUID | None,
+) -> Select[Any]:
     if group_by is None:
         query = select(literal_column("0"), *figure_columns(sl_threshold_s))
     else:
         key = _group_key(group_by).label("key")
         query = select(key, *figure_columns(sl_threshold_s)).group_by(key)
-    query = query.where(*counted_between(start, end))
+    query = query.where(*conditions)
     if shop_id is not None:
         query = query.where(Call.shop_id == shop_id)
     return query
@@ -279,15 +299,15 @@ def stale_query(
     shop_id: uuid.UUID | None,
     sl_threshold_s: int,
 ) -> Select[Any]:
-    """The call records of the shop-days the rollups hold stale, per group key (or one row)."""
+    """The call records of the shop-days the rollups hold stale, per group key (or one row).
+
+    Each shop-day carries its own time bounds, so the database reads each through the index on
+    (shop_id, arrived_at) instead of every shop's calls between the first and last stale day."""
     days = []
     for day, shops in stale.items():
         start, end = tokyo_bounds(day, day)
-        days.append(and_(Call.shop_id.in_(shops), entered() >= start, entered() < end))
-    query = grouped_query(
-        min(stale), max(stale), group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s
-    )
-    return query.where(or_(*days))
+        days.append(and_(Call.shop_id.in_(shops), *entered_between(start, end)))
+    return _aggregate(group_by, sl_threshold_s, [*counted(), or_(*days)], shop_id)
 
 
 def _normal(group_by: str | None, value: Any) -> Any:
