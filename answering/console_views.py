@@ -22,7 +22,15 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
-from answering import call_controls, callback_tasks, callbacks, messages, push_routing, routing
+from answering import (
+    call_controls,
+    callback_tasks,
+    callbacks,
+    faq_hits,
+    messages,
+    push_routing,
+    routing,
+)
 from answering import console as console_cards
 from answering.carrier_views import after_call, telephony
 from scheduling import agents
@@ -159,6 +167,21 @@ def file_message(call_sid: str) -> Response | tuple[str, int]:
     flash(gettext("Message filed. It is on its way to the shop."), "info")
     _put_through_if_ready(me)
     return redirect(url_for("console.console"))
+
+
+@bp.post("/console/calls/<call_sid>/faq-hits")
+@staff_required(StaffRole.OPERATOR)
+def faq_hit(call_sid: str) -> Response:
+    """The console's note (a beacon) that I opened an FAQ entry or product found by search during
+    my call; anyone else's call, or an entry not in its shop's script: 404."""
+    faq_hits.record(
+        current_account(),
+        call_sid,
+        request.form.get("kind", ""),
+        request.form.get("entry", ""),
+        utcnow(),
+    )
+    return Response(status=204)
 
 
 @bp.get("/console/callbacks")

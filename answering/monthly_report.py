@@ -1,6 +1,7 @@
 """A shop's month in one page: calls handled and the answer rate (DESIGN.md section 2), calls and
-messages after hours, calls on closure days, the most asked questions (voice-menu choices), day by
-day; and the same as a PDF (reportlab, with the built-in Japanese CID font: no font file)."""
+messages after hours, calls on closure days, the most asked questions (what operators filed the
+calls as, and the FAQ entries and products they opened from the console's search), the voice-menu
+choices, day by day; and the same as a PDF (reportlab, with the built-in Japanese CID font: no font file)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from answering import messages, reports
+from answering import faq_hits, messages, reports
 from answering.models import Call
 from tenants.coverage.services import TOKYO
 from tenants.db import db
@@ -35,8 +36,9 @@ class Monthly:
     after_hours_calls: int
     after_hours_messages: int
     closed_calls: int
-    questions: list[tuple[str, int]]
-    dispositions: list[tuple[str, int]]  # what the calls were about, as operators filed them
+    questions: list[tuple[str, int]]  # voice-menu choices
+    # (what was asked, where it is counted from, calls): filed subjects and FAQ hits together
+    most_asked: list[tuple[str, str, int]]
 
     @property
     def last_day(self) -> date:
@@ -86,6 +88,16 @@ def monthly(shop_id: uuid.UUID, shop_name: str, first: date, *, sl_threshold_s: 
         .group_by(Call.disposition)
         .order_by(func.count().desc(), Call.disposition)
     ).all()
+    sources = {
+        "filed": gettext("Filed subject"),
+        "faq": gettext("FAQ"),
+        "product": gettext("Product"),
+    }
+    asked = [(labels.get(str(key), str(key)), sources["filed"], int(n)) for key, n in dispositions]
+    asked += [
+        (label, sources[kind], n)
+        for kind, label, n in faq_hits.most_opened(shop_id, start, end, TOP)
+    ]
     return Monthly(
         shop_name=shop_name,
         month=first,
@@ -97,7 +109,7 @@ def monthly(shop_id: uuid.UUID, shop_name: str, first: date, *, sl_threshold_s: 
         after_hours_messages=outcomes.get("after_hours_message", 0),
         closed_calls=outcomes.get("closed", 0),
         questions=[(str(label), int(n)) for label, n in questions],
-        dispositions=[(labels.get(str(key), str(key)), int(n)) for key, n in dispositions],
+        most_asked=sorted(asked, key=lambda row: (-row[2], row[0]))[:TOP],
     )
 
 
@@ -151,14 +163,18 @@ def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
             ],
             style=grid,
         ),
-        Paragraph(gettext("What the calls were about (as filed)"), subheading),
+        Paragraph(gettext("Most asked questions"), subheading),
     ]  # fmt: skip
-    if report.dispositions:
-        rows = [[gettext("Subject"), gettext("Calls")], *report.dispositions]
-        story.append(Table(rows, colWidths=[110 * mm, 25 * mm], style=grid))
+    if report.most_asked:
+        cell = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=11)
+        asked: list[list[Any]] = [
+            [gettext("Question or subject"), gettext("Counted from"), gettext("Calls")],
+            *([Paragraph(escape(text), cell), source, n] for text, source, n in report.most_asked),
+        ]
+        story.append(Table(asked, colWidths=[100 * mm, 35 * mm, 25 * mm], style=grid))
     else:
-        story.append(Paragraph(gettext("No filed calls this month."), body))
-    story.append(Paragraph(gettext("Most asked (voice-menu choices)"), subheading))
+        story.append(Paragraph(gettext("No filed calls or FAQ entries opened this month."), body))
+    story.append(Paragraph(gettext("Voice-menu choices"), subheading))
     if report.questions:
         rows = [[gettext("Choice"), gettext("Calls")], *report.questions]
         story.append(Table(rows, colWidths=[110 * mm, 25 * mm], style=grid))

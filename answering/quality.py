@@ -2,7 +2,8 @@
 scorecard of shared criteria and criteria drawn from the shop's script as the operator saw it.
 
 Score = weights of the items passed ÷ weights of the items that applied, in per cent; a failed
-critical item fails the whole call (score 0). Sampling is seeded by week and operator and tops up
+critical item fails the whole call (score 0). The shared items are the ones supervisors manage
+(`answering.quality_criteria`); a reviewed call keeps the items and weights it was scored with. Sampling is seeded by week and operator and tops up
 to the sample size, so running it twice (or hourly) never samples more.
 """
 
@@ -16,10 +17,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from sqlalchemy import case, func, select
 
 from answering.models import Call
+from answering.quality_criteria import Criterion, shared_criteria
 from answering.quality_models import QaPlan, QaReview
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import db, new_id, utcnow
@@ -31,32 +33,6 @@ DEFAULT_SAMPLE = 5
 MAX_SAMPLE = 100
 MAX_NOTES = 4000
 VERDICTS = ("pass", "fail", "na")
-
-
-@dataclass(frozen=True)
-class Criterion:
-    key: str
-    label: str
-    weight: int
-    critical: bool = False
-    source: str = "shared"  # or "script"
-
-
-SHARED = (
-    (Criterion("polite", lazy_gettext("Polite, clear language (keigo)"), 2)),
-    (Criterion("confirmed", lazy_gettext("Confirmed the request and repeated key details"), 2)),
-    (Criterion("message", lazy_gettext("Took a complete message where one was needed"), 1)),
-    (Criterion("closing", lazy_gettext("Closed the call in the shop's name"), 1)),
-    (
-        Criterion(
-            "personal_data",
-            lazy_gettext("Personal data handled correctly (nothing read out or guessed)"),
-            0,
-            critical=True,
-        )
-    ),
-    (Criterion("no_false_promise", lazy_gettext("No promise the shop cannot keep"), 0, True)),
-)
 
 
 class ReviewRefused(ValueError):
@@ -189,7 +165,20 @@ def script_criteria(script: Mapping[str, Any] | None, call: Call) -> list[Criter
 
 
 def criteria_for(review: QaReview, call: Call) -> list[Criterion]:
-    return [*script_criteria(script_of(review), call), *SHARED]
+    """A reviewed call's own items as it was scored (names, weights, critical marks of that day,
+    retired items included); a call still to review gets the script's and today's shared items."""
+    if review.items:
+        return [
+            Criterion(
+                str(item["key"]),
+                str(item["label"]),
+                int(item["weight"]),
+                bool(item["critical"]),
+                str(item.get("source", "shared")),
+            )
+            for item in review.items
+        ]
+    return [*script_criteria(script_of(review), call), *shared_criteria()]
 
 
 def answers_for(script: Mapping[str, Any] | None, topic: str | None) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from answering import quality
+from answering import quality, quality_criteria
 from answering.models import Call
 from answering.quality_models import REVIEW_STATUSES, QaReview
 from tenants.auth import current_account, staff_required
@@ -161,6 +161,63 @@ def recording(shop_id: str, review_id: str) -> Response:
     return send_file(
         store(current_app).path(call.recording_key), mimetype="audio/mpeg", conditional=True
     )
+
+
+@bp.route("/staff/quality/criteria", methods=["GET", "POST"])
+@staff_required(*REVIEWERS)
+def criteria() -> Response | str | tuple[str, int]:
+    """The shared scorecard items; a POST adds one."""
+    if request.method == "POST":
+        try:
+            added = quality_criteria.add(request.form, current_account())
+        except quality_criteria.CriterionRefused as refused:
+            return _criteria_page(str(refused), adding=request.form), 400
+        flash(gettext("“%(name)s” added to the scorecard.", name=added.label), "success")
+        return redirect(url_for("quality.criteria"))
+    return _criteria_page()
+
+
+def _criteria_page(
+    error: str | None = None,
+    *,
+    adding: Any = None,
+    editing: Any = None,
+    edited: str | None = None,
+) -> str:
+    return render_template(
+        "answering/quality_criteria.html",
+        in_use=quality_criteria.in_use(),
+        retired=quality_criteria.retired(),
+        error=error,
+        adding=adding or {},
+        editing=editing or {},
+        edited=edited,
+        max_weight=quality_criteria.MAX_WEIGHT,
+    )
+
+
+@bp.post("/staff/quality/criteria/<criterion_id>")
+@staff_required(*REVIEWERS)
+def change_criterion(criterion_id: str) -> Response | tuple[str, int]:
+    """Rename, reweight or mark critical; `action=retire` or `action=restore` instead."""
+    found = quality_criteria.get(criterion_id)
+    action = request.form.get("action", "save")
+    try:
+        if action == "retire":
+            quality_criteria.retire(found, current_account())
+            message = gettext("“%(name)s” retired: reviewed calls keep it.", name=found.label)
+        elif action == "restore":
+            quality_criteria.restore(found, current_account())
+            message = gettext("“%(name)s” is back on the scorecard.", name=found.label)
+        else:
+            quality_criteria.change(found, request.form, current_account())
+            message = gettext("“%(name)s” saved.", name=found.label)
+    except quality_criteria.CriterionRefused as refused:
+        db.session.rollback()
+        page = _criteria_page(str(refused), editing=request.form, edited=criterion_id)
+        return page, 400
+    flash(message, "success")
+    return redirect(url_for("quality.criteria"))
 
 
 @bp.get("/staff/quality/trends")

@@ -1,4 +1,5 @@
-"""Report rows as CSV that Excel opens as it is: UTF-8 with a BOM, CRLF line ends, one header row."""
+"""Report rows as CSV that Excel opens as it is: UTF-8 with a BOM, CRLF line ends, one header row
+named in the reader's language (Japanese unless they chose English)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
+from flask_babel import lazy_gettext
 
 FIGURES = (
     "offered",
@@ -20,6 +22,22 @@ FIGURES = (
     "asa_s",
     "aht_s",
 )
+HEADERS = {
+    "shop": lazy_gettext("Shop"),
+    "team": lazy_gettext("Team"),
+    "operator": lazy_gettext("Operator"),
+    "day": lazy_gettext("Day"),
+    "interval": lazy_gettext("Interval"),
+    "offered": lazy_gettext("Offered"),
+    "answered": lazy_gettext("Answered"),
+    "abandoned": lazy_gettext("Abandoned"),
+    "short_abandoned": lazy_gettext("Short abandons"),
+    "callbacks": lazy_gettext("Callbacks"),
+    "answer_rate": lazy_gettext("Answer rate"),
+    "service_level": lazy_gettext("Service level"),
+    "asa_s": lazy_gettext("ASA (s)"),
+    "aht_s": lazy_gettext("AHT (s)"),
+}
 
 
 def _cell(value: Any) -> Any:
@@ -29,12 +47,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def header(key: str) -> str:
+    """The column's name in the reader's language; a key without one keeps its own name."""
+    return str(HEADERS.get(key, key))
+
+
 def as_csv(rows: Iterable[dict[str, Any]], keys: Iterable[str]) -> bytes:
     """The group keys first, then the figures; an empty figure (no calls) is an empty cell."""
+    columns = [*keys, *FIGURES]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*keys, *FIGURES], extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+    writer = csv.writer(out)
+    writer.writerow([header(key) for key in columns])
+    writer.writerows([_cell(row.get(key)) for key in columns] for row in rows)
     return ("\ufeff" + out.getvalue()).encode()
 
 

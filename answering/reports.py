@@ -9,7 +9,9 @@ the queue. Only calls in coverage count.
 The database sums the figures per group (one row per shop, team, day or interval comes back,
 never one per call). Days the day rollups hold (`answering.rollups`, refreshed every ten minutes
 for the last three days) are read from them for reports by shop, team and day; the rest, and
-every report by operator or interval, from the call records.
+every report by operator or interval, from the call records. A shop's day whose call records
+changed since it was counted (`answering.rollup_marks`) is read from the call records until the
+rollup job recounts it, so a record changed weeks later shows at once.
 """
 
 from __future__ import annotations
@@ -19,11 +21,23 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Index, Select, and_, case, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Index,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from answering import rollup_marks
 from answering.models import Call
 from answering.rollup_models import CallDayRollup, RollupState
 from tenants.coverage.services import TOKYO
@@ -135,18 +149,29 @@ def entered() -> ColumnElement[datetime]:
     return func.coalesce(Call.queued_at, Call.arrived_at)
 
 
-def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Incoming calls in coverage, with a counted outcome, that entered the queue in [start, end)
-    (a callback we place is its own outbound record, never offered)."""
+def counted() -> list[ColumnElement[bool]]:
+    """Incoming calls in coverage with a counted outcome (a callback we place is its own
+    outbound record, never offered)."""
     return [
         Call.direction == "inbound",
+        Call.in_coverage.is_(True),
+        Call.outcome.in_(COUNTED),
+    ]
+
+
+def entered_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Calls that entered the queue in [start, end), bounded on arrival for the index."""
+    return [
         Call.arrived_at >= start - MENU_SLACK,
         Call.arrived_at < end,
         entered() >= start,
         entered() < end,
-        Call.in_coverage.is_(True),
-        Call.outcome.in_(COUNTED),
     ]
+
+
+def counted_between(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Counted calls (`counted`) that entered the queue in [start, end)."""
+    return [*counted(), *entered_between(start, end)]
 
 
 def tokyo_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -186,12 +211,21 @@ def grouped_query(
     """The aggregate query over call records: one row per group key (or one row) with the
     `Figures` columns."""
     start, end = tokyo_bounds(first, last)
+    return _aggregate(group_by, sl_threshold_s, counted_between(start, end), shop_id)
+
+
+def _aggregate(
+    group_by: str | None,
+    sl_threshold_s: int,
+    conditions: list[ColumnElement[bool]],
+    shop_id: uuid.UUID | None,
+) -> Select[Any]:
     if group_by is None:
         query = select(literal_column("0"), *figure_columns(sl_threshold_s))
     else:
         key = _group_key(group_by).label("key")
         query = select(key, *figure_columns(sl_threshold_s)).group_by(key)
-    query = query.where(*counted_between(start, end))
+    query = query.where(*conditions)
     if shop_id is not None:
         query = query.where(Call.shop_id == shop_id)
     return query
@@ -199,6 +233,8 @@ def grouped_query(
 
 ROLLED_GROUPS = (None, "shop", "team", "day")
 EPOCH_DAY = date(1970, 1, 1)
+# Past this many stale shop-days the report reads the call records whole (the job is behind).
+STALE_LIMIT = 500
 
 
 def rolled_window(first: date, until: date, sl_threshold_s: int) -> tuple[date, date] | None:
@@ -217,8 +253,10 @@ def rolled_query(
     *,
     shop_id: uuid.UUID | None,
     sl_threshold_s: int,
+    stale: dict[date, set[uuid.UUID]] | None = None,
 ) -> Select[Any]:
-    """The day rollups' sums for [first, until), per group key (or one row)."""
+    """The day rollups' sums for [first, until), per group key (or one row), without the
+    `stale` shop-days."""
     r = CallDayRollup
     keys: dict[str | None, Any] = {
         None: literal_column("0"),
@@ -245,9 +283,31 @@ def rolled_query(
     query = select(key, *sums).where(
         r.day >= first, r.day < until, r.sl_threshold_s == sl_threshold_s
     )
+    if stale:
+        query = query.where(
+            ~or_(*(and_(r.day == day, r.shop_id.in_(shops)) for day, shops in stale.items()))
+        )
     if group_by is not None:
         query = query.group_by(key)
     return query.where(r.shop_id == shop_id) if shop_id is not None else query
+
+
+def stale_query(
+    stale: dict[date, set[uuid.UUID]],
+    group_by: str | None,
+    *,
+    shop_id: uuid.UUID | None,
+    sl_threshold_s: int,
+) -> Select[Any]:
+    """The call records of the shop-days the rollups hold stale, per group key (or one row).
+
+    Each shop-day carries its own time bounds, so the database reads each through the index on
+    (shop_id, arrived_at) instead of every shop's calls between the first and last stale day."""
+    days = []
+    for day, shops in stale.items():
+        start, end = tokyo_bounds(day, day)
+        days.append(and_(Call.shop_id.in_(shops), *entered_between(start, end)))
+    return _aggregate(group_by, sl_threshold_s, [*counted(), or_(*days)], shop_id)
 
 
 def _normal(group_by: str | None, value: Any) -> Any:
@@ -267,13 +327,20 @@ def collect(
     """Figures per group key: days the rollups hold from them, the rest from call records."""
     until = last + timedelta(days=1)
     window = rolled_window(first, until, sl_threshold_s) if group_by in ROLLED_GROUPS else None
+    stale = rollup_marks.stale_days(*window, shop_id=shop_id) if window is not None else {}
+    if sum(len(shops) for shops in stale.values()) > STALE_LIMIT:
+        window, stale = None, {}
     raw = [(first, until)]
     queries = []
     if window is not None:
         raw = [(a, b) for a, b in ((first, window[0]), (window[1], until)) if a < b]
         queries.append(
-            rolled_query(*window, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s)
+            rolled_query(
+                *window, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s, stale=stale
+            )
         )
+    if stale:
+        queries.append(stale_query(stale, group_by, shop_id=shop_id, sl_threshold_s=sl_threshold_s))
     for a, b in raw:
         queries.append(
             grouped_query(

@@ -52,3 +52,17 @@ class RollupState(Model):
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class CallRollupMark(ShopOwned, Model):
+    """A change to one of the shop's call records of `day` (Asia/Tokyo) that the day rollup has
+    not counted yet: reports read that shop's day from the call records until the rollup job
+    recounts it and removes the marks it read. One row per change (never updated), so a change
+    that lands while the job runs keeps its own mark."""
+
+    __tablename__ = "call_rollup_marks"
+
+    day: Mapped[date] = mapped_column()
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index(None, "day"),)

@@ -1,6 +1,7 @@
 """Keeping the day rollups current: every ten minutes the last three days (and any gap since the
-last run) are recounted from call records, so a late callback moves its day within minutes; older
-days are recounted on demand with `flask reports rollup --since YYYY-MM-DD`.
+last run) are recounted from call records, so a late callback moves its day within minutes; any
+older shop-day whose call records changed since (marked by `answering.rollup_marks`) is recounted
+in the same run; whole ranges are recounted on demand with `flask reports rollup --since YYYY-MM-DD`.
 
 A recount replaces the days' rows whole (delete, then insert the sums), so it may run twice or
 late with the same result. Reports read a day from the rollups only inside the recorded range
@@ -9,6 +10,8 @@ late with the same result. Reports read a day from the rollups only inside the r
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from dataclasses import fields
 from datetime import date, timedelta
 
@@ -19,7 +22,7 @@ from sqlalchemy import delete, func, insert, select
 
 from answering import reports
 from answering.models import Call
-from answering.rollup_models import CallDayRollup, RollupState
+from answering.rollup_models import CallDayRollup, CallRollupMark, RollupState
 from tenants.config import settings_from
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db, new_id, utcnow
@@ -30,17 +33,23 @@ FRESH_DAYS = 3
 FIGURES = tuple(field.name for field in fields(reports.Figures))
 
 
-def recount(first: date, until: date, sl_threshold_s: int) -> int:
+def recount(
+    first: date, until: date, sl_threshold_s: int, shops: set[uuid.UUID] | None = None
+) -> int:
     """Replace the rollups of the days [first, until) with sums of the call records (staff
-    scope: every shop); returns the rows written."""
-    db.session.execute(
-        delete(CallDayRollup).where(CallDayRollup.day >= first, CallDayRollup.day < until)
-    )
+    scope: every shop, or only `shops`); returns the rows written."""
+    gone = delete(CallDayRollup).where(CallDayRollup.day >= first, CallDayRollup.day < until)
+    db.session.execute(gone if shops is None else gone.where(CallDayRollup.shop_id.in_(shops)))
     start, end = reports.tokyo_bounds(first, until - timedelta(days=1))
     day = func.floor((reports.epoch(reports.entered()) + reports.TOKYO_OFFSET_S) / 86400).label(
         "day"
     )
     queue = func.coalesce(Call.queue, "-").label("queue")
+    counted = select(Call.shop_id, day, queue, *reports.figure_columns(sl_threshold_s)).where(
+        *reports.counted_between(start, end)
+    )
+    if shops is not None:
+        counted = counted.where(Call.shop_id.in_(shops))
     rows = [
         {
             "shop_id": shop_id,
@@ -51,9 +60,7 @@ def recount(first: date, until: date, sl_threshold_s: int) -> int:
             **dict(zip(FIGURES, figures, strict=True)),
         }
         for shop_id, number, queue_name, *figures in db.session.execute(
-            select(Call.shop_id, day, queue, *reports.figure_columns(sl_threshold_s))
-            .where(*reports.counted_between(start, end))
-            .group_by(Call.shop_id, day, queue)
+            counted.group_by(Call.shop_id, day, queue)
         )
     ]
     if rows:
@@ -68,7 +75,13 @@ def roll(since: date, today: date, sl_threshold_s: int) -> int:
     if state is not None and state.sl_threshold_s == sl_threshold_s:
         since = min(since, state.rolled_until)
         keep_from = min(state.rolled_from, since)
+    # Marks of the days recounted whole, read before the recount: a change committed after this
+    # read keeps its mark for the next run.
+    counted_marks = db.session.scalars(
+        select(CallRollupMark.id).where(CallRollupMark.day >= since, CallRollupMark.day < today)
+    ).all()
     written = recount(since, today, sl_threshold_s)
+    _unmark(list(counted_marks))
     if state is None:
         state = RollupState(id=1)
         db.session.add(state)
@@ -77,12 +90,40 @@ def roll(since: date, today: date, sl_threshold_s: int) -> int:
     return written
 
 
+def recount_marked(sl_threshold_s: int) -> int:
+    """Recount each marked shop-day the rollups hold, then remove the marks read; marks of days
+    the rollups do not hold only go (those days are recounted whole when they are rolled).
+    Returns the shop-days recounted."""
+    state = db.session.get(RollupState, 1)
+    marks = db.session.execute(
+        select(CallRollupMark.id, CallRollupMark.shop_id, CallRollupMark.day)
+    ).all()
+    held: dict[date, set[uuid.UUID]] = defaultdict(set)
+    if state is not None and state.sl_threshold_s == sl_threshold_s:
+        for mark in marks:
+            if state.rolled_from <= mark.day < state.rolled_until:
+                held[mark.day].add(mark.shop_id)
+    for day, shops in sorted(held.items()):
+        recount(day, day + timedelta(days=1), sl_threshold_s, shops)
+    _unmark([mark.id for mark in marks])
+    return sum(len(shops) for shops in held.values())
+
+
+def _unmark(ids: list[uuid.UUID]) -> None:
+    for start in range(0, len(ids), 1000):
+        db.session.execute(
+            delete(CallRollupMark).where(CallRollupMark.id.in_(ids[start : start + 1000]))
+        )
+
+
 @periodic("call-day-rollups", every=timedelta(minutes=10))
 def refresh(app: Flask) -> None:
-    """The last three days (Asia/Tokyo), before today."""
+    """The last three days (Asia/Tokyo), before today, and the older days marked stale."""
     today = today_in_tokyo()
+    sl_threshold_s = settings_from(app.config).sl_threshold_s
     with in_system_scope(app):
-        roll(today - timedelta(days=FRESH_DAYS), today, settings_from(app.config).sl_threshold_s)
+        roll(today - timedelta(days=FRESH_DAYS), today, sl_threshold_s)
+        recount_marked(sl_threshold_s)
 
 
 group = AppGroup("reports", help="Answer-rate reports: the day rollups behind them.")

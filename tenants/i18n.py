@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["yen"] = format_yen
+    from tenants.audit_labels import action_label
     from tenants.numbers.services import national
 
+    app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["phone"] = national

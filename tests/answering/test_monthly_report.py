@@ -1,5 +1,5 @@
-"""The shop's monthly report: calls handled, after hours and closed, the most asked menu choices,
-day by day, and its PDF in Japanese; only for the shop's own members."""
+"""The shop's monthly report: calls handled, after hours and closed, the most asked questions and
+menu choices, day by day, and its PDF in Japanese; only for the shop's own members."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ def test_the_month_in_the_portal(app: Flask) -> None:
     assert "サイズについて" in text
     assert text.index("サイズについて") < text.index("返品について")  # most asked first
     assert "ベータの質問" not in text
-    filed = text[text.index('data-testid="dispositions"') :]
-    assert "<td>商品の質問</td><td>3</td>" in filed
+    filed = text[text.index('data-testid="most-asked"') :]
+    assert "<td>商品の質問</td><td>記録した用件</td><td>3</td>" in filed
     assert "2026-11-01" not in text
     assert 'data-testid="definitions"' in text
     after_hours = text[text.index('data-testid="after-hours"') :]

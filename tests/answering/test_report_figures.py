@@ -21,7 +21,7 @@ from tenants import services
 from tenants.coverage.services import TOKYO
 from tenants.models import Shop, StaffRole, User
 from tests.answering.call_records import add_call
-from tests.conftest import log_in, system
+from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
 from tests.tenants.test_api import bearer, token_for
 
@@ -255,8 +255,22 @@ def test_the_csv_opens_in_excel_with_the_same_rows(app: Flask, client: FlaskClie
     assert b"\r\n" in response.data
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     api_rows = api(client, bearer(token_for(app, supervisor["email"])), "interval")
-    assert [r["interval"] for r in rows] == [r["interval"] for r in api_rows]
-    assert [int(r["offered"]) for r in rows] == [r["offered"] for r in api_rows]
+    assert [r["時間帯"] for r in rows] == [r["interval"] for r in api_rows]
+    assert [int(r["着信数"]) for r in rows] == [r["offered"] for r in api_rows]
+    assert list(rows[0])[:3] == ["時間帯", "着信数", "応対済み"]
+
+
+@pytest.mark.usefixtures("two_shops")
+def test_the_csv_speaks_english_to_a_reader_who_chose_english(app: Flask) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    page = app.test_client()
+    log_in(page, supervisor["email"], PASSWORD)
+    page.post("/locale", data={"locale": "en", "csrf_token": csrf_token(page, "/staff/")})
+    response = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&format=csv")
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    header = response.data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Day,Offered,Answered,Abandoned")
+    assert header.endswith("ASA (s),AHT (s)")
 
 
 @pytest.mark.usefixtures("two_shops")
@@ -308,13 +322,14 @@ def test_a_shop_token_never_learns_which_operator_took_its_calls(
     assert "group_by" in refused.get_data(as_text=True)
 
 
-def test_csv_cells_excel_would_run_are_kept_as_text() -> None:
-    data = report_csv.as_csv(
-        [{"operator": "=HYPERLINK(1)", "offered": 1}, {"operator": "山田", "offered": 2}],
-        ["operator"],
-    )
+def test_csv_cells_excel_would_run_are_kept_as_text(app: Flask) -> None:
+    with app.test_request_context():
+        data = report_csv.as_csv(
+            [{"operator": "=HYPERLINK(1)", "offered": 1}, {"operator": "山田", "offered": 2}],
+            ["operator"],
+        )
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["operator"] for r in rows] == ["'=HYPERLINK(1)", "山田"]
+    assert [r["オペレーター"] for r in rows] == ["'=HYPERLINK(1)", "山田"]
 
 
 @pytest.mark.usefixtures("two_shops")

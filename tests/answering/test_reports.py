@@ -90,7 +90,7 @@ def test_the_page_and_its_csv(app: Flask, client: FlaskClient) -> None:
     csv = page_client.get("/staff/reports/answer-rate?format=csv")
     assert csv.mimetype == "text/csv"
     assert csv.data.startswith("\ufeff".encode())
-    assert b"offered,answered" in csv.data
+    assert "日,着信数,応対済み,放棄".encode() in csv.data
     owner = app.test_client()
     log_in(owner, "owner@alpha.example.jp", PASSWORD)
     assert owner.get("/staff/reports/answer-rate").status_code == 404

@@ -1,5 +1,6 @@
 """An operator goes ready, a simulated call for one shop arrives, and the console pops that shop's
-card (its greeting and FAQ, never the other shop's); the FAQ is searched in half-width katakana."""
+card (its greeting and FAQ, never the other shop's); the FAQ is searched in half-width katakana and
+the entry opened is counted as an FAQ hit."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, expect
+from sqlalchemy import select
 
+from answering.faq_hit_models import FaqHit
 from tests.browser.conftest import log_in_as
 from tests.browser.live_calls import demo_answered_around_the_clock, put_through, shop_number
+from tests.conftest import system
 
 
 @pytest.fixture(scope="module")
@@ -51,4 +55,17 @@ def test_the_console_pops_the_right_shop_and_finds_half_width_katakana(
     results = page.get_by_test_id("search-results")
     expect(results).to_contain_text("キッチンクロスは縮みますか？")
     expect(results).not_to_contain_text("送料はいくらですか？")
+    # opening the entry counts it for the shop's monthly "most asked", without a page load
+    results.get_by_text("キッチンクロスは縮みますか？").click()
+    expect(results.locator("details[open]")).to_have_count(1)
+    deadline = time.monotonic() + 10
+    while opened(app) != ["キッチンクロスは縮みますか？"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert opened(app) == ["キッチンクロスは縮みますか？"]
     page.close()
+
+
+def opened(app: Flask) -> list[str]:
+    """The FAQ entries and products counted as opened, on every shop."""
+    with system(app) as session:
+        return list(session.scalars(select(FaqHit.label)))

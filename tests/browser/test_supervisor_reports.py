@@ -132,7 +132,7 @@ def test_a_report_with_its_charts_and_csv(
     saved = tmp_path / "report.csv"
     download.value.save_as(saved)
     content = saved.read_bytes()
-    assert content.startswith(b"\xef\xbb\xbfshop,offered,answered")
+    assert content.startswith("\ufeffショップ,着信数,応対済み".encode())
     assert b"hanako-zakka,6,5" in content
 
 

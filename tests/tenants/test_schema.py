@@ -32,6 +32,7 @@ NOT_SHOP_OWNED = {
     "operator_phones",  # staff: where an operator's calls ring
     "call_rollup_state",  # which days the rollups of every shop hold: one row for the platform
     "qa_plans",  # staff: the weekly review sample size, one rule for every shop
+    "qa_criteria",  # staff: the shared scorecard items, one scorecard for every shop
     "operator_state_changes",  # staff
     "operator_skills",  # staff: the queues an operator serves
     "operator_availability",  # staff
