@@ -27,7 +27,7 @@ def _worker_kill(w: World) -> calls.Outcome:
     def fault() -> str:
         return f"RQ worker {w.processes.kill_rq_worker()} SIGKILLed with its job"
 
-    return calls.during(w, "worker-kill", fault, at=(3, 6, 9))
+    return calls.during(w, "worker-kill", fault, at=(3, 6))
 
 
 def _redis_restart(w: World) -> calls.Outcome:
@@ -61,7 +61,7 @@ FAULTS: dict[str, Callable[[World], calls.Outcome | stripe.Outcome | mail.Outcom
 TITLES = {
     "duplicates": "(a) every carrier callback sent twice and shuffled",
     "web-kill": "(b) a gunicorn web worker SIGKILLed mid-load, twice",
-    "worker-kill": "(c) an RQ worker SIGKILLed mid-job, three times",
+    "worker-kill": "(c) an RQ worker SIGKILLed mid-job, twice",
     "redis-restart": "(d) Redis killed and restarted empty mid-load",
     "postgres-restart": "(e) PostgreSQL restarted mid-load",
     "stripe": "(f) Stripe webhooks duplicated and delivered in reverse order",
