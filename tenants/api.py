@@ -8,19 +8,33 @@ from flask import Flask, Response, g, send_from_directory
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import Select, select
+from sqlalchemy.exc import OperationalError
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from werkzeug.exceptions import HTTPException, NotFound
 
 from tenants import services
 from tenants.auth import Principal, authenticate_bearer
 from tenants.db import db
-from tenants.errors import ProblemSchema, handle_http_exception
+from tenants.errors import ProblemSchema, handle_database_unavailable, handle_http_exception
 from tenants.models import Shop, ShopMembership, StaffRole
 from tenants.request_cycle import csrf
 from tenants.schemas import MemberSchema, MeSchema, ShopSchema, TokenSchema
 from tenants.web import client_ip
 
-api = Api()
+
+class ProblemApi(Api):
+    """Documents every error response with the content type it is sent with:
+    `application/problem+json` (see `tenants.errors`)."""
+
+    def _register_responses(self) -> None:
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/problem+json"
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # successes stay `application/json`
+
+
+api = ProblemApi()
 
 blp = ApiBlueprint(
     "platform", __name__, url_prefix="/api/v1", description="Who you are, shops, API tokens"
@@ -140,3 +154,4 @@ def init_app(app: Flask) -> None:
     # flask-smorest answers every HTTP error with its own JSON; ours is problem+json for the API
     # and a page for everything else.
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import marshmallow as ma
-from flask import render_template, request
+from flask import make_response, render_template, request
 from flask_babel import gettext
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
+
+log = logging.getLogger(__name__)
+#: Seconds a client should wait before sending a request again after a 503.
+RETRY_AFTER_S = 1
 
 
 class ProblemSchema(ma.Schema):
@@ -54,11 +60,24 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[str, int]:
     return render_template("errors/error.html", code=code, message=_page_message(error)), code
 
 
+def handle_database_unavailable(error: OperationalError) -> Response:
+    """The database could not serve the request (restarting, failing over, a lost connection):
+    503 with `Retry-After`, so that the carrier (whose callbacks and TwiML fetches retry a 503) and
+    API clients send it again rather than take it for a fault of their request. Nothing was
+    written: the request's transaction is rolled back by the teardown."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, error.orig)
+    response = make_response(handle_http_exception(ServiceUnavailable()))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def _api_detail(error: HTTPException) -> str | None:
     if error.code == 404:
         return "No such resource, or not one you can reach."
     if error.code == 500:
         return "Something went wrong on our side; it is logged."
+    if error.code == 503:
+        return "The service is briefly unavailable; try again in a moment."
     return error.description
 
 
@@ -78,5 +97,6 @@ def _page_message(error: HTTPException) -> str:
         410: gettext("This link is no longer valid."),
         429: gettext("Too many attempts. Wait a minute and try again."),
         500: gettext("Something went wrong on our side. It has been logged; please try again."),
+        503: gettext("The service is briefly unavailable. Please try again in a moment."),
     }
     return str(messages.get(error.code or 500, error.name))

@@ -207,11 +207,16 @@ def backoff(attempts: int) -> timedelta:
 
 
 def drain_outbox(app: Flask, limit: int = 200) -> int:
-    """Hand over every pending row that is due and was not run; return how many."""
+    """Hand over every pending row that is due and was not run; return how many.
+
+    A row being run now is locked by its job and skipped; a row whose job still waits in Redis
+    is left to it. Otherwise a backlog that takes longer than `DRAIN_GRACE` to work through
+    would be queued again at every drain, and grow with each.
+    """
     with app.app_context():
         set_scope(db.session, SYSTEM)
         now = utcnow()
-        ids = db.session.scalars(
+        query = (
             select(OutboxJob.id)
             .where(
                 OutboxJob.state == "pending",
@@ -220,8 +225,38 @@ def drain_outbox(app: Flask, limit: int = 200) -> int:
             )
             .order_by(OutboxJob.run_after)
             .limit(limit)
-        ).all()
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = db.session.scalars(query).all()
         db.session.rollback()
+    ids = [outbox_id for outbox_id in ids if not _waiting_in_redis(app, outbox_id)]
     for outbox_id in ids:
         dispatch(app, outbox_id)
     return len(ids)
+
+
+def _waiting_in_redis(app: Flask, outbox_id: uuid.UUID) -> bool:
+    """Whether this row's job is in Redis and not yet taken by a worker (or due later there).
+
+    A job "started" by a worker that died is not waiting: the row is not locked, so it is run
+    again. Without Redis (or when it cannot answer) nothing is waiting.
+    """
+    if settings_from(app.config).redis_url is None:
+        return False
+    from rq.job import Job, JobStatus
+
+    connection = redis_connection(app)
+    try:
+        (job,) = Job.fetch_many([f"outbox-{outbox_id}"], connection=connection)
+        if job is None:
+            return False
+        status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED:
+            # Still in its queue's list: a worker that took it and died before marking it
+            # started leaves it "queued" in name only.
+            return connection.lpos(f"rq:queue:{job.origin}", job.id) is not None
+    except Exception:
+        log.warning("could not ask Redis about outbox job %s; handing it over", outbox_id)
+        return False
+    return status in (JobStatus.SCHEDULED, JobStatus.DEFERRED)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from tenants.auth import scope_to_logged_in_user
 from tenants.db import db
+from tenants.errors import handle_database_unavailable
 
 csrf = CSRFProtect()
 
@@ -46,7 +50,13 @@ def init_app(app: Flask) -> None:
         # The one commit of a request (DESIGN.md section 3, rule 1). An error answer discards what
         # the request wrote, unless the view kept it on purpose (a counted failed login).
         if response.status_code < 400 or g.get("keep_changes"):
-            db.session.commit()
+            try:
+                db.session.commit()
+            except OperationalError as lost:
+                # The database went away at the commit: the client is told to send it again.
+                with suppress(SQLAlchemyError):
+                    db.session.rollback()
+                return handle_database_unavailable(lost)
         else:
             db.session.rollback()
         return response

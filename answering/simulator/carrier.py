@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 import requests
@@ -36,6 +37,17 @@ Sign = Callable[[str, Mapping[str, str]], str]
 def parse(twiml: str) -> list[ET.Element]:
     """The verbs of a TwiML document (from our own application)."""
     return list(ET.fromstring(twiml))  # noqa: S314 - our application's TwiML, not a stranger's
+
+
+def retry_policy(url: str) -> tuple[int, bool]:
+    """(tries, whether any 5xx is retried) for a URL our TwiML names: Twilio's connection override
+    in its fragment (`rc` retries, `rp` which failures: `all`, `5xx`, `ct`, `rt`), or by default a
+    few tries on 503 and failed connections."""
+    fragment = parse_qs(urlsplit(url).fragment)
+    if "rc" not in fragment:
+        return 5, False
+    policy = set(",".join(fragment.get("rp", ["ct,rt"])).split(","))
+    return 1 + min(5, int(fragment["rc"][0])), bool(policy & {"all", "5xx"})
 
 
 def sid(prefix: str) -> str:
@@ -149,10 +161,12 @@ class SimulatedCarrier:
         return self._post(url, params).status_code
 
     def _fetch(self, call: CallRun, url: str, params: Mapping[str, str]) -> str:
-        """TwiML from our application; a 503 or a dropped connection is retried (the connection
-        override asks for it), anything else hangs up, as Twilio's "application error" does."""
+        """TwiML from our application; a 503 or a dropped connection is retried (with the
+        connection override `#rc=N&rp=all`, any 5xx too, N times), anything else hangs up, as
+        Twilio's "application error" does."""
         problem = "no answer"
-        for attempt in range(5):
+        attempts, any_5xx = retry_policy(url)
+        for attempt in range(attempts):
             try:
                 response = self._post(url, params)
             except requests.ConnectionError as error:
@@ -162,9 +176,10 @@ class SimulatedCarrier:
                 if response.status_code == 200:
                     return response.text
                 problem = f"answered {response.status_code}"
-                if response.status_code != 503:
+                retried = response.status_code == 503 or (any_5xx and response.status_code >= 500)
+                if not retried:
                     break
-            time.sleep(0.02 * 2**attempt)
+            time.sleep(0.1 * 2**attempt)
         call.errors.append(f"{url.split('?')[0]} {problem}")
         return "<Response><Hangup/></Response>"
 

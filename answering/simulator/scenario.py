@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
 
 from answering import callbacks, operator_phones, routing
@@ -251,7 +252,9 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
                 carrier.wait_for_outbound()
             carrier.deliverer.drain()
             back.stop()
-            repaired = _reconcile(app, carrier) if carrier.deliverer.lost else Counter()
+            # Callbacks lost, or given up after the carrier's retries: the reconciliation asks.
+            gaps = carrier.deliverer.lost or carrier.deliverer.failed
+            repaired = _reconcile(app, carrier) if gaps else Counter()
         finally:
             back.stop()
             carrier.close()
@@ -286,25 +289,31 @@ class _ReadyAgain:
 
     def _loop(self) -> None:
         while not self.stopped.wait(max(0.05, self.after.total_seconds())):
-            with in_system_scope(self.app):
-                missed = db.session.scalars(
-                    select(OperatorState).where(
-                        OperatorState.operator_id.in_(self.operator_ids),
-                        OperatorState.state == "not_ready",
-                        OperatorState.since < utcnow() - self.after,
-                    )
-                ).all()
-                for state in missed:
-                    user = db.session.get(User, state.operator_id)
-                    if user is not None:
-                        agents.set_state(user, "ready", reason=None, actor=user)
-                now = utcnow()
-                for _ in range(20):  # the 30-second job that dials callbacks, at once
-                    due = callbacks.earliest_due(now)
-                    if due is None or not callbacks.dial(due, now):
-                        break
-                # The one-minute sweep, at the carrier's pace.
-                routing.release_stale(utcnow(), timedelta(0), routing.STALE_AFTER * self.scale)
+            try:
+                self._round()
+            except SQLAlchemyError:
+                continue  # the database is away for a moment (a restart): the next round retries
+
+    def _round(self) -> None:
+        with in_system_scope(self.app):
+            missed = db.session.scalars(
+                select(OperatorState).where(
+                    OperatorState.operator_id.in_(self.operator_ids),
+                    OperatorState.state == "not_ready",
+                    OperatorState.since < utcnow() - self.after,
+                )
+            ).all()
+            for state in missed:
+                user = db.session.get(User, state.operator_id)
+                if user is not None:
+                    agents.set_state(user, "ready", reason=None, actor=user)
+            now = utcnow()
+            for _ in range(20):  # the 30-second job that dials callbacks, at once
+                due = callbacks.earliest_due(now)
+                if due is None or not callbacks.dial(due, now):
+                    break
+            # The one-minute sweep, at the carrier's pace.
+            routing.release_stale(utcnow(), timedelta(0), routing.STALE_AFTER * self.scale)
 
     def stop(self) -> None:
         self.stopped.set()

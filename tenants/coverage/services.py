@@ -161,6 +161,7 @@ def save_version(shop: Shop, actor: User | None, given: WeekInput) -> CoverageVe
         holiday_mode=schedule.holiday_mode,
         holiday_bands=[list(b) for b in schedule.holiday_bands],
         created_by=actor.id if actor else None,
+        created_at=utcnow(),  # set now, not at the flush: the API answers with it
     )
     db.session.add(row)
     return row
@@ -184,6 +185,7 @@ def add_closure(
         ends_on=ends_on,
         every_year=every_year,
         reason=reason.strip()[:120],
+        created_at=utcnow(),
     )
     db.session.add(row)
     return row
@@ -208,7 +210,11 @@ def start_emergency(
     if existing is not None:
         return existing
     row = EmergencyClosure(
-        id=new_id(), shop_id=shop.id, message=message, started_by=actor.id if actor else None
+        id=new_id(),
+        shop_id=shop.id,
+        message=message,
+        started_by=actor.id if actor else None,
+        started_at=utcnow(),
     )
     db.session.add(row)
     audit("coverage.emergency_closed", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip)

@@ -88,11 +88,21 @@ class MessageField(Item):
     required = ma.fields.Boolean(load_default=False)
 
 
+class StoredDate(ma.fields.Date):
+    """A date read as `YYYY-MM-DD`; stored script content keeps it as that text, which is
+    written out unchanged (a stored notice's dates are strings, not `date` objects)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class Notice(Item):
     title = _text(120, required=True)
     body = _text(2000)
-    starts_on = ma.fields.Date(load_default=None)
-    ends_on = ma.fields.Date(load_default=None)
+    starts_on = StoredDate(load_default=None)
+    ends_on = StoredDate(load_default=None)
 
     @ma.validates_schema
     def ends_after_start(self, data: dict[str, Any], **_: Any) -> None:

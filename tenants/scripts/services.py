@@ -126,6 +126,7 @@ def publish(shop: Shop, actor: User | None, ip: str | None = None) -> ScriptVers
         number=number,
         content=dict(row.content),
         published_by=actor.id if actor else None,
+        published_at=utcnow(),  # set now, not at the flush: the API answers with it
     )
     db.session.add(version)
     audit("script.published", actor=actor, shop_id=shop.id, target=f"v{number}", ip=ip)
@@ -152,7 +153,13 @@ def latest_version(shop_id: uuid.UUID) -> ScriptVersion | None:
     )
 
 
+#: The largest version number the column holds; a larger one in a URL names no version.
+MAX_VERSION = 2**31 - 1
+
+
 def version(shop_id: uuid.UUID, number: int) -> ScriptVersion | None:
+    if not 0 < number <= MAX_VERSION:
+        return None
     return db.session.scalar(
         select(ScriptVersion).where(
             ScriptVersion.shop_id == shop_id, ScriptVersion.number == number
