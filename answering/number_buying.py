@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from answering import twiml
 from answering.providers import CarrierUnavailable
 from tenants.auth import current_account, staff_required
 from tenants.config import settings_from
@@ -42,8 +43,9 @@ def buy(
         e164, sid = telephony(current_app).buy_number(
             toll_free=toll_free,
             contains="+81" + area[1:] if area else "",
-            voice_url=voice,
-            status_callback=f"{base}/carrier/twilio/status",
+            # the carrier retries a failed webhook (a restart, a 503) as it does our TwiML's URLs
+            voice_url=voice + twiml.RETRY,
+            status_callback=f"{base}/carrier/twilio/status" + twiml.RETRY,
         )
         row = numbers.add_to_pool(
             e164,

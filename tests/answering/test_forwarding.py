@@ -117,11 +117,12 @@ def test_numbers_are_bought_through_the_carrier_into_the_pool(
         assert len(bought) == 3
         assert {n.line_type for n in bought} == {"geographic", "toll_free"}
         assert all(n.status == "available" for n in bought)
-    # The carrier points each at our webhooks: calls to a phone, faxes to a fax number.
+    # The carrier points each at our webhooks (calls to a phone, faxes to a fax number), asking
+    # for retries as our TwiML's URLs do.
     assert sorted(carrier.owned.values()) == [
-        "http://localhost/carrier/fax",
-        "http://localhost/carrier/twilio/voice",
-        "http://localhost/carrier/twilio/voice",
+        "http://localhost/carrier/fax#rc=3&rp=all",
+        "http://localhost/carrier/twilio/voice#rc=3&rp=all",
+        "http://localhost/carrier/twilio/voice#rc=3&rp=all",
     ]
     wrong = runner.invoke(args=["answering", "buy-number", "--area", "3a"])
     assert wrong.exit_code == 2
