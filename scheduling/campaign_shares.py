@@ -12,8 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from scheduling.models import ShopDemandDay
 from tenants.db import db
@@ -23,20 +22,9 @@ SHARE_WINDOW = timedelta(weeks=4)
 
 def record_offered(shop_id: uuid.UUID, queue: str, day: date, sign: int = 1) -> None:
     """Count (or, with `sign=-1`, take back) one offered call of the shop on `day`."""
-    key = (
-        ShopDemandDay.shop_id == shop_id,
-        ShopDemandDay.queue == queue,
-        ShopDemandDay.day == day,
-    )
-    if db.session.scalar(select(ShopDemandDay.offered).where(*key)) is None:
-        try:
-            with db.session.begin_nested():  # another call of the same day may insert first
-                db.session.add(ShopDemandDay(shop_id=shop_id, queue=queue, day=day, offered=0))
-        except IntegrityError:
-            pass
-    db.session.execute(
-        update(ShopDemandDay).where(*key).values(offered=ShopDemandDay.offered + sign)
-    )
+    from scheduling.demand import add_counts
+
+    add_counts(ShopDemandDay, {"shop_id": shop_id, "queue": queue, "day": day}, {"offered": sign})
 
 
 def shop_share(queue: str, shop_id: uuid.UUID, day: date) -> float:

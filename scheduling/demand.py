@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import campaign_shares
 from scheduling.models import DemandInterval
-from tenants.db import db
+from tenants.db import Model, db
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 INTERVAL = timedelta(minutes=30)
@@ -41,7 +44,6 @@ def record_call(
     if outcome not in OUTCOMES:
         raise ValueError(f"not a queue outcome: {outcome}")
     start = interval_start(queued_at)
-    ensure_row(queue, start)
     changes = {
         "answered": {
             "offered": 1,
@@ -54,14 +56,32 @@ def record_call(
         "short_abandon": {"short_abandoned": 1},
         "callback": {"callbacks": 1},
     }[outcome]
-    columns = DemandInterval.__table__.c
-    db.session.execute(
-        update(DemandInterval)
-        .where(DemandInterval.queue == queue, DemandInterval.interval_start == start)
-        .values({name: columns[name] + sign * amount for name, amount in changes.items()})
+    add_counts(
+        DemandInterval,
+        {"queue": queue, "interval_start": start},
+        {name: sign * amount for name, amount in changes.items()},
     )
     if shop_id is not None and "offered" in changes:
         campaign_shares.record_offered(shop_id, queue, start.date(), sign)
+
+
+def add_counts(model: type[Model], key: dict[str, Any], deltas: dict[str, int]) -> None:
+    """Add `deltas` to the counters of the row at `key`, creating it if needed, in one statement:
+    a busy queue's interval row is written by every call that ends in it, so it is held briefly."""
+    connection = db.session.connection()
+    statement = _upsert(model, tuple(key), tuple(deltas), connection.dialect.name)
+    connection.execute(statement, {**key, **deltas})
+
+
+@cache
+def _upsert(model: type[Model], key: tuple[str, ...], deltas: tuple[str, ...], dialect: str) -> Any:
+    """The upsert for these columns, built once (it runs at the end of every queued call)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values({name: bindparam(name) for name in (*key, *deltas)})
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: getattr(model, name) + statement.excluded[name] for name in deltas},
+    )
 
 
 def ensure_row(queue: str, start: datetime) -> None:
