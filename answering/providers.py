@@ -102,7 +102,12 @@ class TwilioTelephony:
         if self.account_sid is None:
             raise CarrierUnavailable("TWILIO_ACCOUNT_SID is not set")
         if self._client is None:
-            http = _ApiBase(self.api_base) if self.api_base != TWILIO_API else None
+            # Never wait on the carrier for ever: a request that hangs is a failed request.
+            http = (
+                _ApiBase(self.api_base)
+                if self.api_base != TWILIO_API
+                else TwilioHttpClient(timeout=10)
+            )
             self._client = Client(self.account_sid, self.auth_token, http_client=http)
         return self._client
 
