@@ -23,6 +23,7 @@ from werkzeug.exceptions import NotFound
 from answering.quality_models import QaCriterion
 from tenants.db import db, new_id, utcnow
 from tenants.models import User
+from tenants.services import audit
 
 MAX_WEIGHT = 100
 MAX_LABEL = 200
@@ -105,7 +106,8 @@ def _weight(raw: str | None) -> int:
     return int(text)
 
 
-def _stamp(criterion: QaCriterion, actor: User) -> None:
+def _stamp(criterion: QaCriterion, actor: User, action: str, ip: str | None) -> None:
+    """Write the change (refused with a message if a name in use was taken meanwhile) and audit it."""
     criterion.changed_at, criterion.changed_by = utcnow(), actor.id
     # Flushed in a savepoint so that a name taken by another supervisor a moment ago is refused
     # with a message (the unique index on names in use), not an error page.
@@ -116,9 +118,20 @@ def _stamp(criterion: QaCriterion, actor: User) -> None:
         raise CriterionRefused(
             gettext("An item in use is already called “%(name)s”.", name=criterion.label)
         ) from None
+    audit(
+        f"quality.criterion_{action}",
+        actor=actor,
+        target=criterion.key,
+        ip=ip,
+        detail={
+            "label": criterion.label,
+            "weight": criterion.weight,
+            "critical": criterion.critical,
+        },
+    )
 
 
-def add(form: Mapping[str, str], actor: User) -> QaCriterion:
+def add(form: Mapping[str, str], actor: User, ip: str | None = None) -> QaCriterion:
     """A new shared item at the end of the scorecard."""
     label, weight = _label(form.get("label")), _weight(form.get("weight"))
     last = db.session.scalar(select(func.max(QaCriterion.position)))
@@ -131,11 +144,13 @@ def add(form: Mapping[str, str], actor: User) -> QaCriterion:
         position=(last or 0) + 1,
     )
     db.session.add(criterion)
-    _stamp(criterion, actor)
+    _stamp(criterion, actor, "added", ip)
     return criterion
 
 
-def change(criterion: QaCriterion, form: Mapping[str, str], actor: User) -> QaCriterion:
+def change(
+    criterion: QaCriterion, form: Mapping[str, str], actor: User, ip: str | None = None
+) -> QaCriterion:
     """Rename, reweight or mark critical an item in use."""
     if criterion.retired_at is not None:
         raise CriterionRefused(gettext("Bring the item back before changing it."))
@@ -143,22 +158,22 @@ def change(criterion: QaCriterion, form: Mapping[str, str], actor: User) -> QaCr
     weight = _weight(form.get("weight"))
     criterion.label, criterion.weight = label, weight
     criterion.critical = form.get("critical") == "yes"
-    _stamp(criterion, actor)
+    _stamp(criterion, actor, "changed", ip)
     return criterion
 
 
-def retire(criterion: QaCriterion, actor: User) -> QaCriterion:
+def retire(criterion: QaCriterion, actor: User, ip: str | None = None) -> QaCriterion:
     if criterion.retired_at is None:
         criterion.retired_at = utcnow()
-        _stamp(criterion, actor)
+        _stamp(criterion, actor, "retired", ip)
     return criterion
 
 
-def restore(criterion: QaCriterion, actor: User) -> QaCriterion:
+def restore(criterion: QaCriterion, actor: User, ip: str | None = None) -> QaCriterion:
     """Back on the scorecard, at its end, if no item in use has taken its name meanwhile."""
     if criterion.retired_at is not None:
         _label(criterion.label)
         last = db.session.scalar(select(func.max(QaCriterion.position)))
         criterion.retired_at, criterion.position = None, (last or 0) + 1
-        _stamp(criterion, actor)
+        _stamp(criterion, actor, "restored", ip)
     return criterion

@@ -33,6 +33,7 @@ from tenants.models import Shop, StaffRole, User
 from tenants.numbers import services as numbers
 from tenants.scoping import get_for_shop, parse_id
 from tenants.storage import store
+from tenants.web import client_ip
 
 bp = Blueprint("quality", __name__, template_folder="templates")
 REVIEWERS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
@@ -169,7 +170,7 @@ def criteria() -> Response | str | tuple[str, int]:
     """The shared scorecard items; a POST adds one."""
     if request.method == "POST":
         try:
-            added = quality_criteria.add(request.form, current_account())
+            added = quality_criteria.add(request.form, current_account(), client_ip())
         except quality_criteria.CriterionRefused as refused:
             return _criteria_page(str(refused), adding=request.form), 400
         flash(gettext("“%(name)s” added to the scorecard.", name=added.label), "success")
@@ -204,13 +205,13 @@ def change_criterion(criterion_id: str) -> Response | tuple[str, int]:
     action = request.form.get("action", "save")
     try:
         if action == "retire":
-            quality_criteria.retire(found, current_account())
+            quality_criteria.retire(found, current_account(), client_ip())
             message = gettext("“%(name)s” retired: reviewed calls keep it.", name=found.label)
         elif action == "restore":
-            quality_criteria.restore(found, current_account())
+            quality_criteria.restore(found, current_account(), client_ip())
             message = gettext("“%(name)s” is back on the scorecard.", name=found.label)
         else:
-            quality_criteria.change(found, request.form, current_account())
+            quality_criteria.change(found, request.form, current_account(), client_ip())
             message = gettext("“%(name)s” saved.", name=found.label)
     except quality_criteria.CriterionRefused as refused:
         db.session.rollback()

@@ -208,3 +208,29 @@ def test_only_supervisors_and_admins_reach_the_items(app: Flask) -> None:
     assert supervisor.post(f"{PAGE}/{uuid.uuid4()}", data={"csrf_token": token}).status_code == 404
     assert supervisor.post(f"{PAGE}/nope", data={"csrf_token": token}).status_code == 404
     assert items(app)["polite"].label == polite.label
+
+
+def test_every_change_to_the_items_is_in_the_audit_log(app: Flask) -> None:
+    from tenants.models import AuditEvent
+
+    client = supervisor_client(app)
+    token = csrf_token(client, PAGE)
+    client.post(PAGE, data={"label": "保留前に断った", "weight": "2", "csrf_token": token})
+    added = next(c for c in items(app).values() if c.label == "保留前に断った")
+    edit(client, app, added.key, weight="3")
+    edit(client, app, added.key, action="retire")
+    client.post(f"{PAGE}/{added.id}", data={"action": "restore", "csrf_token": token})
+    refused = client.post(PAGE, data={"label": "", "weight": "2", "csrf_token": token})
+    assert refused.status_code == 400
+    with system(app) as session:
+        logged = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target == added.key)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        ).all()
+        assert [(e.action, str(e.detail["weight"])) for e in logged] == [
+            ("quality.criterion_added", "2"),
+            ("quality.criterion_changed", "3"),
+            ("quality.criterion_retired", "3"),
+            ("quality.criterion_restored", "3"),
+        ]
