@@ -52,6 +52,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["yen"] = format_yen
     from tenants.audit_labels import action_label
     from tenants.numbers.services import national
+    from tenants.suspension import reason_label
 
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["phone"] = national
+    app.jinja_env.filters["suspension_reason"] = reason_label

@@ -20,6 +20,14 @@ REASONS: dict[str, LazyString] = {
 }
 
 
+def reason_label(reason: str | None) -> str:
+    """Why a shop is suspended, for staff pages: an admin's reason, or its unpaid invoices."""
+    if reason == "non_payment":
+        return str(gettext("Unpaid invoices (lifted by itself once paid)"))
+    found = REASONS.get(reason or "")
+    return str(found) if found is not None else "—"
+
+
 def suspend(shop: Shop, reason: str, note: str, *, actor: User, ip: str | None) -> None:
     """Suspend an active shop for one of `REASONS`; the note goes to the audit log."""
     if reason not in REASONS:

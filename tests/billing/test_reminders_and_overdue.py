@@ -97,6 +97,11 @@ def test_admins_tell_the_owner_then_suspend_an_overdue_shop(app: Flask, smtp: Sm
         assert statuses == {"alpha": "suspended", "beta": "active"}
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.at)).all()
         assert actions[-2:] == ["billing.suspension_notice", "billing.suspended"]
+    page = admin.get(OVERDUE).get_data(as_text=True)  # the page says why, and that it lifts itself
+    assert (
+        '<small class="muted" data-testid="suspension-reason">請求書の未払い（入金で自動的に解除）</small>'
+        in page
+    )
     for path in ("notice", "suspend"):  # beta is not overdue: nothing happens
         admin.post(f"{OVERDUE}/beta/{path}", data={"csrf_token": token})
     with system(app) as session:
