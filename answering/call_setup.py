@@ -19,7 +19,6 @@ from tenants.coverage.schedule import Coverage
 from tenants.db import db
 from tenants.models import Shop
 from tenants.numbers import services as numbers
-from tenants.scoping import Scope, set_scope
 from tenants.scripts import services as scripts
 
 MAX_SHOPS = 20_000  # a copy is a few kilobytes; past this the cache starts again
@@ -47,11 +46,10 @@ _setups: dict[uuid.UUID, CallSetup] = {}
 def for_number(e164: str) -> CallSetup | None:
     """The setup of the shop renting this number, with the session scoped to that shop; None when
     no shop rents it (the scope must be staff-wide to read the number pool)."""
-    found = numbers.shop_and_setup_version(e164)
+    found = numbers.shop_and_setup_version(e164, then_scope=True)
     if found is None:
         return None
     shop_id, version = found
-    set_scope(db.session, Scope(shop_id=shop_id))
     cached = _setups.get(shop_id)
     if cached is not None and cached.version == version:
         return cached

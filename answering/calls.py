@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy import insert as insert_row
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from answering.call_setup import CallSetup
@@ -100,31 +100,62 @@ def open_call(
     queue: str = DEFAULT_QUEUE,
     menu_first: bool = False,
 ) -> None:
-    """The call's record, created once however often the carrier retries the webhook (written
-    with two plain statements: the busiest path of the service)."""
-    if not index_call(call_sid, shop_id):  # a retry: the index and the record are written together
-        existing = db.session.scalar(
-            select(Call.id).where(Call.shop_id == shop_id, Call.call_sid == call_sid)
-        )
-        if existing is not None:
-            return
+    """The call's record, created once however often the carrier retries the webhook, with its
+    index row (one statement on PostgreSQL: the busiest path of the service)."""
     queued = decision.kind == "queue" and not menu_first
-    db.session.connection().execute(
-        insert_row(Call).values(
-            id=new_id(),
-            shop_id=shop_id,
-            call_sid=call_sid,
-            from_number=caller[:32],
-            to_number=dialled[:32],
-            arrived_at=at,
-            in_coverage=decision.kind == "queue",
-            queued_at=at if queued else None,
-            queue=queue if queued else None,
-            # nothing has ended yet: the outcome is open unless we answer for nobody now
-            outcome="closed" if decision.kind == "closed" else "in_progress",
-            carrier_status="ringing",
-        )
+    record = {
+        "id": new_id(),
+        "shop_id": shop_id,
+        "call_sid": call_sid,
+        "from_number": caller[:32],
+        "to_number": dialled[:32],
+        "arrived_at": at,
+        "in_coverage": decision.kind == "queue",
+        "queued_at": at if queued else None,
+        "queue": queue if queued else None,
+        # nothing has ended yet: the outcome is open unless we answer for nobody now
+        "outcome": "closed" if decision.kind == "closed" else "in_progress",
+        "carrier_status": "ringing",
+    }
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        written = _index_and_record(connection, record)
+    elif index_call(call_sid, shop_id):
+        connection.execute(insert_row(Call).values(record))
+        written = True
+    else:
+        written = False
+    if written:
+        return
+    # A retry of the webhook: the index is there, and the record with it (written now if not).
+    existing = db.session.scalar(
+        select(Call.id).where(Call.shop_id == shop_id, Call.call_sid == call_sid)
     )
+    if existing is None:
+        connection.execute(insert_row(Call).values(record))
+
+
+def _index_and_record(connection: Connection, record: dict[str, Any]) -> bool:
+    """PostgreSQL: the index row and the record in one statement; False when the index was there
+    (a retried webhook), and then nothing is written."""
+    claimed = (
+        postgresql.insert(CallIndex)
+        .values(call_sid=record["call_sid"], shop_id=record["shop_id"], created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(CallIndex.call_sid)
+        .cte("claimed")
+    )
+    columns = Call.__table__.c
+    row = select(
+        *(
+            bindparam(f"new_{name}", value, type_=columns[name].type)
+            for name, value in record.items()
+        )
+    ).select_from(claimed)
+    # the columns not given take their server defaults, as in a plain insert
+    insert = insert_row(Call).from_select(list(record), row, include_defaults=False)
+    written = connection.execute(insert.add_cte(claimed))
+    return bool(written.rowcount == 1)
 
 
 def find_call(shop_id: uuid.UUID, call_sid: str, *, lock: bool = False) -> Call | None:

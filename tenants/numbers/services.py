@@ -13,7 +13,14 @@ from sqlalchemy import and_, or_, select, update
 from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
 from tenants.numbers.models import NumberRental, PhoneNumber
-from tenants.scoping import get_for_shop, parse_id
+from tenants.scoping import (
+    Scope,
+    assume_scope,
+    get_for_shop,
+    parse_id,
+    set_scope,
+    settings_of_found_shop,
+)
 from tenants.services import ValidationFailed, audit
 
 QUARANTINE = timedelta(days=90)
@@ -173,20 +180,24 @@ def release(shop: Shop, rental_id: Any, *, actor: User | None, ip: str | None) -
     return rental
 
 
-def shop_and_setup_version(e164: str) -> tuple[uuid.UUID, int] | None:
-    """The shop renting this number now and its `call_setup_version`, in one round trip."""
+def shop_and_setup_version(e164: str, *, then_scope: bool = False) -> tuple[uuid.UUID, int] | None:
+    """The shop renting this number now and its `call_setup_version`, in one round trip; with
+    `then_scope`, the session is then scoped to that shop (on PostgreSQL by the same statement)."""
     numbers, shops = PhoneNumber.__table__.c, Shop.__table__.c
-    row = (
-        db.session.connection()
-        .execute(
-            select(numbers.rented_by_shop_id, shops.call_setup_version)
-            .join_from(PhoneNumber.__table__, Shop.__table__, shops.id == numbers.rented_by_shop_id)
-            .where(numbers.e164 == e164, numbers.status == "rented")
-        )
-        .first()
+    connection = db.session.connection()
+    query = (
+        select(numbers.rented_by_shop_id, shops.call_setup_version)
+        .join_from(PhoneNumber.__table__, Shop.__table__, shops.id == numbers.rented_by_shop_id)
+        .where(numbers.e164 == e164, numbers.status == "rented")
     )
+    in_statement = then_scope and connection.dialect.name == "postgresql"
+    if in_statement:
+        query = query.add_columns(*settings_of_found_shop(numbers.rented_by_shop_id))
+    row = connection.execute(query).first()
     if row is None or row[0] is None:
         return None
+    if then_scope:
+        (assume_scope if in_statement else set_scope)(db.session, Scope(shop_id=row[0]))
     return row[0], row[1]
 
 

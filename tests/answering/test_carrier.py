@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from answering.carrier_views import telephony
 from answering.models import Call, CallIndex
@@ -433,3 +433,31 @@ def test_the_queue_starts_when_the_menu_ends(app: Flask, client: FlaskClient) ->
     assert the_call(app).queued_at is None
     post(app, client, "/carrier/twilio/menu", {"CallSid": "CA1", "Digits": "1"})
     assert the_call(app).queued_at is not None
+
+
+def test_the_number_lookup_leaves_the_transaction_scoped_to_the_shop_alone(app: Flask) -> None:
+    """On PostgreSQL the lookup sets the shop's scope in its own statement: after it, the
+    transaction sees that shop's rows and no other's, as after `set_scope`."""
+    from answering import call_setup
+    from tenants.db import db
+    from tenants.scoping import SYSTEM, current_scope, set_scope
+
+    shop_with_number(app)
+    make_shop(app, "beta")
+    with app.app_context():
+        set_scope(db.session, SYSTEM)
+        setup = call_setup.for_number(NUMBER)
+        assert setup is not None
+        assert current_scope(db.session()).shop_id == setup.shop_id
+        if db.engine.dialect.name == "postgresql":
+            settings = db.session.execute(
+                text("SELECT current_setting('app.shop_id'), current_setting('app.staff')")
+            ).one()
+            assert tuple(settings) == (str(setup.shop_id), "off")
+            # coverage versions are shop-owned: only this shop's are visible now
+            from tenants.coverage.models import CoverageVersion
+
+            shops_seen = set(db.session.scalars(select(CoverageVersion.shop_id)))
+            assert shops_seen == {setup.shop_id}
+        assert call_setup.for_number("+81399999999") is None
+        db.session.rollback()
