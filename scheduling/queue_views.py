@@ -20,7 +20,9 @@ from tenants.web import client_ip
 bp = Blueprint("queues", __name__, url_prefix="/staff/queues", template_folder="templates")
 
 
-def _page(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+def _page(
+    errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     shops = list(
         db.session.scalars(select(Shop).where(Shop.status != "closed").order_by(Shop.name))
     )
@@ -44,6 +46,7 @@ def _page(errors: dict[str, str] | None = None, status: int = 200) -> tuple[str,
         names=names,
         summary=summary,
         errors=errors or {},
+        typed=typed or {},
     ), status
 
 
@@ -59,12 +62,11 @@ def assign(slug: str) -> Response | tuple[str, int]:
     shop = db.session.scalar(select(Shop).where(Shop.slug == slug, Shop.status != "closed"))
     if shop is None:
         abort(404)
+    typed = request.form.get("queue", "")[:100]
     try:
-        queue = queues.assign(
-            shop, request.form.get("queue", "")[:100], actor=current_account(), ip=client_ip()
-        )
+        queue = queues.assign(shop, typed, actor=current_account(), ip=client_ip())
     except ValidationFailed as refused:
-        return _page({slug: refused.message}, 400)
+        return _page({slug: refused.message}, {slug: typed}, 400)
     flash(
         gettext(
             "%(shop)s's calls wait in %(queue)s from the next call on.",

@@ -45,7 +45,10 @@ def known() -> list[str]:
 
 
 def checked_name(raw: str) -> str:
+    """A queue's key from what staff typed; the shared queue may be named by its label."""
     name = raw.strip()
+    if name in (SHARED_QUEUE, label(SHARED_QUEUE), "共通キュー", "Shared queue"):
+        return SHARED_QUEUE
     if not NAME.match(name):
         raise ValidationFailed(
             "queue",

@@ -87,6 +87,10 @@ def test_wrong_addresses_are_refused_with_a_message_and_change_nothing(
         status, page = choose(client, kind, **addresses)
         assert status == 400, (kind, addresses)
         assert 'class="error"' in page
+        if kind in ("number", "sip"):  # the message sits under the field it is about
+            fields = [page.index('id="address_number"'), page.index('id="address_sip"')]
+            error = page.index('class="error"')
+            assert (fields[0] < error < fields[1]) == (kind == "number")
         assert "<script>" not in page.split("</header>", 1)[1]
     assert stored(app, operator_id) == ("number", "+819012345678")
 

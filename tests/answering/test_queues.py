@@ -97,6 +97,12 @@ def test_bad_queue_names_are_refused_and_the_shared_queue_removes_the_row(
         assert "40" in page  # the message says what a name may be
     with system(app) as session:
         assert session.scalars(select(ShopQueue.queue)).all() == ["A班"]
+    status, page = move(client, "a b")
+    assert 'value="a b"' in page  # what was typed stays in the box
+    assert move(client, "共通キュー")[0] == 200  # the shared queue by the name the page shows
+    with system(app) as session:
+        assert session.scalars(select(ShopQueue)).all() == []
+    move(client, "A班")
     assert move(client, "team-default")[0] == 200
     with system(app) as session:
         assert session.scalars(select(ShopQueue)).all() == []

@@ -46,6 +46,13 @@ def test_an_admin_suspends_a_shop_for_a_reason_then_lifts_it(app: Flask) -> None
     ).get_data(as_text=True)
     assert "停止する理由を選んでください" in refused
     assert states(app)["beta"] == ("active", None)
+    home = admin.get(HOME).get_data(as_text=True)  # no reason is chosen for the admin: one
+    assert '<option value="" selected>理由を選ぶ</option>' in home  # slip cannot suspend a shop
+    unchosen = admin.post(
+        "/staff/shops/beta/suspend", data={"reason": "", "csrf_token": token}, follow_redirects=True
+    )
+    assert "停止する理由を選んでください" in unchosen.get_data(as_text=True)
+    assert states(app)["beta"] == ("active", None)
     admin.post("/staff/shops/alpha/lift-suspension", data={"csrf_token": token})
     assert states(app)["alpha"] == ("active", None)
     with system(app) as session:
