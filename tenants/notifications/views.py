@@ -104,6 +104,9 @@ def template(slug: str) -> Page:
 @login_required
 def rotate(slug: str) -> Response:
     membership = shop_of_account(slug, owner=True)
+    if request.form.get("confirm") != "yes":  # the shop's receiving server breaks until updated
+        flash(gettext("Tick the box to confirm: the old secret stops working at once."), "error")
+        return redirect(url_for("notifications.page", slug=slug))
     services.rotate_secret(membership.shop, client_ip())
     flash(gettext("A new signing secret is in force; update your server."), "info")
     return redirect(url_for("notifications.page", slug=slug))
