@@ -21,7 +21,6 @@ from tenants.shop_api import invalid, token_shop
 
 # The queue that answers every shop's calls, until teams serve groups of shops (answering puts
 # every queued call in this queue; a test keeps the two names equal).
-SHOP_QUEUE = queues.SHARED_QUEUE  # where a shop without a queue of its own announces
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 blp = ApiBlueprint(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduling.api import SHOP_QUEUE
+from scheduling.queues import SHARED_QUEUE
 from scheduling.rosters import set_skills
 from scheduling.services import create_team
 from tenants.models import User
@@ -13,4 +13,4 @@ from tenants.models import User
 def add_demo_team(sender: Any, *, staff: dict[str, list[User]], **_: Any) -> None:
     create_team("A班", leader=staff["supervisor"][0], operators=staff["operator"])
     for operator in staff["operator"]:
-        set_skills(operator, [SHOP_QUEUE])
+        set_skills(operator, [SHARED_QUEUE])

@@ -31,6 +31,7 @@ from scheduling.shifts import (
     at_most_available,
     candidates,
     coverage_of,
+    fewest_paid_hours,
     in_horizon,
     validate_patterns,
 )
@@ -123,20 +124,10 @@ def choose_shifts_for_answer_rate(
             gained.append(gain * step)
     goal = math.ceil((target * calls.sum() - answered[:, 0].sum()) * SCALE)
     model.add(sum(gained) >= goal)
-    if operators_per_day is not None:
-        for day, limit in enumerate(operators_per_day):
-            model.add(sum(counts[i] for i, s in enumerate(options) if s.day == day) <= limit)
-    if max_paid_hours is not None:
-        model.add(
-            sum(c * s.work_slots for c, s in zip(counts, options, strict=True))
-            <= int(max_paid_hours * 2)
-        )
-    model.minimize(sum(c * s.work_slots for c, s in zip(counts, options, strict=True)))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, optimal = fewest_paid_hours(
+        model, counts, options, operators_per_day, max_paid_hours, time_limit_s
+    )
+    if solver is None:
         raise NoShifts("no set of shifts reaches the answer rate within the limits")
     chosen = [s for c, s in zip(counts, options, strict=True) for _ in range(solver.value(c))]
     chosen.sort(key=lambda s: (s.start, s.work_slots, s.break_offset))
@@ -144,7 +135,7 @@ def choose_shifts_for_answer_rate(
     return ShiftPlan(
         requirement,
         chosen,
-        status == cp_model.OPTIMAL,
+        optimal,
         time.perf_counter() - started,
         [mine + theirs for mine, theirs in zip(on_duty, already, strict=True)],
     )

@@ -236,6 +236,35 @@ class NoShifts(RuntimeError):
     """The requirement cannot be covered under the limits given."""
 
 
+def fewest_paid_hours(
+    model: cp_model.CpModel,
+    counts: Sequence[cp_model.IntVar],
+    options: Sequence[Shift],
+    operators_per_day: Sequence[int] | None,
+    max_paid_hours: float | None,
+    time_limit_s: float,
+) -> tuple[cp_model.CpSolver | None, bool]:
+    """Add the limits on operators a day and paid hours, choose the shifts with the fewest paid
+    hours and solve: the solver and whether its answer is proven optimal (no solver when nothing
+    meets the constraints)."""
+    if operators_per_day is not None:
+        for day, limit in enumerate(operators_per_day):
+            model.add(sum(counts[i] for i, s in enumerate(options) if s.day == day) <= limit)
+    if max_paid_hours is not None:
+        model.add(
+            sum(c * s.work_slots for c, s in zip(counts, options, strict=True))
+            <= int(max_paid_hours * 2)
+        )
+    model.minimize(sum(c * s.work_slots for c, s in zip(counts, options, strict=True)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False
+    return solver, status == cp_model.OPTIMAL
+
+
 def choose_shifts(
     requirement: Sequence[int],
     patterns: Sequence[Pattern] = DEFAULT_PATTERNS,
@@ -284,20 +313,10 @@ def choose_shifts(
     for slot, need in enumerate(asked):
         if need:
             model.add(sum(counts[i] for i in covering[slot]) >= need)
-    if operators_per_day is not None:
-        for day, limit in enumerate(operators_per_day):
-            model.add(sum(counts[i] for i, s in enumerate(options) if s.day == day) <= limit)
-    if max_paid_hours is not None:
-        model.add(
-            sum(c * s.work_slots for c, s in zip(counts, options, strict=True))
-            <= int(max_paid_hours * 2)
-        )
-    model.minimize(sum(c * s.work_slots for c, s in zip(counts, options, strict=True)))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, optimal = fewest_paid_hours(
+        model, counts, options, operators_per_day, max_paid_hours, time_limit_s
+    )
+    if solver is None:
         raise NoShifts(
             "no set of shifts covers the requirement within the limits: "
             f"{max(requirement)} agents at the peak, "
@@ -309,7 +328,7 @@ def choose_shifts(
     return ShiftPlan(
         requirement,
         chosen,
-        status == cp_model.OPTIMAL,
+        optimal,
         time.perf_counter() - started,
         [mine + theirs for mine, theirs in zip(on_duty, already, strict=True)],
     )

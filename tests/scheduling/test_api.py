@@ -9,18 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from answering.calls import DEFAULT_QUEUE
-from scheduling.api import SHOP_QUEUE, tokyo_today
+from scheduling.api import tokyo_today
 from scheduling.models import Campaign
+from scheduling.queues import SHARED_QUEUE
 from tenants import services
 from tenants.models import Shop, ShopRole
 from tests.conftest import system
 from tests.factories import PASSWORD, make_shop
 from tests.tenants.test_api import bearer, token_for
-
-
-def test_the_shops_queue_is_the_one_answering_fills() -> None:
-    assert SHOP_QUEUE == DEFAULT_QUEUE
 
 
 def test_owner_announces_a_sale_day_and_the_queue_forecast_sees_it(
@@ -41,7 +37,7 @@ def test_owner_announces_a_sale_day_and_the_queue_forecast_sees_it(
     with system(app) as session:
         row = session.scalar(select(Campaign))
         assert row is not None
-        assert (row.queue, str(row.shop_id)) == (SHOP_QUEUE, alpha["shop_id"])
+        assert (row.queue, str(row.shop_id)) == (SHARED_QUEUE, alpha["shop_id"])
 
 
 def test_bad_days_and_multipliers_are_422(app: Flask, client: FlaskClient) -> None:
