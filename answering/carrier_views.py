@@ -21,7 +21,7 @@ from tenants.models import Shop
 from tenants.numbers import services as numbers
 from tenants.request_cycle import csrf
 from tenants.scoping import SYSTEM, Scope, set_scope
-from tenants.web import limiter
+from tenants.webhook_limits import webhook_limited
 
 log = logging.getLogger(__name__)
 bp = Blueprint("carrier", __name__, url_prefix="/carrier/twilio")
@@ -89,7 +89,7 @@ def enqueue(welcome: str, queue: str) -> Response:
 
 
 @bp.post("/voice")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def voice() -> Response:
     params = signed_params()
     call_sid, dialled = params["CallSid"], params.get("To", "")
@@ -142,7 +142,7 @@ def scoped_call(call_sid: str) -> Call | None:
 
 
 @bp.post("/status")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def status() -> Response:
     params = signed_params()
     call = scoped_call(params["CallSid"])
@@ -156,7 +156,7 @@ def status() -> Response:
 
 
 @bp.post("/recording")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def recording() -> Response:
     params = signed_params()
     call = scoped_call(params["CallSid"])
@@ -168,7 +168,7 @@ def recording() -> Response:
 
 
 @bp.post("/menu")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def menu() -> Response:
     """The caller pressed a key (or none): note the choice and queue; a wrong key asks once more."""
     params = signed_params()
@@ -186,7 +186,7 @@ def menu() -> Response:
 
 
 @bp.post("/voicemail-done")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def voicemail_done() -> Response:
     signed_params()
     return xml(twiml.goodbye())
@@ -196,7 +196,7 @@ fax_bp = Blueprint("carrier_fax", __name__)
 
 
 @fax_bp.post("/carrier/fax")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def inbound_fax() -> Response:
     """A fax arrived: record it and fetch the document in a job."""
     params = signed_params(require_call=False)

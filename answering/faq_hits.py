@@ -56,7 +56,9 @@ def record(operator: User, call_sid: str, kind: str, entry_id: str, now: datetim
     }
     dialect = db.session.get_bind().dialect.name
     insert: Any = pg_insert(FaqHit) if dialect == "postgresql" else sqlite_insert(FaqHit)
-    result = db.session.execute(insert.values(**values).on_conflict_do_nothing())
+    # an INSERT's row count is kept only when asked for (SQLAlchemy drops it otherwise: -1)
+    statement = insert.values(**values).on_conflict_do_nothing()
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

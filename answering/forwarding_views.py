@@ -17,7 +17,7 @@ from tenants.models import ShopRole
 from tenants.numbers.services import national
 from tenants.scoping import SYSTEM, Scope, parse_id, set_scope
 from tenants.services import ValidationFailed
-from tenants.web import limiter
+from tenants.webhook_limits import webhook_limited
 
 bp = Blueprint("forwarding", __name__)
 carrier_bp = Blueprint("carrier_forwarding", __name__, url_prefix="/carrier/twilio")
@@ -61,7 +61,7 @@ def _check() -> ForwardingCheck | None:
 
 
 @carrier_bp.post("/forwarding-answered")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def answered() -> Response:
     """Someone (or a voicemail) picked up the shop's number: say who we are, and hang up."""
     signed_params()
@@ -70,7 +70,7 @@ def answered() -> Response:
 
 
 @carrier_bp.post("/forwarding-status")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def ended() -> Response:
     params = signed_params()
     check = _check()

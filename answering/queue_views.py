@@ -25,7 +25,7 @@ from scheduling import queues
 from tenants.config import settings_from
 from tenants.db import db, utcnow
 from tenants.models import Shop
-from tenants.web import limiter
+from tenants.webhook_limits import webhook_limited
 
 bp = Blueprint("carrier_queue", __name__, url_prefix="/carrier/twilio")
 POLL_S = 5  # each hold round asks for an operator again
@@ -44,7 +44,7 @@ def _number(params: dict[str, str], name: str) -> int | None:
 
 
 @bp.post("/wait")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def wait() -> Response:
     """One round of hold: route the caller if an operator is free, else tell them where they are."""
     params = signed_params()
@@ -69,7 +69,7 @@ def wait() -> Response:
 
 
 @bp.post("/callback-choice")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def callback_choice() -> Response:
     """A key pressed at the callback offer: 1 keeps their place and ends the call."""
     params = signed_params()
@@ -89,7 +89,7 @@ def _callback_target() -> CallbackRequest:
 
 
 @bp.post("/callback-answered")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def callback_answered() -> Response:
     """The caller picked up our callback: the reserved operator is rung, with the shop's name."""
     params = signed_params()
@@ -102,7 +102,7 @@ def callback_answered() -> Response:
 
 
 @bp.post("/callback-status")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def callback_status() -> Response:
     """The outbound call's status: not reached is a failed attempt; its record is completed."""
     params = signed_params()
@@ -134,7 +134,7 @@ def _leg_round() -> int:
 
 
 @bp.post("/dequeued")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def dequeued() -> Response:
     """The caller left the queue: ring their operator, or say goodbye if they hung up."""
     params = signed_params()
@@ -160,7 +160,7 @@ def ring_operator(call: Call, before: str | None = None) -> Response:
 
 
 @bp.post("/transfer-done")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def transfer_done() -> Response:
     """The supervisor's leg of a transfer is over: the call ends either way (an apology first if
     they did not pick up)."""
@@ -175,7 +175,7 @@ def transfer_done() -> Response:
 
 
 @bp.post("/hold-message")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def hold_message() -> Response:
     """One round of the hold message (the wait URL of a caller's hold queue)."""
     signed_params()
@@ -183,7 +183,7 @@ def hold_message() -> Response:
 
 
 @bp.post("/whisper")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def whisper() -> Response:
     """Played to the operator before the bridge: which shop, and what the caller chose."""
     signed_params()
@@ -197,7 +197,7 @@ def whisper() -> Response:
 
 
 @bp.post("/leg")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def leg() -> Response:
     """A status callback of the operator's leg: answered, or over (and how)."""
     params = signed_params()
@@ -210,7 +210,7 @@ def leg() -> Response:
 
 
 @bp.post("/dial-done")
-@limiter.limit(webhook_limit)
+@webhook_limited(webhook_limit)
 def dial_done() -> Response:
     """The operator's leg is over for the caller: the call ends, or the caller waits for the next
     operator (their place in the queue is their original time of arrival)."""

@@ -1,11 +1,18 @@
-"""The TwiML we answer the carrier with, in Japanese (`ja-JP` voice)."""
+"""The TwiML we answer the carrier with, in Japanese (`ja-JP` voice).
+
+The answers of the incoming-call webhook depend on their arguments alone and repeat call after call
+(a shop's greeting and queue), so each process renders them once per set of words (`_RENDERED`).
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from twilio.twiml.voice_response import VoiceResponse
 
 VOICE = {"language": "ja-JP", "voice": "Polly.Mizuki"}
 RETRY = "#rc=3&rp=all"  # Twilio's connection override: retry callbacks up to 3 times
+_RENDERED = 4096  # answers kept per function and process: a few hundred bytes each
 
 
 def unknown_number() -> str:
@@ -19,6 +26,7 @@ def unknown_number() -> str:
     return str(response)
 
 
+@lru_cache(maxsize=_RENDERED)
 def closed(message: str) -> str:
     response = VoiceResponse()
     response.say(message, **VOICE)
@@ -26,6 +34,7 @@ def closed(message: str) -> str:
     return str(response)
 
 
+@lru_cache(maxsize=_RENDERED)
 def to_queue(welcome: str, queue: str, wait_url: str, action: str) -> str:
     """The greeting, then the queue; `action` is asked what next when the caller leaves it."""
     response = VoiceResponse()
@@ -89,6 +98,7 @@ def whisper(shop_name_kana: str, menu_choice: str | None, *, transfer: bool = Fa
     return str(response)
 
 
+@lru_cache(maxsize=_RENDERED)
 def after_hours(message: str, recording_callback: str, done_url: str) -> str:
     response = VoiceResponse()
     response.say(message, **VOICE)

@@ -52,7 +52,9 @@ def record(event_id: str, type_: str, created: int, source: str) -> bool:
     # One statement that inserts or does nothing: two deliveries racing store the event once.
     dialect = db.session.get_bind().dialect.name
     insert: Any = pg_insert(StripeEvent) if dialect == "postgresql" else sqlite_insert(StripeEvent)
-    result = db.session.execute(insert.values(**values).on_conflict_do_nothing())
+    # an INSERT's row count is kept only when asked for (SQLAlchemy drops it otherwise: -1)
+    statement = insert.values(**values).on_conflict_do_nothing()
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
     added = bool(result.rowcount)  # type: ignore[attr-defined]
     if added and type_ in HANDLED:
         enqueue_after_commit(handle_event, key=f"stripe-event:{event_id}", event_id=event_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import phonenumbers
 from flask_babel import gettext
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 
 from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
@@ -183,22 +184,28 @@ def release(shop: Shop, rental_id: Any, *, actor: User | None, ip: str | None) -
 def shop_and_setup_version(e164: str, *, then_scope: bool = False) -> tuple[uuid.UUID, int] | None:
     """The shop renting this number now and its `call_setup_version`, in one round trip; with
     `then_scope`, the session is then scoped to that shop (on PostgreSQL by the same statement)."""
-    numbers, shops = PhoneNumber.__table__.c, Shop.__table__.c
     connection = db.session.connection()
-    query = (
-        select(numbers.rented_by_shop_id, shops.call_setup_version)
-        .join_from(PhoneNumber.__table__, Shop.__table__, shops.id == numbers.rented_by_shop_id)
-        .where(numbers.e164 == e164, numbers.status == "rented")
-    )
     in_statement = then_scope and connection.dialect.name == "postgresql"
-    if in_statement:
-        query = query.add_columns(*settings_of_found_shop(numbers.rented_by_shop_id))
-    row = connection.execute(query).first()
+    row = connection.execute(_renting_shop(scoping=in_statement), {"e164": e164}).first()
     if row is None or row[0] is None:
         return None
     if then_scope:
         (assume_scope if in_statement else set_scope)(db.session, Scope(shop_id=row[0]))
     return row[0], row[1]
+
+
+@cache
+def _renting_shop(*, scoping: bool) -> Select[Any]:
+    """Built once: every incoming call runs it, and building a statement costs more than running it."""
+    numbers, shops = PhoneNumber.__table__.c, Shop.__table__.c
+    query = (
+        select(numbers.rented_by_shop_id, shops.call_setup_version)
+        .join_from(PhoneNumber.__table__, Shop.__table__, shops.id == numbers.rented_by_shop_id)
+        .where(numbers.e164 == bindparam("e164"), numbers.status == "rented")
+    )
+    if scoping:
+        query = query.add_columns(*settings_of_found_shop(numbers.rented_by_shop_id))
+    return query
 
 
 def shop_for_number(e164: str) -> uuid.UUID | None:

@@ -200,6 +200,18 @@ def test_a_webhook_delivered_three_times_in_reverse_order_leaves_the_right_state
         ]
 
 
+def test_an_event_id_is_stored_and_its_handling_asked_for_once(stripe_app: Flask) -> None:
+    """Two deliveries of one event: the first is stored and handled, the second is told apart."""
+    from billing import stripe_events
+    from tenants.models import OutboxJob
+
+    with system(stripe_app) as session:
+        assert stripe_events.record("evt_twice", "invoice.paid", 1_764_000_000, "webhook") is True
+        assert stripe_events.record("evt_twice", "invoice.paid", 1_764_000_000, "webhook") is False
+        jobs = session.scalars(select(OutboxJob.key).where(OutboxJob.key.contains("evt_twice")))
+        assert list(jobs) == ["stripe-event:evt_twice"]
+
+
 def test_a_late_finalized_event_does_not_undo_the_payment(
     stripe_app: Flask, local_stripe: LocalStripe
 ) -> None:
