@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, select
+from sqlalchemy import Connection, Insert, Select, bindparam, select
 from sqlalchemy import insert as insert_row
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -24,6 +24,7 @@ from answering.call_setup import CallSetup
 from answering.models import Call, CallIndex
 from scheduling import demand, queues
 from tenants.db import db, new_id, utcnow
+from tenants.scoping import Scope, assume_scope, set_scope, settings_of_found_shop
 from tenants.scripts import services as scripts
 
 DEFAULT_QUEUE = queues.SHARED_QUEUE  # where a shop waits until staff give it a queue of its own
@@ -171,10 +172,38 @@ def _index_and_record_statement(names: tuple[str, ...]) -> Insert:
 
 def find_call(shop_id: uuid.UUID, call_sid: str, *, lock: bool = False) -> Call | None:
     """The call; with `lock`, held until commit so two callbacks of one call apply one by one."""
-    query = select(Call).where(Call.shop_id == shop_id, Call.call_sid == call_sid)
-    if lock and db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    locking = lock and db.session.get_bind().dialect.name == "postgresql"
+    return db.session.scalar(_call_by_sid(locking), {"shop_id": shop_id, "call_sid": call_sid})
+
+
+@cache
+def _call_by_sid(lock: bool) -> Select[Call]:
+    """Built once: every callback of every call reads its call with it."""
+    query = select(Call).where(
+        Call.shop_id == bindparam("shop_id"), Call.call_sid == bindparam("call_sid")
+    )
+    return query.with_for_update() if lock else query
+
+
+def shop_of_indexed_call(call_sid: str) -> tuple[uuid.UUID | None] | None:
+    """`(shop,)` of a call we have indexed (`(None,)`: a number no shop rents), with the session
+    scoped to that shop from then on (on PostgreSQL by the lookup itself); None when the call is
+    not indexed yet. The scope must be staff-wide to read the index."""
+    connection = db.session.connection()
+    in_statement = connection.dialect.name == "postgresql"
+    row = connection.execute(_indexed_shop(scoping=in_statement), {"call_sid": call_sid}).first()
+    if row is None:
+        return None
+    scope = Scope(shop_id=row[0]) if row[0] is not None else Scope()
+    (assume_scope if in_statement else set_scope)(db.session, scope)
+    return (row[0],)
+
+
+@cache
+def _indexed_shop(*, scoping: bool) -> Select[Any]:
+    index = CallIndex.__table__.c
+    query = select(index.shop_id).where(index.call_sid == bindparam("call_sid"))
+    return query.add_columns(*settings_of_found_shop(index.shop_id)) if scoping else query
 
 
 def apply_status(

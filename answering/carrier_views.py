@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from answering import call_setup, calls, fax, forwarding, messages, recordings, routing, twiml
-from answering.models import Call, CallIndex
+from answering.models import Call
 from answering.providers import Telephony, TwilioTelephony
 from tenants.config import settings_from
 from tenants.db import db, utcnow
@@ -131,13 +131,12 @@ def scoped_call(call_sid: str) -> Call | None:
     """The call a callback names, locked; 503 when its webhook has not been seen yet, so that
     the carrier retries instead of the callback being lost."""
     set_scope(db.session, SYSTEM)
-    indexed = db.session.get(CallIndex, call_sid)
+    indexed = calls.shop_of_indexed_call(call_sid)  # scopes the session to the call's shop
     if indexed is None:
         raise ServiceUnavailable("This call is not known yet; retry.", retry_after=5)
-    shop_id = indexed.shop_id
+    (shop_id,) = indexed
     if shop_id is None:
         return None  # a call to a number no shop rents: nothing to complete
-    set_scope(db.session, Scope(shop_id=shop_id))
     return calls.find_call(shop_id, call_sid, lock=True)
 
 

@@ -133,7 +133,7 @@ class Settings:
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    return {}  # pooled connections that sat idle are checked before use (tenants.database)
 
 
 def _embedded_secret_key(instance: Path) -> str:
