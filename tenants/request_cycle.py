@@ -42,7 +42,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _scope() -> None:
-        if not request.path.startswith("/api/"):
+        # The API scopes to its token's shop; the carrier's webhooks carry no login (a new
+        # session's scope is nothing until the webhook scopes itself to the call's shop).
+        if not request.path.startswith(("/api/", "/carrier/")):
             scope_to_logged_in_user()
 
     @app.after_request
