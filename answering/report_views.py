@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from answering import charts, monthly_report, report_csv, reports
+from scheduling import queues
 from tenants.auth import login_required, shop_of_account, staff_required
 from tenants.config import settings_from
 from tenants.coverage.services import TOKYO, today_in_tokyo
@@ -108,6 +109,8 @@ def render_report(
     )
     if request.args.get("format") == "csv" and error is None:
         name = f"answer-rate-{query.first:%Y%m%d}-{query.last:%Y%m%d}-{query.group_by}"
+        if query.group_by == "team":  # the queue's name, as on the page (the API keeps the key)
+            rows = [{**row, "team": queues.label(row["team"])} for row in rows]
         return report_csv.download(rows, [query.group_by], name)
     line, bars = chart_pair(query.first, query.last, shop_id)
     page = render_template(

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 
 from answering import reports
 from answering.models import Call
+from scheduling import queues
 from scheduling.models import OPERATOR_STATES, OperatorState, Team, TeamMember
 from tenants.coverage.services import TOKYO
 from tenants.db import db
@@ -171,12 +172,16 @@ def board(now: datetime, sl_threshold_s: int) -> Board:
     }
     waiting_by_shop, waiting_by_queue = _waiting(now)
     today_by_shop, today_by_queue, total = _today(now, sl_threshold_s)
+    # A queue's line is keyed by its key and shows the name staff gave it.
+    queue_names = {
+        key: (key, queues.label(key)) for key in set(waiting_by_queue) | set(today_by_queue)
+    }
     total["waiting"] = sum(count for count, _ in waiting_by_queue.values())
     total["longest_wait_s"] = max((w for _, w in waiting_by_queue.values()), default=None)
     return Board(
         at=now,
         total=total,
-        queues=_lines(waiting_by_queue, today_by_queue, {}),
+        queues=_lines(waiting_by_queue, today_by_queue, queue_names),
         shops=_lines(waiting_by_shop, today_by_shop, shop_names),
         teams=operators_by_team(),
     )

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from scheduling import erlang, forecast, measures, rosters, services
+from scheduling import erlang, forecast, measures, queues, rosters, services
 from scheduling.importers import FORMATS, import_history
 from tenants.config import settings_from
 from tenants.db import db
@@ -245,6 +245,21 @@ def create_team_command(name: str, leader: str | None, operators: tuple[str, ...
         raise click.ClickException(str(refused)) from None
     db.session.commit()
     click.echo(f"Team {team.name}: {len(people)} operators.")
+
+
+@group.command("create-queue")
+@click.argument("key")
+@click.argument("name")
+def create_queue_command(key: str, name: str) -> None:
+    """A queue operators can have as a skill: KEY is what calls, skills and history use (it never
+    changes), NAME what staff read (rename it on /staff/queues/)."""
+    set_scope(db.session, SYSTEM)
+    try:
+        queue = queues.create(key, name, actor=None, ip=None)
+    except queues.QueueRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"Queue {queue.key}: {queue.name}")
 
 
 @group.command("skills")

@@ -306,6 +306,20 @@ class Campaign(Model):
     __table_args__ = (CheckConstraint("multiplier > 0 AND multiplier <= 20", name="multiplier"),)
 
 
+class Queue(Model):
+    """A queue staff created: its key is what the carrier, routing, skills and history use and
+    never changes; its name is what staff read on every page and may change at any time.
+
+    A queue serves many shops, so no shop owns it. The shared queue always has a row.
+    """
+
+    __tablename__ = "queues"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ShopQueue(Model):
     """The queue a shop's calls wait in, set by staff; a shop without a row is in the shared queue.
 

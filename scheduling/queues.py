@@ -1,29 +1,85 @@
 """Queues: each is a group of shops whose calls wait together and are served by the operators
 skilled for it. A shop is in the shared queue until staff put it in another.
 
-Queue names are keys everywhere (call records, demand history, skills, rosters, campaigns), so a
-name is short, has no spaces or URL-reserved characters, and may be Japanese (e.g. `A班`).
+A queue has a key and a name. The key is what the carrier, routing, skills, call records, demand
+history, rosters and campaigns use: short, without spaces or URL-reserved characters (it may be
+Japanese, e.g. `A班`), and never changed once created. The name is what staff read on every page
+(Japanese by default, e.g. 共通キュー for the shared queue); it can be changed at any time and is
+unique as a reader compares names (width, case and spaces aside).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
+from dataclasses import dataclass, field
 
+from flask import g, has_app_context
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-from scheduling.models import DemandInterval, OperatorSkill, Roster, ShopQueue
+from scheduling.models import OperatorSkill, Queue, ShopQueue
 from tenants.db import db, utcnow
-from tenants.models import Shop, User
+from tenants.models import Shop, StaffRole, User
 from tenants.services import ValidationFailed, audit
 
 SHARED_QUEUE = "team-default"
-NAME = re.compile(r"^[^\s/\\?#%&<>\"']{1,40}$")
+SHARED_NAME = "共通キュー"  # the shared queue's name until staff rename it
+KEY = re.compile(r"^[^\s/\\?#%&<>\"']{1,40}$")
+MAX_NAME = 40
+_CACHE = "_queue_names"
+
+
+class QueueRefused(ValueError):
+    """A queue that cannot be created, renamed or deleted; `errors` names the fields and says why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def comparable(text: str) -> str:
+    """A name as a reader compares it: full- and half-width alike, case and spaces aside."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def all_queues() -> list[Queue]:
+    """Every queue: the shared one first, then by name."""
+    rows = db.session.scalars(select(Queue)).all()
+    return sorted(rows, key=lambda q: (q.key != SHARED_QUEUE, q.name, q.key))
+
+
+def get(key: str) -> Queue | None:
+    return db.session.get(Queue, key) if key else None
+
+
+def names() -> dict[str, str]:
+    """Each queue's name by its key, read once per request (pages name many queues)."""
+    if has_app_context() and _CACHE in g:
+        cached: dict[str, str] = g.get(_CACHE)
+        return cached
+    found = {q.key: q.name for q in db.session.scalars(select(Queue))}
+    if has_app_context():
+        setattr(g, _CACHE, found)
+    return found
+
+
+def _forget_names() -> None:
+    if has_app_context():
+        g.pop(_CACHE, None)
 
 
 def label(queue: str) -> str:
-    """How a queue is named on pages: the shared queue by what it is, the others by their name."""
+    """How a queue is named on pages: its name; a key without a queue (history imported for it,
+    calls of a queue deleted since) as it is."""
+    found = names().get(queue)
+    if found is not None:
+        return found
     return gettext("Shared queue") if queue == SHARED_QUEUE else queue
 
 
@@ -36,48 +92,204 @@ def assignments() -> dict[uuid.UUID, str]:
     return {row.shop_id: row.queue for row in db.session.scalars(select(ShopQueue))}
 
 
-def known() -> list[str]:
-    """Every queue named anywhere: the shared one, assigned ones, skills, rosters and history."""
-    names = {SHARED_QUEUE}
-    for column in (ShopQueue.queue, OperatorSkill.queue, Roster.queue, DemandInterval.queue):
-        names.update(db.session.scalars(select(column).distinct()))
-    return sorted(names, key=lambda name: (name != SHARED_QUEUE, name))
+@dataclass
+class Usage:
+    """Who a queue serves and who serves it: open shops in it, active operators skilled for it."""
+
+    shops: list[Shop] = field(default_factory=list)
+    operators: list[User] = field(default_factory=list)
 
 
-def checked_name(raw: str) -> str:
-    """A queue's key from what staff typed; the shared queue may be named by its label."""
-    name = raw.strip()
-    if name in (SHARED_QUEUE, label(SHARED_QUEUE), "共通キュー", "Shared queue"):
-        return SHARED_QUEUE
-    if not NAME.match(name):
-        raise ValidationFailed(
-            "queue",
-            gettext(
-                "A queue name is 1 to 40 characters without spaces or any of / \\ ? # & < > and quotes."
-            ),
+def usage() -> dict[str, Usage]:
+    """Every key in use by an open shop or an active operator's skill, with those shops and operators."""
+    found: dict[str, Usage] = {}
+    assigned = assignments()
+    open_shops = db.session.scalars(
+        select(Shop).where(Shop.status != "closed").order_by(Shop.name)
+    ).all()
+    for shop in open_shops:
+        found.setdefault(assigned.get(shop.id, SHARED_QUEUE), Usage()).shops.append(shop)
+    skilled = db.session.execute(
+        select(OperatorSkill.queue, User)
+        .join(User, User.id == OperatorSkill.user_id)
+        .where(User.is_active.is_(True), User.staff_role == StaffRole.OPERATOR)
+        .order_by(User.display_name, User.email)
+    )
+    for key, user in skilled:
+        found.setdefault(key, Usage()).operators.append(user)
+    return found
+
+
+# --- changing -------------------------------------------------------------------------------------
+
+
+def checked_key(raw: str) -> str:
+    key = raw.strip()
+    if not KEY.match(key) or not key.strip("."):  # dots alone would name a folder in its URLs
+        raise QueueRefused(
+            {
+                "key": gettext(
+                    "A queue key is 1 to 40 characters without spaces or any of "
+                    "/ \\ ? # & < > and quotes."
+                )
+            }
         )
+    wanted = comparable(key)
+    for queue in db.session.scalars(select(Queue)):
+        if comparable(queue.key) == wanted:
+            raise QueueRefused(
+                {
+                    "key": gettext(
+                        "The queue %(name)s already has the key %(key)s.",
+                        name=queue.name,
+                        key=queue.key,
+                    )
+                }
+            )
+    return key
+
+
+def checked_name(raw: str, *, other_than: Queue | None = None) -> str:
+    """A queue's name from what staff typed: required, at most 40 characters, and not the name of
+    another queue as a reader compares names."""
+    name = " ".join(raw.split())
+    if not name:
+        raise QueueRefused({"name": gettext("Give the queue a name.")})
+    if len(name) > MAX_NAME:
+        raise QueueRefused(
+            {"name": gettext("A queue's name has at most %(n)d characters.", n=MAX_NAME)}
+        )
+    wanted = comparable(name)
+    for queue in db.session.scalars(select(Queue)):
+        if queue is not other_than and comparable(queue.name) == wanted:
+            raise QueueRefused(
+                {"name": gettext("Another queue is already called %(name)s.", name=queue.name)}
+            )
     return name
 
 
-def assign(shop: Shop, raw: str, *, actor: User, ip: str | None) -> str:
+def _written(field_name: str, message: str) -> None:
+    """Write the change now, in a savepoint, so that a key or name another supervisor took a
+    moment ago is refused with a message (the primary key, the unique names), not an error page."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise QueueRefused({field_name: message}) from None
+    _forget_names()
+
+
+def create(raw_key: str, raw_name: str, *, actor: User | None, ip: str | None) -> Queue:
+    """A new queue with no shops and no operators; both fields are checked, both errors told
+    (`actor` None: from the command line)."""
+    errors: dict[str, str] = {}
+    key = name = ""
+    try:
+        key = checked_key(raw_key)
+    except QueueRefused as refused:
+        errors.update(refused.errors)
+    try:
+        name = checked_name(raw_name)
+    except QueueRefused as refused:
+        errors.update(refused.errors)
+    if errors:
+        raise QueueRefused(errors)
+    queue = Queue(key=key, name=name, created_at=utcnow())
+    db.session.add(queue)
+    _written("key", gettext("Another queue was created with this key or name a moment ago."))
+    audit("queue.created", actor=actor, target=key, ip=ip, detail={"key": key, "name": name})
+    return queue
+
+
+def rename(queue: Queue, raw_name: str, *, actor: User, ip: str | None) -> Queue:
+    """A new name for staff to read; the key, and so the calls, skills and history, stay."""
+    name = checked_name(raw_name, other_than=queue)
+    before = queue.name
+    if name == before:
+        return queue
+    queue.name = name
+    _written("name", gettext("Another queue took this name a moment ago."))
+    audit(
+        "queue.renamed",
+        actor=actor,
+        target=queue.key,
+        ip=ip,
+        detail={"key": queue.key, "from": before, "to": name},
+    )
+    return queue
+
+
+def delete_queue(queue: Queue, *, actor: User, ip: str | None) -> None:
+    """Delete a queue no open shop waits in and no active operator has as a skill.
+
+    Closed shops left in it go back to the shared queue and inactive operators lose the skill (no
+    call can reach either); the history of its calls keeps the key.
+    """
+    if queue.key == SHARED_QUEUE:
+        raise QueueRefused(
+            {
+                "delete": gettext(
+                    "The shared queue cannot be deleted: every shop not moved to another queue "
+                    "waits in it. It can be renamed."
+                )
+            }
+        )
+    used = usage().get(queue.key, Usage())
+    reasons = []
+    if used.shops:
+        reasons.append(
+            gettext(
+                "Shops waiting in it: %(shops)s. Move them to another queue under Shops below.",
+                shops="、".join(shop.name for shop in used.shops),
+            )
+        )
+    if used.operators:
+        reasons.append(
+            gettext(
+                "Operators with it as a skill: %(names)s. Take it off their skills on their "
+                "team's page under Workforce.",
+                names="、".join(user.display_name for user in used.operators),
+            )
+        )
+    if reasons:
+        refused = gettext("%(name)s is in use and cannot be deleted.", name=queue.name)
+        raise QueueRefused({"delete": "\n".join([refused, *reasons])})  # a line each
+    closed = db.session.scalar(
+        select(func.count()).select_from(ShopQueue).where(ShopQueue.queue == queue.key)
+    )
+    db.session.execute(delete(ShopQueue).where(ShopQueue.queue == queue.key))
+    db.session.execute(delete(OperatorSkill).where(OperatorSkill.queue == queue.key))
+    db.session.delete(queue)
+    _forget_names()
+    audit(
+        "queue.deleted",
+        actor=actor,
+        target=queue.key,
+        ip=ip,
+        detail={"key": queue.key, "name": queue.name, "closed_shops": closed or 0},
+    )
+
+
+def assign(shop: Shop, key: str, *, actor: User, ip: str | None) -> str:
     """Put the shop's calls in this queue from the next call on (the shared one removes the row)."""
-    queue = checked_name(raw)
     row = db.session.get(ShopQueue, shop.id)
     before = row.queue if row is not None else SHARED_QUEUE
-    if queue == before:
-        return queue
-    if queue == SHARED_QUEUE:
+    if key == before:
+        return key
+    if get(key) is None:
+        raise ValidationFailed("queue", gettext("Choose a queue from the list."))
+    if key == SHARED_QUEUE:
         db.session.delete(row)
     elif row is None:
-        db.session.add(ShopQueue(shop_id=shop.id, queue=queue))
+        db.session.add(ShopQueue(shop_id=shop.id, queue=key))
     else:
-        row.queue, row.updated_at = queue, utcnow()
+        row.queue, row.updated_at = key, utcnow()
     audit(
         "shop.queue_changed",
         actor=actor,
         shop_id=shop.id,
         target=shop.slug,
         ip=ip,
-        detail={"from": before, "to": queue},
+        detail={"from": before, "to": key},
     )
-    return queue
+    return key

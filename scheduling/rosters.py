@@ -15,12 +15,14 @@ from scheduling.models import (
     OperatorAvailability,
     OperatorLeave,
     OperatorSkill,
+    Queue,
     Roster,
     RosteredShift,
     ShiftPattern,
     Team,
     TeamMember,
 )
+from scheduling.queues import label as queue_label
 from scheduling.shifts import (
     DEFAULT_PATTERNS,
     SLOTS_PER_DAY,
@@ -53,12 +55,19 @@ def skills_of(user: User) -> list[str]:
 
 
 def set_skills(user: User, queues: Sequence[str]) -> list[str]:
-    """Replace the queues an operator may serve."""
+    """Replace the queues an operator may serve (by their keys; each must be a queue staff created)."""
     if user.staff_role != StaffRole.OPERATOR:
         raise WorkforceRefused(gettext("Only operators have skills."))
     cleaned = sorted({q.strip() for q in queues if q.strip()})
-    if any(len(q) > 40 for q in cleaned):
-        raise WorkforceRefused(gettext("A queue name has at most 40 characters."))
+    existing = set(db.session.scalars(select(Queue.key).where(Queue.key.in_(cleaned))))
+    unknown = [q for q in cleaned if q not in existing]
+    if unknown:
+        raise WorkforceRefused(
+            gettext(
+                "There is no queue %(queue)s: create it on the Queues page first.",
+                queue=unknown[0],
+            )
+        )
     db.session.execute(delete(OperatorSkill).where(OperatorSkill.user_id == user.id))
     db.session.add_all(OperatorSkill(user_id=user.id, queue=q) for q in cleaned)
     return cleaned
@@ -272,7 +281,7 @@ def rule_breaks(
             gettext(
                 "%(name)s lacks the skill %(queue)s.",
                 name=operator.display_name,
-                queue=roster.queue,
+                queue=queue_label(roster.queue),
             )
         )
     day = shift.starts_at.astimezone(tz).date()

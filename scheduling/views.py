@@ -23,7 +23,7 @@ from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from scheduling import roster_builds, rosters, services, tasks, weekview
+from scheduling import queues, roster_builds, rosters, services, tasks, weekview
 from scheduling.models import (
     Campaign,
     OperatorAvailability,
@@ -101,6 +101,7 @@ def team(team_id: uuid.UUID) -> str:
     return render_template(
         "scheduling/team.html",
         team=found,
+        queue_choices=[(q.key, q.name) for q in queues.all_queues()],
         members=[
             (
                 user,
@@ -156,9 +157,8 @@ def back_to_team(user: User) -> Response:
 @staff_required(*SUPERVISORS)
 def skills(user_id: uuid.UUID) -> Response:
     user = operator_or_404(user_id)
-    queues = request.form.get("queues", "").replace("、", ",").split(",")
     try:
-        rosters.set_skills(user, queues)
+        rosters.set_skills(user, request.form.getlist("queue"))
     except rosters.WorkforceRefused as refused:
         flash(str(refused), "error")
     else:
@@ -340,7 +340,13 @@ def generate(queue: str) -> Response:
         flash(gettext("Choose the teams to roster."), "error")
         return redirect(target)
     if not rosters.operators_for(queue, teams):
-        flash(gettext("No operator of these teams has the skill %(queue)s.", queue=queue), "error")
+        flash(
+            gettext(
+                "No operator of these teams has the skill %(queue)s.",
+                queue=queues.label(queue),
+            ),
+            "error",
+        )
         return redirect(target)
     try:
         roster_builds.ask_for_roster(

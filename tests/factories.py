@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from scheduling.models import Queue
 from tenants import services
+from tenants.db import db
 from tenants.models import ShopRole, StaffRole
 from tests.conftest import system
 
@@ -38,3 +40,11 @@ def make_staff(app: Flask, role: StaffRole, email: str | None = None) -> dict[st
             staff_role=role,
         )
         return {"user_id": str(user.id), "email": user.email}
+
+
+def add_queues(*keys: str) -> None:
+    """Queues named as their keys (skills name only queues that exist), in an open app context."""
+    for key in keys:
+        if db.session.get(Queue, key) is None:
+            db.session.add(Queue(key=key, name=key))
+    db.session.flush()  # set_skills looks the keys up with a query

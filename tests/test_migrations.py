@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from tests.conftest import build_app, fresh_database_url
 
@@ -46,4 +46,45 @@ def test_upgrade_from_empty_matches_the_models_and_goes_back(tmp_path: Path) -> 
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
+        db.engine.dispose()
+
+
+def test_queue_keys_already_in_use_get_a_queue_named_as_the_key(tmp_path: Path) -> None:
+    """Existing databases: the shared queue, and each key a shop or a skill uses, get their row."""
+    from scheduling.models import OperatorSkill, Queue, ShopQueue
+    from tenants import services
+    from tenants.db import db
+    from tenants.models import StaffRole
+    from tenants.scoping import SYSTEM, set_scope
+
+    scratch = build_app(fresh_database_url("queues", tmp_path))
+    with scratch.app_context():
+        upgrade(revision="798cec6c8a6f")
+        set_scope(db.session, SYSTEM)
+        shop = services.create_shop(slug="alpha", name="alpha", name_kana="アルファ")
+        person = services.create_user(
+            email="op@answering.example.jp",
+            display_name="op",
+            password="correct-horse-battery",
+            staff_role=StaffRole.OPERATOR,
+        )
+        db.session.flush()
+        db.session.add(ShopQueue(shop_id=shop.id, queue="A班"))
+        for key in ("B班", "ｂ班", "team-default"):  # ｂ班 reads as B班: it gets a number
+            db.session.add(OperatorSkill(user_id=person.id, queue=key))
+        db.session.commit()
+
+        upgrade()
+        named = {q.key: q.name for q in db.session.scalars(select(Queue))}
+        assert named == {
+            "team-default": "共通キュー",
+            "A班": "A班",
+            "B班": "B班",
+            "ｂ班": "ｂ班 (2)",
+        }
+        db.session.commit()
+        downgrade(revision="e035a3a2435a")  # the backfill again: nothing doubled, nothing renamed
+        upgrade()
+        assert {q.key: q.name for q in db.session.scalars(select(Queue))} == named
+        db.session.commit()
         db.engine.dispose()

@@ -13,7 +13,7 @@ from scheduling.models import ShiftPattern
 from scheduling.shifts import LabourRules
 from tenants.models import StaffRole
 from tests.conftest import csrf_token, system
-from tests.factories import PASSWORD, make_staff
+from tests.factories import PASSWORD, add_queues, make_staff
 from tests.scheduling.test_services import operators
 from tests.scheduling.test_views import supervisor_client
 
@@ -89,6 +89,7 @@ def test_the_roster_builder_uses_the_patterns_in_use(app: Flask) -> None:
             ]
         )
         crew = operators(2)
+        add_queues("q")
         for person in crew:
             rosters.set_skills(person, ["q"])
         requirement = [0] * (7 * 48)

@@ -15,6 +15,7 @@ from scheduling.pooled_shifts import AnswerRateGoal
 from tenants.db import db, new_id, utcnow
 from tenants.models import User
 from tests.conftest import system
+from tests.factories import add_queues
 from tests.scheduling.test_services import operators
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -24,6 +25,7 @@ WEEK = 7 * 48
 
 def skilled(count: int, prefix: str = "op") -> list[User]:
     crew = operators(count, prefix)
+    add_queues("q")
     for person in crew:
         rosters.set_skills(person, ["q"])
     return crew

@@ -15,6 +15,7 @@ from scheduling.services import create_team
 from tenants.db import db
 from tenants.models import StaffRole
 from tests.conftest import system
+from tests.factories import add_queues
 from tests.scheduling.test_forecast import write_history
 from tests.scheduling.test_services import operators
 
@@ -34,6 +35,9 @@ def test_entries_are_checked(app: Flask) -> None:
         supervisor.staff_role = StaffRole.SUPERVISOR
         with pytest.raises(rosters.WorkforceRefused, match="オペレーターだけ"):
             rosters.set_skills(supervisor, ["q"])
+        with pytest.raises(rosters.WorkforceRefused, match="キュー q はありません"):
+            rosters.set_skills(person, ["q"])  # skills name queues staff created
+        add_queues("q", "r")
         assert rosters.set_skills(person, [" q ", "q", "r"]) == ["q", "r"]
 
 
@@ -50,6 +54,7 @@ def test_shifts_command_publishes_a_roster_within_skills_and_leave(
     with system(app):
         crew = operators(13)
         create_team("A班", leader=None, operators=crew[:12])
+        add_queues("q", "other")
         for person in crew:
             rosters.set_skills(person, ["q"])
         rosters.set_skills(crew[1], ["other"])  # cannot serve q
@@ -109,6 +114,7 @@ def test_shifts_stay_inside_availability_and_the_rest_is_a_shortfall(app: Flask)
 
     with system(app):
         crew = operators(8)
+        add_queues("q")
         for person in crew:
             rosters.set_skills(person, ["q"])
             rosters.add_availability(person, 0, time(9), time(13))  # Mondays 09:00–13:00 only
@@ -135,6 +141,7 @@ def test_pooled_shifts_command_rosters_the_week_for_its_answer_rate(
     with system(app):
         crew = operators(12)
         create_team("P班", leader=None, operators=crew)
+        add_queues("q")
         for person in crew:
             rosters.set_skills(person, ["q"])
         db.session.commit()

@@ -16,7 +16,7 @@ from scheduling.services import create_team
 from tenants.db import db
 from tenants.models import StaffRole
 from tests.conftest import csrf_token, log_in, system
-from tests.factories import PASSWORD, make_shop, make_staff
+from tests.factories import PASSWORD, add_queues, make_shop, make_staff
 from tests.scheduling.test_forecast import write_history
 from tests.scheduling.test_services import operators
 
@@ -33,6 +33,7 @@ def team_of(app: Flask, size: int = 12, skill: str | None = "q") -> tuple[str, l
         crew = operators(size)
         team = create_team("A班", leader=None, operators=crew)
         if skill:
+            add_queues(skill)
             for person in crew:
                 rosters.set_skills(person, [skill])
         db.session.commit()
@@ -58,7 +59,13 @@ def test_supervisor_enters_skills_availability_and_leave(app: Flask) -> None:
     page = f"/staff/workforce/teams/{team_id}"
     token = csrf_token(client, page)
     base = f"/staff/workforce/operators/{ids[0]}"
-    client.post(f"{base}/skills", data={"queues": "q、r", "csrf_token": token})
+    with system(app):
+        add_queues("q", "r", "s")
+    client.post(f"{base}/skills", data={"queue": ["q", "r"], "csrf_token": token})
+    unknown = client.post(
+        f"{base}/skills", data={"queue": ["q", "gone"], "csrf_token": token}, follow_redirects=True
+    )
+    assert "キュー gone はありません" in unknown.get_data(as_text=True)
     refused = client.post(
         f"{base}/availability",
         data={"weekday": "0", "start": "09:15", "end": "18:00", "csrf_token": token},
@@ -85,7 +92,9 @@ def test_supervisor_enters_skills_availability_and_leave(app: Flask) -> None:
     )
     assert "休暇の最終日は初日以降にしてください" in bad.get_data(as_text=True)
     html = client.get(page).get_data(as_text=True)
-    assert 'value="q, r"' in html
+    assert 'value="q" checked> q' in html
+    assert 'value="r" checked> r' in html
+    assert 'value="s"> s' in html  # a queue the operator does not serve, to tick
     assert "月曜日 09:00–24:00" in html
     assert "2026-12-01 – 2026-12-03 (旅行)" in html
     with system(app) as session:

@@ -35,6 +35,7 @@ NOT_SHOP_OWNED = {
     "qa_criteria",  # staff: the shared scorecard items, one scorecard for every shop
     "operator_state_changes",  # staff
     "operator_skills",  # staff: the queues an operator serves
+    "queues",  # staff: a queue's key and the name staff read; a queue serves many shops
     "operator_availability",  # staff
     "operator_leave",  # staff
     "shift_patterns",  # reference: shift lengths for every queue

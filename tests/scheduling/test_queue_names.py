@@ -1,0 +1,284 @@
+"""Queues staff create, name, rename and delete at /staff/queues/: the key stays what calls, skills
+and history use; the name is what staff read, unique as a reader compares names; a queue in use
+is not deleted, and every change is in the audit log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from scheduling import rosters
+from scheduling.models import OperatorSkill, Queue, ShopQueue
+from tenants.db import db
+from tenants.models import AuditEvent, StaffRole, User
+from tests.conftest import csrf_token, log_in, system
+from tests.factories import PASSWORD, make_shop, make_staff
+
+PAGE = "/staff/queues/"
+
+
+def supervisor(app: Flask) -> FlaskClient:
+    make_staff(app, StaffRole.SUPERVISOR)
+    client = app.test_client()
+    log_in(client, "supervisor@answering.example.jp", PASSWORD)
+    return client
+
+
+def post(client: FlaskClient, url: str, **data: str) -> tuple[int, str]:
+    response = client.post(
+        url, data={**data, "csrf_token": csrf_token(client, PAGE)}, follow_redirects=True
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+def create(client: FlaskClient, key: str, name: str) -> tuple[int, str]:
+    return post(client, PAGE, key=key, name=name)
+
+
+def stored() -> dict[str, str]:
+    return {q.key: q.name for q in db.session.scalars(select(Queue))}
+
+
+def audited(app: Flask, action: str) -> list[tuple[str | None, dict[str, str], bool]]:
+    """The entries of an action, oldest first: target, detail, whether a person made it."""
+    with system(app) as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.at)
+        )
+        return [(e.target, e.detail, e.actor_user_id is not None) for e in events]
+
+
+def row_of(page: str, key: str) -> str:
+    found = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', page, re.S)
+    assert found, f"no row for {key}"
+    return found.group(1)
+
+
+def test_the_shared_queue_is_listed_and_a_new_queue_is_created_named_and_audited(
+    app: Flask,
+) -> None:
+    client = supervisor(app)
+    page = client.get(PAGE).get_data(as_text=True)
+    shared = row_of(page, "team-default")
+    assert 'value="共通キュー"' in shared  # its name, in the box to rename it
+    assert "<code>team-default</code>" in shared
+    assert "削除" not in shared  # the shared queue cannot be deleted
+
+    status, page = create(client, " food ", " 食品 ショップ ")
+    assert status == 200
+    assert "キュー「食品 ショップ」を作成しました" in page
+    food = row_of(page, "food")
+    assert 'value="食品 ショップ"' in food
+    assert "<code>food</code>" in food
+    with system(app):
+        assert stored() == {"team-default": "共通キュー", "food": "食品 ショップ"}
+    assert audited(app, "queue.created") == [
+        ("food", {"key": "food", "name": "食品 ショップ"}, True)
+    ]
+    admin = app.test_client()
+    make_staff(app, StaffRole.ADMIN)
+    log_in(admin, "admin@answering.example.jp", PASSWORD)
+    assert ">キューを作成</td>" in admin.get("/staff/audit").get_data(as_text=True)
+
+
+def test_bad_keys_and_missing_or_taken_names_are_refused_keeping_what_was_typed(
+    app: Flask,
+) -> None:
+    client = supervisor(app)
+    assert create(client, "food", "Food Shops")[0] == 200
+    for bad in ("", "A 班", "a/b", "x" * 41, "<script>", "..", "a?b"):
+        status, page = create(client, bad, "新しいキュー")
+        assert status == 400, bad
+        assert "キューのキーは1〜40文字" in page
+        assert 'value="新しいキュー"' in page  # the name typed stays
+    for taken in ("team-default", "food", "ＦＯＯＤ"):
+        status, page = create(client, taken, "新しいキュー")
+        assert status == 400, taken
+        assert "使っています" in page
+    for same in ("food shops", "ＦＯＯＤ　ＳＨＯＰＳ", "FoodShops", " 共通 キュー "):
+        status, page = create(client, "other", same)
+        assert status == 400, same
+        assert "という名前のキューがすでにあります" in page
+        assert 'value="other"' in page  # the key typed stays
+    status, page = create(client, "a b", "  ")  # both wrong: both said
+    assert status == 400
+    assert "キューのキーは1〜40文字" in page
+    assert "キューの名前を入力してください" in page
+    status, page = create(client, "long", "名" * 41)
+    assert "40文字以内" in page
+    with system(app):
+        assert stored() == {"team-default": "共通キュー", "food": "Food Shops"}
+    assert len(audited(app, "queue.created")) == 1
+
+
+def test_a_queue_is_renamed_its_key_stays_and_taken_names_are_refused(app: Flask) -> None:
+    client = supervisor(app)
+    create(client, "food", "食品")
+    create(client, "zakka", "雑貨")
+    status, page = post(client, "/staff/queues/food/name", name="食品・飲料")
+    assert status == 200
+    assert "キュー「食品」の名前を「食品・飲料」に変えました" in page
+    status, page = post(client, "/staff/queues/food/name", name="ざっか")  # another name: fine
+    assert status == 200
+    status, page = post(client, "/staff/queues/food/name", name="雑貨 ")
+    assert status == 400
+    assert "「雑貨」という名前のキューがすでにあります" in page
+    assert 'value="雑貨 "' in row_of(page, "food")  # what was typed stays in its box
+    status, page = post(client, "/staff/queues/food/name", name="")
+    assert status == 400
+    assert "キューの名前を入力してください" in page
+    assert post(client, "/staff/queues/team-default/name", name="みんなのキュー")[0] == 200
+    assert post(client, "/staff/queues/no-such-queue/name", name="x")[0] == 404
+    with system(app):
+        assert stored() == {"team-default": "みんなのキュー", "food": "ざっか", "zakka": "雑貨"}
+    assert [detail for _, detail, _ in audited(app, "queue.renamed")] == [
+        {"key": "food", "from": "食品", "to": "食品・飲料"},
+        {"key": "food", "from": "食品・飲料", "to": "ざっか"},
+        {"key": "team-default", "from": "共通キュー", "to": "みんなのキュー"},
+    ]
+
+
+def test_moving_a_shop_picks_one_of_the_queues_by_name(app: Flask) -> None:
+    make_shop(app, "alpha")
+    client = supervisor(app)
+    create(client, "food", "食品")
+    page = client.get(PAGE).get_data(as_text=True)
+    select_box = re.search(r'<select name="queue"[^>]*>(.*?)</select>', page, re.S)
+    assert select_box
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', select_box[1])
+    assert options == [("team-default", " selected", "共通キュー"), ("food", "", "食品")]
+    status, page = post(client, "/staff/queues/alpha", queue="food")
+    assert status == 200
+    assert "次の着信から、alpha shopの電話は食品で待ちます" in page
+    assert '<option value="food" selected>食品</option>' in page
+    status, page = post(client, "/staff/queues/alpha", queue="nowhere")
+    assert status == 400
+    assert "一覧からキューを選んでください" in page
+    with system(app) as session:
+        assert session.scalars(select(ShopQueue.queue)).all() == ["food"]
+    assert post(client, "/staff/queues/alpha", queue="team-default")[0] == 200
+    with system(app) as session:
+        assert session.scalars(select(ShopQueue)).all() == []
+    moves = [detail for _, detail, _ in audited(app, "shop.queue_changed")]
+    assert moves == [{"from": "team-default", "to": "food"}, {"from": "food", "to": "team-default"}]
+
+
+def skill(app: Flask, user_id: str, queues: list[str]) -> None:
+    with system(app) as session:
+        user = session.get(User, uuid.UUID(user_id))
+        assert user is not None
+        rosters.set_skills(user, queues)
+
+
+def test_a_queue_in_use_is_not_deleted_and_the_message_says_what_to_do(app: Flask) -> None:
+    make_shop(app, "alpha")
+    operator = make_staff(app, StaffRole.OPERATOR, "op0@answering.example.jp")["user_id"]
+    client = supervisor(app)
+    create(client, "food", "食品")
+    post(client, "/staff/queues/alpha", queue="food")
+    skill(app, operator, ["food"])
+    food = row_of(client.get(PAGE).get_data(as_text=True), "food")
+    assert "<td>1</td>" in food  # one shop
+    assert "operator" in food  # the operator's name
+
+    status, page = post(client, "/staff/queues/food/delete")
+    assert status == 409
+    assert "キュー「食品」は使われているため削除できません" in page
+    assert "このキューにいるショップ: alpha shop" in page
+    assert "別のキューに移してください" in page
+    assert "このキューをスキルに持つオペレーター: operator" in page
+    assert "スキルから外してください" in page
+
+    post(client, "/staff/queues/alpha", queue="team-default")
+    status, page = post(client, "/staff/queues/food/delete")
+    assert status == 409  # the skill still names it
+    assert "このキューにいるショップ" not in page
+    assert "このキューをスキルに持つオペレーター: operator" in page
+    with system(app):
+        assert "food" in stored()
+    assert audited(app, "queue.deleted") == []
+
+    status, page = post(client, "/staff/queues/team-default/delete")
+    assert status == 409
+    assert "共通キューは削除できません" in page
+    with system(app):
+        assert "team-default" in stored()
+
+
+def test_an_unused_queue_is_deleted_audited_and_gone_from_the_choices(app: Flask) -> None:
+    make_shop(app, "alpha")
+    operator = make_staff(app, StaffRole.OPERATOR, "op0@answering.example.jp")["user_id"]
+    client = supervisor(app)
+    create(client, "food", "食品")
+    skill(app, operator, ["food"])
+    skill(app, operator, [])  # the skill taken off again
+    status, page = post(client, "/staff/queues/food/delete")
+    assert status == 200
+    assert "キュー「食品」を削除しました" in page
+    assert 'data-key="food"' not in page
+    assert '<option value="food"' not in page
+    with system(app) as session:
+        assert stored() == {"team-default": "共通キュー"}
+        assert session.scalars(select(OperatorSkill)).all() == []
+    assert audited(app, "queue.deleted") == [
+        ("food", {"key": "food", "name": "食品", "closed_shops": "0"}, True)
+    ]
+    assert post(client, "/staff/queues/food/delete")[0] == 404
+    with system(app) as session:
+        user = session.get(User, uuid.UUID(operator))
+        assert user is not None
+        with pytest.raises(rosters.WorkforceRefused, match="ありません"):
+            rosters.set_skills(user, ["food"])  # a deleted queue is no skill to give
+
+
+def test_operators_and_shop_owners_get_404_supervisors_and_admins_get_the_page(
+    app: Flask,
+) -> None:
+    make_shop(app, "alpha")
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    operator = app.test_client()
+    log_in(operator, make_staff(app, StaffRole.OPERATOR)["email"], PASSWORD)
+    with system(app) as session:
+        session.add(Queue(key="food", name="食品"))
+    for client, page in ((operator, "/console"), (owner, "/shops/alpha/")):
+        token = csrf_token(client, page)
+        assert client.get(PAGE).status_code == 404
+        for url, data in (
+            (PAGE, {"key": "x", "name": "x"}),
+            ("/staff/queues/food/name", {"name": "y"}),
+            ("/staff/queues/food/delete", {}),
+            ("/staff/queues/alpha", {"queue": "food"}),
+        ):
+            assert client.post(url, data={**data, "csrf_token": token}).status_code == 404, url
+    with system(app):
+        assert stored() == {"team-default": "共通キュー", "food": "食品"}
+    assert audited(app, "queue.created") == audited(app, "queue.deleted") == []
+    assert app.test_client().get(PAGE).status_code == 302  # to the login
+    make_staff(app, StaffRole.ADMIN)
+    admin = app.test_client()
+    log_in(admin, "admin@answering.example.jp", PASSWORD)
+    assert admin.get(PAGE).status_code == 200
+    assert create(admin, "zakka", "雑貨")[0] == 200
+
+
+def test_the_command_line_creates_a_queue_that_skills_can_then_name(app: Flask) -> None:
+    operator = make_staff(app, StaffRole.OPERATOR, "op0@answering.example.jp")["email"]
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["scheduling", "skills", operator, "bank"])
+    assert refused.exit_code != 0
+    assert "キュー bank はありません" in refused.output
+    made = runner.invoke(args=["scheduling", "create-queue", "bank", "練習用の銀行"])
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(args=["scheduling", "create-queue", "bank", "別名"]).exit_code != 0
+    assert runner.invoke(args=["scheduling", "skills", operator, "bank"]).exit_code == 0
+    with system(app):
+        assert stored()["bank"] == "練習用の銀行"
+    assert audited(app, "queue.created") == [
+        ("bank", {"key": "bank", "name": "練習用の銀行"}, False)
+    ]
