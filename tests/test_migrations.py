@@ -49,6 +49,32 @@ def test_upgrade_from_empty_matches_the_models_and_goes_back(tmp_path: Path) -> 
         db.engine.dispose()
 
 
+def test_the_embedded_database_goes_to_head_back_to_empty_and_up_again(tmp_path: Path) -> None:
+    """SQLite (`make run`): every table and every call-setup trigger is there after an upgrade,
+    gone after a downgrade to empty, and back after upgrading again (batch mode rebuilds tables
+    that triggers name)."""
+    scratch = build_app(f"sqlite:///{tmp_path / 'embedded.db'}")
+    with scratch.app_context():
+        from tenants.db import db
+
+        def schema() -> tuple[set[str], set[str]]:
+            with db.engine.connect() as connection:
+                rows = connection.exec_driver_sql(
+                    "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+                ).all()
+            return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
+
+        upgrade()
+        tables, triggers = schema()
+        assert {"shops", "calls", "queues"} <= tables
+        assert {"shops_call_setup", "coverage_versions_call_setup_insert"} <= triggers
+        downgrade(revision="base")
+        assert schema() == ({"alembic_version"}, set())
+        upgrade()
+        assert schema() == (tables, triggers)
+        db.engine.dispose()
+
+
 def test_queue_keys_already_in_use_get_a_queue_named_as_the_key(tmp_path: Path) -> None:
     """Existing databases: the shared queue, and each key a shop or a skill uses, get their row."""
     from scheduling.models import OperatorSkill, Queue, ShopQueue
