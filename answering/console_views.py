@@ -351,7 +351,10 @@ def board() -> str | Response:
                 actor=current_account(),
             )
         except agents.StateRefused as refused:
-            flash(str(refused), "error")
+            flash(
+                gettext("%(name)s: %(problem)s", name=operator.display_name, problem=refused),
+                "error",
+            )
         else:
             _put_through_if_ready(operator)
             flash(

@@ -38,18 +38,11 @@ class Document:
     total: tuple[str, str]
 
 
-#: Japan's reduced consumption-tax rate: its items are marked ※ on a qualified invoice.
-REDUCED_RATES = (8,)
+REDUCED_RATES = labels.REDUCED_RATES
 
 
 def _rate(rate: int) -> str:
     return f"{rate}%※" if rate in REDUCED_RATES else f"{rate}%"
-
-
-def _subject_to(rate: int) -> str:
-    if rate in REDUCED_RATES:
-        return str(gettext("Subject to %(rate)d%% (※ reduced rate)", rate=rate))
-    return str(gettext("Subject to %(rate)d%%", rate=rate))
 
 
 def _issuer(name: str, address: str, registration: str) -> list[str]:
@@ -59,10 +52,8 @@ def _issuer(name: str, address: str, registration: str) -> list[str]:
 def invoice_document(invoice: Invoice) -> Document:
     per_rate: list[tuple[str, str]] = []
     for tax in invoice.taxes:
-        per_rate.append((_subject_to(tax.rate_percent), format_yen(tax.taxable)))
-        per_rate.append(
-            (gettext("Consumption tax (%(rate)d%%)", rate=tax.rate_percent), format_yen(tax.tax))
-        )
+        per_rate.append((labels.subject_to(tax.rate_percent), format_yen(tax.taxable)))
+        per_rate.append((labels.consumption_tax(tax.rate_percent), format_yen(tax.tax)))
     return Document(
         title=gettext("Invoice (qualified invoice)"),
         recipient=gettext("%(name)s (customer)", name=invoice.recipient_name),

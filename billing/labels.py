@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _gettext
 
+from billing.invoicing import Item
 from billing.models import Invoice, InvoiceLine
 
 
@@ -26,13 +27,28 @@ def line_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def quantity(line: InvoiceLine) -> str:
+def quantity(line: InvoiceLine | Item) -> str:
     if line.kind in ("weekday_day", "weekday_night", "weekend_holiday"):
         hours, minutes = divmod(line.quantity, 60)
         return gettext("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
     if line.kind == "goods":
         return str(line.quantity)
     return gettext("%(count)d days", count=line.quantity)
+
+
+#: Japan's reduced consumption-tax rate: its items are marked ※ on a qualified invoice.
+REDUCED_RATES = (8,)
+
+
+def subject_to(rate: int) -> str:
+    """The line of a rate's total before tax, as the qualified invoice words it."""
+    if rate in REDUCED_RATES:
+        return gettext("Subject to %(rate)d%% (※ reduced rate)", rate=rate)
+    return gettext("Subject to %(rate)d%%", rate=rate)
+
+
+def consumption_tax(rate: int) -> str:
+    return gettext("Consumption tax (%(rate)d%%)", rate=rate)
 
 
 def status_label(status: str) -> str:

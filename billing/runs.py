@@ -20,7 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from billing import services
-from billing.invoicing import Item, items_of, totals
+from billing.invoicing import Item, totals
 from billing.models import Invoice, InvoiceLine, InvoiceTax, RateCard
 from billing.pricing import next_month
 from tenants.coverage.services import TOKYO
@@ -120,9 +120,8 @@ def billable(period: Period) -> tuple[list[uuid.UUID], int]:
 
 def invoice_shop(shop: Shop, period: Period, issued_on: date) -> Invoice:
     """Write the shop's invoice for the month (the caller commits); its items, totals and taxes."""
-    amount = services.amount_for(shop, period.year, period.month)
-    items = items_of(amount, services.rates_lookup()(period.last_day).tax_rate_percent)
-    return write_invoice(shop, period, issued_on, items)
+    bill = services.month_bill(shop, period.year, period.month)
+    return write_invoice(shop, period, issued_on, bill.items)
 
 
 def write_invoice(shop: Shop, period: Period, issued_on: date, items: list[Item]) -> Invoice:

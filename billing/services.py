@@ -5,12 +5,22 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
+from billing.invoicing import Item, Totals, items_of, totals
 from billing.models import RateCard
-from billing.pricing import DEFAULT_RATES, MonthlyAmount, Rates, Rental, monthly_amount, next_month
+from billing.pricing import (
+    DEFAULT_RATES,
+    MonthlyAmount,
+    Rates,
+    Rental,
+    days_of,
+    monthly_amount,
+    next_month,
+)
 from tenants.coverage import services as coverage
 from tenants.coverage.services import TOKYO, Coverage
 from tenants.db import db
@@ -54,13 +64,19 @@ def _rentals(shop_id: uuid.UUID) -> list[Rental]:
     ]
 
 
-def amount_for(shop: Shop, year: int, month: int, hours: Coverage | None = None) -> MonthlyAmount:
+def amount_for(
+    shop: Shop,
+    year: int,
+    month: int,
+    hours: Coverage | None = None,
+    rates_on: Callable[[date], Rates] | None = None,
+) -> MonthlyAmount:
     """The shop's amount for a month from its coverage (or `hours`, a draft) and number rentals."""
     return monthly_amount(
         hours or coverage.coverage_for(shop.id),
         year,
         month,
-        rates_lookup(),
+        rates_on or rates_lookup(),
         active_from=shop.created_at.astimezone(TOKYO).date(),
         active_until=shop.closed_at.astimezone(TOKYO).date() if shop.closed_at else None,
         rentals=_rentals(shop.id),
@@ -72,3 +88,23 @@ def estimate(shop: Shop, hours: Coverage | None = None) -> list[MonthlyAmount]:
     today = coverage.today_in_tokyo()
     following = next_month(today.year, today.month)
     return [amount_for(shop, today.year, today.month, hours), amount_for(shop, *following, hours)]
+
+
+@dataclass(frozen=True)
+class MonthBill:
+    """A month's amount as its invoice lists it: the items, the totals per tax rate, and the rates
+    in force on the month's last day (whose tax rate the invoice uses)."""
+
+    amount: MonthlyAmount
+    items: list[Item]
+    totals: Totals
+    rates: Rates
+
+
+def month_bill(shop: Shop, year: int, month: int) -> MonthBill:
+    """The shop's month as its invoice will read: what the billing run writes, the page explains."""
+    rates_on = rates_lookup()
+    rates = rates_on(days_of(year, month)[-1])
+    amount = amount_for(shop, year, month, rates_on=rates_on)
+    items = items_of(amount, rates.tax_rate_percent)
+    return MonthBill(amount, items, totals(items), rates)

@@ -83,7 +83,8 @@ def estimate(slug: str) -> Response | tuple[Response, int]:
 def page(slug: str) -> str:
     """This month's running amount and every invoice with its status (owners only)."""
     membership = shop_of_account(slug, owner=True)
-    this_month, _next = services.estimate(membership.shop)
+    today = coverage.today_in_tokyo()
+    bill = services.month_bill(membership.shop, today.year, today.month)
     invoices = db.session.scalars(
         select(Invoice).where(Invoice.shop_id == membership.shop_id).order_by(Invoice.period.desc())
     ).all()
@@ -91,7 +92,7 @@ def page(slug: str) -> str:
         "billing/billing.html",
         shop=membership.shop,
         membership=membership,
-        this_month=this_month,
+        bill=bill,
         invoices=invoices,
         labels=labels,
         payments=provider() is not None,

@@ -32,6 +32,8 @@ def set_state(operator: User, state: str, *, reason: str | None, actor: User) ->
         raise StateRefused(gettext("Only operators have a state."))
     if actor.id != operator.id and actor.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
         raise StateRefused(gettext("Only supervisors change another operator's state."))
+    if not state:
+        raise StateRefused(gettext("Choose the new state."))
     if state not in OPERATOR_STATES:
         raise StateRefused(gettext("Unknown state."))
     if state == "on_call":

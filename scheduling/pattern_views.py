@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from scheduling import patterns
 from scheduling.models import ShiftPattern
-from scheduling.rosters import WorkforceRefused
 from scheduling.shifts import LabourRules
 from tenants.auth import staff_required
 from tenants.db import db
@@ -26,16 +25,30 @@ bp = Blueprint(
 SUPERVISORS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
 
 
-@bp.get("/")
-@staff_required(*SUPERVISORS)
-def index() -> str:
+def _page(
+    refused: patterns.PatternRefused | None = None,
+    *,
+    failed: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    """The page; after a refusal, the form that failed (`new` or a pattern's id) is shown again
+    with what was typed and the message beside the entry to correct."""
     return render_template(
         "scheduling/patterns.html",
         patterns=patterns.all_patterns(),
         effective_break=patterns.effective_break,
         hours_text=patterns.hours_text,
         daily_limit=LabourRules().max_daily_hours * 60,
-    )
+        failed=failed,
+        typed=typed or {},
+        refused=refused,
+    ), 400 if refused else 200
+
+
+@bp.get("/")
+@staff_required(*SUPERVISORS)
+def index() -> tuple[str, int]:
+    return _page()
 
 
 def minutes_of(text: str | None, what: str) -> int:
@@ -43,14 +56,14 @@ def minutes_of(text: str | None, what: str) -> int:
     value = unicodedata.normalize("NFKC", text or "").strip()
     if what == "minutes":
         if not re.fullmatch(r"\d{1,3}", value):
-            raise WorkforceRefused(gettext("Give the break in minutes, e.g. 60."))
+            raise patterns.PatternRefused("break", gettext("Give the break in minutes, e.g. 60."))
         return int(value)
     clock = re.fullmatch(r"(\d{1,2})(?::|時間)(\d{1,2})分?", value)
     if clock:
         return int(clock[1]) * 60 + int(clock[2])
     if re.fullmatch(r"\d{1,2}(\.\d{1,2})?(時間)?", value):
         return round(float(value.removesuffix("時間")) * 60)
-    raise WorkforceRefused(gettext("Give the worked time in hours, e.g. 8 or 7:30."))
+    raise patterns.PatternRefused("work", gettext("Give the worked time in hours, e.g. 8 or 7:30."))
 
 
 def start_of(text: str | None) -> int | None:
@@ -59,29 +72,33 @@ def start_of(text: str | None) -> int | None:
         return None
     found = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
     if found is None or int(found[1]) > 23 or int(found[2]) > 59:
-        raise WorkforceRefused(gettext("Times are written as 09:00."))
+        raise patterns.PatternRefused("start", gettext("Times are written as 09:00."))
     return int(found[1]) * 60 + int(found[2])
 
 
-def fields() -> tuple[str, int, int, int | None]:
-    form = request.form
+def typed_fields() -> dict[str, str]:
+    """What was typed into the pattern form, kept to show again after a refusal."""
+    return {field: request.form.get(field, "")[:100] for field in patterns.FIELDS}
+
+
+def fields(typed: dict[str, str]) -> tuple[str, int, int, int | None]:
     return (
-        form.get("name", ""),
-        minutes_of(form.get("work"), "hours"),
-        minutes_of(form.get("break") or "0", "minutes"),
-        start_of(form.get("start")),
+        typed["name"],
+        minutes_of(typed["work"], "hours"),
+        minutes_of(typed["break"] or "0", "minutes"),
+        start_of(typed["start"]),
     )
 
 
 @bp.post("/")
 @staff_required(*SUPERVISORS)
-def create() -> Response:
+def create() -> Response | tuple[str, int]:
+    typed = typed_fields()
     try:
-        created = patterns.create_pattern(*fields())
-    except WorkforceRefused as refused:
-        flash(str(refused), "error")
-    else:
-        flash(gettext("Pattern %(name)s saved.", name=created.name), "info")
+        created = patterns.create_pattern(*fields(typed))
+    except patterns.PatternRefused as refused:
+        return _page(refused, failed="new", typed=typed)
+    flash(gettext("Pattern %(name)s saved.", name=created.name), "info")
     return redirect(url_for("shift_patterns.index"))
 
 
@@ -94,14 +111,14 @@ def pattern_or_404(pattern_id: uuid.UUID) -> ShiftPattern:
 
 @bp.post("/<uuid:pattern_id>")
 @staff_required(*SUPERVISORS)
-def update(pattern_id: uuid.UUID) -> Response:
+def update(pattern_id: uuid.UUID) -> Response | tuple[str, int]:
     pattern = pattern_or_404(pattern_id)
+    typed = typed_fields()
     try:
-        patterns.update_pattern(pattern, *fields())
-    except WorkforceRefused as refused:
-        flash(str(refused), "error")
-    else:
-        flash(gettext("Pattern %(name)s saved.", name=pattern.name), "info")
+        patterns.update_pattern(pattern, *fields(typed))
+    except patterns.PatternRefused as refused:
+        return _page(refused, failed=str(pattern.id), typed=typed)
+    flash(gettext("Pattern %(name)s saved.", name=pattern.name), "info")
     return redirect(url_for("shift_patterns.index") + f"#pattern-{pattern.id}")
 
 

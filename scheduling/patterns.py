@@ -15,6 +15,15 @@ from scheduling.shifts import SLOT_MINUTES, LabourRules
 from tenants.db import db, new_id
 
 MAX_WORK_MINUTES = 12 * 60
+FIELDS = ("name", "work", "break", "start")
+
+
+class PatternRefused(WorkforceRefused):
+    """A pattern the rules do not allow; `field` names the entry to correct (one of FIELDS)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def all_patterns() -> list[ShiftPattern]:
@@ -31,29 +40,32 @@ def all_patterns() -> list[ShiftPattern]:
 def checked(
     name: str, work_minutes: int, break_minutes: int, start_minute: int | None
 ) -> tuple[str, int, int, int | None]:
-    """The pattern's fields, or WorkforceRefused saying what the rules do not allow."""
+    """The pattern's fields, or PatternRefused saying what the rules do not allow."""
     name = name.strip()
     if not name or len(name) > 40:
-        raise WorkforceRefused(gettext("A pattern needs a name of up to 40 characters."))
+        raise PatternRefused("name", gettext("A pattern needs a name of up to 40 characters."))
     if not 0 < work_minutes <= MAX_WORK_MINUTES or work_minutes % SLOT_MINUTES:
-        raise WorkforceRefused(
-            gettext("Worked time is 30 minutes to 12 hours, in steps of 30 minutes.")
+        raise PatternRefused(
+            "work", gettext("Worked time is 30 minutes to 12 hours, in steps of 30 minutes.")
         )
     if not 0 <= break_minutes <= 180 or break_minutes % 15:
-        raise WorkforceRefused(gettext("A break is 0 to 180 minutes, in steps of 15 minutes."))
+        raise PatternRefused(
+            "break", gettext("A break is 0 to 180 minutes, in steps of 15 minutes.")
+        )
     legal = LabourRules().break_minutes(work_minutes)
     if break_minutes < legal:
-        raise WorkforceRefused(
+        raise PatternRefused(
+            "break",
             gettext(
                 "%(worked)s worked needs a break of at least %(minimum)d minutes (Labour "
                 "Standards Act, Article 34: 45 minutes for more than 6 hours, 60 for more "
                 "than 8).",
                 worked=hours_text(work_minutes),
                 minimum=legal,
-            )
+            ),
         )
     if start_minute is not None and (not 0 <= start_minute < 1440 or start_minute % SLOT_MINUTES):
-        raise WorkforceRefused(gettext("Times are on the hour or the half hour."))
+        raise PatternRefused("start", gettext("Times are on the hour or the half hour."))
     return name, work_minutes, break_minutes, start_minute
 
 
@@ -80,7 +92,7 @@ def create_pattern(
         name, work_minutes, break_minutes, start_minute
     )
     if name_taken(name):
-        raise WorkforceRefused(gettext("There is already a pattern of that name."))
+        raise PatternRefused("name", gettext("There is already a pattern of that name."))
     pattern = ShiftPattern(
         id=new_id(),
         name=name,
@@ -105,7 +117,7 @@ def update_pattern(
         name, work_minutes, break_minutes, start_minute
     )
     if name_taken(name, pattern.id):
-        raise WorkforceRefused(gettext("There is already a pattern of that name."))
+        raise PatternRefused("name", gettext("There is already a pattern of that name."))
     pattern.name, pattern.work_minutes = name, work_minutes
     pattern.break_minutes, pattern.start_minute = break_minutes, start_minute
 

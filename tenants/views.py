@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from tenants import services, suspension
+from tenants.audit_log import audit_log as audit_rows
 from tenants.auth import (
     current_account,
     enter_shop,
@@ -255,7 +256,7 @@ def lift_suspension(slug: str) -> Response:
 @bp.get("/staff/audit")
 @staff_required(StaffRole.ADMIN)
 def audit_log() -> str:
-    return render_template("tenants/audit.html", events=services.audit_events())
+    return render_template("tenants/audit.html", rows=audit_rows())
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

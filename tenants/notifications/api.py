@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import g
 from flask_smorest import Blueprint as ApiBlueprint
 
 from tenants.notifications import services
@@ -65,6 +66,7 @@ def put_settings(body: dict[str, Any]) -> dict[str, Any]:
             categories=body["categories"],
             digest_time=body["digest_time"],
             ip=client_ip(),
+            actor=g.principal.user,
         )
     except ValidationFailed as failure:
         invalid(failure)

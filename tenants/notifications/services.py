@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tenants import services
 from tenants.db import db, new_id, utcnow
 from tenants.jobs import enqueue_after_commit, task
-from tenants.models import Shop
+from tenants.models import Shop, User
 from tenants.notifications import mail_template, webhooks
 from tenants.notifications.models import NotificationSettings
 from tenants.providers import build_message, mail_provider
@@ -56,6 +56,7 @@ def update(
     categories: dict[str, str],
     digest_time: str | None = None,
     ip: str | None = None,
+    actor: User | None = None,
 ) -> NotificationSettings:
     """Validate everything first; a bad field changes nothing (no digest time: keep the one set)."""
     cleaned = []
@@ -100,7 +101,7 @@ def update(
     row.emails, row.webhook_url, row.categories, row.updated_at = cleaned, url, modes, utcnow()
     if digest_time is not None:
         row.digest_time = digest_time.strip()
-    services.audit("notifications.changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip)
+    services.audit("notifications.changed", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip)
     return row
 
 
@@ -113,15 +114,38 @@ def message_template(row: NotificationSettings) -> tuple[str, str]:
 
 
 def check_template(subject: str, body: str) -> tuple[str, str]:
-    """Both templates checked (empty: the default); TemplateInvalid names the first problem."""
-    subject = subject.strip() or mail_template.DEFAULT_SUBJECT
-    body = body.replace("\r\n", "\n").strip("\n") or mail_template.DEFAULT_BODY
+    """Both templates checked; TemplateInvalid names the first problem.
+
+    An empty subject or body is refused rather than read as "the default": an owner who cleared
+    the box by mistake would otherwise be switched to the standard e-mail without knowing it.
+    Going back to the standard is its own, confirmed action (`reset_template`).
+    """
+    subject = subject.strip()
+    body = body.replace("\r\n", "\n").strip("\n")
+    if not subject:
+        raise mail_template.TemplateInvalid(
+            "subject",
+            gettext(
+                "E-mail subject: write a subject. To use the standard e-mail, press"
+                " Back to the default instead."
+            ),
+        )
+    if not body.strip():
+        raise mail_template.TemplateInvalid(
+            "body",
+            gettext(
+                "Body: the body is empty. To use the standard e-mail, press Back to the default"
+                " instead of saving an empty body."
+            ),
+        )
     mail_template.check("subject", subject)
     mail_template.check("body", body)
     return subject, body
 
 
-def save_template(shop: Shop, subject: str, body: str, ip: str | None = None) -> None:
+def save_template(
+    shop: Shop, subject: str, body: str, ip: str | None = None, *, actor: User | None = None
+) -> None:
     """Keep the shop's message e-mail template (the default is stored as no template)."""
     subject, body = check_template(subject, body)
     row = settings_for(shop)
@@ -129,8 +153,24 @@ def save_template(shop: Shop, subject: str, body: str, ip: str | None = None) ->
     row.mail_body = None if body == mail_template.DEFAULT_BODY else body
     row.updated_at = utcnow()
     services.audit(
-        "notifications.template_changed", actor=None, shop_id=shop.id, target=shop.slug, ip=ip
+        "notifications.template_changed", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip
     )
+
+
+def reset_template(shop: Shop, ip: str | None = None, *, actor: User | None = None) -> None:
+    """Message e-mails go back to the standard subject and body (the shop's own are dropped)."""
+    row = settings_for(shop)
+    if uses_default_template(row):
+        return
+    row.mail_subject = row.mail_body = None
+    row.updated_at = utcnow()
+    services.audit(
+        "notifications.template_changed", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip
+    )
+
+
+def uses_default_template(row: NotificationSettings) -> bool:
+    return row.mail_subject is None and row.mail_body is None
 
 
 def sample_values(shop: Shop) -> dict[str, str]:
@@ -148,11 +188,13 @@ def sample_values(shop: Shop) -> dict[str, str]:
     }
 
 
-def rotate_secret(shop: Shop, ip: str | None = None) -> NotificationSettings:
+def rotate_secret(
+    shop: Shop, ip: str | None = None, *, actor: User | None = None
+) -> NotificationSettings:
     row = settings_for(shop)
     row.webhook_secret = new_secret()
     services.audit(
-        "notifications.secret_rotated", actor=None, shop_id=shop.id, target=shop.slug, ip=ip
+        "notifications.secret_rotated", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip
     )
     return row
 

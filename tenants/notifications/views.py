@@ -38,6 +38,7 @@ def _render(
         modes=services.MODES,
         error=error,
         template=template or services.message_template(settings),
+        own_template=not services.uses_default_template(settings),
         placeholders=mail_template.PLACEHOLDERS,
         template_error=template_error,
         preview=preview,
@@ -64,6 +65,7 @@ def save(slug: str) -> Page:
             categories=categories,
             digest_time=request.form.get("digest_time", "18:00"),
             ip=client_ip(),
+            actor=membership.user,
         )
     except ValidationFailed as failure:
         return _render(membership, failure.message, 400)
@@ -80,9 +82,15 @@ def template(slug: str) -> Page:
     shop = membership.shop
     action = request.form.get("action", "save")
     if action == "default":
-        services.save_template(shop, "", "", client_ip())
-        flash(gettext("The message e-mail is back to the default template."), "info")
-        return redirect(url_for("notifications.page", slug=slug))
+        if request.form.get("confirm") != "yes":  # the shop's own text is dropped for good
+            flash(
+                gettext("Tick the box to confirm: your own subject and text will be replaced."),
+                "error",
+            )
+        else:
+            services.reset_template(shop, client_ip(), actor=membership.user)
+            flash(gettext("The message e-mail is back to the default template."), "info")
+        return redirect(url_for("notifications.page", slug=slug, _anchor="message-mail"))
     given = (request.form.get("subject", ""), request.form.get("body", ""))
     try:
         subject, body = services.check_template(*given)
@@ -95,7 +103,7 @@ def template(slug: str) -> Page:
             mail_template.render(body, values),
         )
         return _render(membership, template=(subject, body), preview=shown)
-    services.save_template(shop, subject, body, client_ip())
+    services.save_template(shop, subject, body, client_ip(), actor=membership.user)
     flash(gettext("Message e-mail template saved."), "info")
     return redirect(url_for("notifications.page", slug=slug))
 
@@ -107,7 +115,7 @@ def rotate(slug: str) -> Response:
     if request.form.get("confirm") != "yes":  # the shop's receiving server breaks until updated
         flash(gettext("Tick the box to confirm: the old secret stops working at once."), "error")
         return redirect(url_for("notifications.page", slug=slug))
-    services.rotate_secret(membership.shop, client_ip())
+    services.rotate_secret(membership.shop, client_ip(), actor=membership.user)
     flash(gettext("A new signing secret is in force; update your server."), "info")
     return redirect(url_for("notifications.page", slug=slug))
 

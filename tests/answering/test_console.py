@@ -67,6 +67,43 @@ def test_supervisor_sees_and_changes_states(app: Flask) -> None:
     assert "受付不可" in board
 
 
+def test_the_board_starts_with_no_state_or_reason_and_refuses_a_break_without_one(
+    app: Flask,
+) -> None:
+    _, operator = operator_client(app)
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    client = app.test_client()
+    log_in(client, supervisor["email"], PASSWORD)
+    board = client.get("/staff/operators").get_data(as_text=True)
+    assert '<select name="state" required' in board
+    assert '<option value="" selected>状態を選ぶ</option>' in board
+    assert '<option value="" selected>理由を選ぶ</option>' in board
+    table = board[board.index('data-testid="board"') :].split("</table>")[0]
+    assert table.count(" selected>") == 2  # nothing else is chosen for the supervisor
+    token = csrf_token(client, "/staff/operators")
+
+    def change(**data: str) -> str:
+        form = {"operator_id": operator["user_id"], "csrf_token": token, **data}
+        return client.post("/staff/operators", data=form, follow_redirects=True).get_data(
+            as_text=True
+        )
+
+    assert "operator: 休憩の理由を選んでください。" in change(state="break", reason="")
+    assert "operator: 変更後の状態を選んでください。" in change(state="", reason="")
+    with system(app) as session:
+        assert session.scalars(select(OperatorStateChange)).all() == []
+    assert "休憩 (会議)" in change(state="break", reason="meeting")
+    console = operator_client_page(app, operator)
+    assert '<select name="reason" required' in console
+    assert '<option value="" selected>理由を選ぶ</option>' in console
+
+
+def operator_client_page(app: Flask, operator: dict[str, str]) -> str:
+    client = app.test_client()
+    log_in(client, operator["email"], PASSWORD)
+    return client.get("/console").get_data(as_text=True)
+
+
 def test_console_and_board_are_for_their_roles_only(app: Flask) -> None:
     alpha = make_shop(app, "alpha")
     owner = app.test_client()

@@ -234,3 +234,30 @@ def test_every_change_to_the_items_is_in_the_audit_log(app: Flask) -> None:
             ("quality.criterion_retired", "3"),
             ("quality.criterion_restored", "3"),
         ]
+
+
+def test_retiring_and_bringing_back_use_the_same_words_everywhere(app: Flask) -> None:
+    """廃止 and 復活: on the buttons, in the messages, on the retired list and in the audit log."""
+    client = supervisor_client(app)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'value="retire" form="item-' in page
+    assert "formnovalidate>廃止</button>" in page
+    assert "使用終了" not in page
+    done = edit(client, app, "closing", action="retire")
+    page = client.get(done.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "「ショップ名で通話を締めくくった」を廃止しました。" in page
+    assert "廃止した項目" in page
+    assert 'value="restore">復活</button>' in page
+    token = csrf_token(client, PAGE)
+    back = client.post(
+        f"{PAGE}/{items(app)['closing'].id}",
+        data={"action": "restore", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "「ショップ名で通話を締めくくった」を復活しました。" in back
+    make_staff(app, StaffRole.ADMIN)
+    admin = app.test_client()
+    log_in(admin, "admin@answering.example.jp", PASSWORD)
+    audit = admin.get("/staff/audit").get_data(as_text=True)
+    assert ">評価項目を廃止</td>" in audit
+    assert ">評価項目を復活</td>" in audit

@@ -3,7 +3,9 @@ invoice on the page and as a PDF; nobody else's."""
 
 from __future__ import annotations
 
+import calendar
 import io
+import re
 import zipfile
 
 from flask import Flask
@@ -116,3 +118,63 @@ def test_members_who_are_not_owners_are_refused(app: Flask) -> None:
     assert member.get("/shops/alpha/").status_code == 200
     for url in ("/shops/alpha/billing/", f"/shops/alpha/billing/invoices/{invoice_id}/pdf"):
         assert member.get(url).status_code == 403, url
+
+
+def yen(text: str) -> int:
+    return int(text.strip().removeprefix("¥").replace(",", ""))
+
+
+def test_the_running_amount_is_explained_item_by_item_as_the_invoice_lists_it(
+    app: Flask,
+) -> None:
+    """A few weekday morning hours (less than the minimum) and a phone number rented today."""
+    from tenants.coverage import services as coverage
+    from tenants.coverage.services import today_in_tokyo
+    from tenants.numbers import services as numbers
+
+    add_rate_card(app)
+    alpha = old_shop(app, "alpha")
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        number = numbers.add_to_pool("03-4500-0001", kind="phone")
+        session.flush()  # the pool number's id, for the rental
+        numbers.rent(shop, number.id, actor=None, ip=None)
+        mornings = {d: ("09:00-12:00" if d < 5 else "") for d in range(7)}
+        coverage.save_version(shop, None, coverage.WeekInput(mornings, "as_weekday", "", None))
+    client = app.test_client()
+    log_in(client, alpha["email"], PASSWORD)
+    page = client.get("/shops/alpha/billing/").get_data(as_text=True)
+    table = page[page.index('data-testid="breakdown"') :].split("</table>")[0]
+    rows = {
+        kind: (label, quantity, yen(amount))
+        for kind, label, quantity, amount in re.findall(
+            r'<tr data-kind="(\w+)"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>', table
+        )
+    }
+    today = today_in_tokyo()
+    month_days = calendar.monthrange(today.year, today.month)[1]
+    rented = month_days - today.day + 1
+    assert rows["weekday_day"][0] == "対応時間（平日 9:00〜18:00）"
+    assert re.fullmatch(r"\d+時間00分", rows["weekday_day"][1])
+    assert rows["minimum"][0] == "月額最低料金（不足分）"
+    bands = sum(
+        rows[k][2] for k in ("weekday_day", "weekday_night", "weekend_holiday") if k in rows
+    )
+    assert bands + rows["minimum"][2] == 30000  # topped up to the monthly minimum
+    assert rows["phone"] == ("電話番号利用料", f"{rented}日", 1000 * rented // month_days)
+    subtotal = sum(amount for _, _, amount in rows.values())
+    assert re.search(rf"<td colspan=\"2\">10%対象</td><td>¥{subtotal:,}</td>", table)
+    assert re.search(rf"<td colspan=\"2\">消費税（10%）</td><td>¥{subtotal // 10:,}</td>", table)
+    total = subtotal + subtotal // 10
+    assert f'data-testid="estimate-total">¥{total:,}</th>' in table
+    assert f"翌月1日にご請求予定： <strong>¥{total:,}</strong>" in page
+    how = page[page.index('data-testid="how-computed"') :].split("</ul>")[0]
+    for expected in (
+        "1時間 ¥180",
+        "1時間 ¥260",
+        "月額最低料金 ¥30,000",
+        "月 ¥1,000",
+        "消費税（10%）",
+    ):
+        assert expected in how, expected
+    assert "今月は月額最低料金が適用されます。" in how

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -102,3 +103,46 @@ def test_the_roster_builder_uses_the_patterns_in_use(app: Flask) -> None:
             (18, 16, 2)
         }
         assert LabourRules().max_daily_hours * 60 < 600
+
+
+def test_a_refused_pattern_comes_back_as_typed_with_the_message_beside_it(app: Flask) -> None:
+    client = supervisor_client(app)
+    token = csrf_token(client, PAGE)
+    refused = client.post(
+        PAGE,
+        data={"csrf_token": token, "name": "遅番", "work": "8", "break": "30", "start": "13:00"},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    new = page[page.index('data-testid="new-pattern"') :]
+    assert 'name="name" value="遅番"' in new
+    assert 'name="work" value="8"' in new
+    assert 'name="break" value="30"' in new
+    assert 'name="start" value="13:00"' in new
+    after_form = new.split("</form>")[1]
+    assert after_form.lstrip().startswith('<p class="error" role="alert"')
+    assert "45分以上の休憩" in after_form.split("</p>")[0]
+    invalid = re.findall(r'<input type="text" name="(\w+)"[^>]*aria-invalid="true"', new)
+    assert invalid == ["break"]
+    with system(app) as session:
+        assert session.scalar(select(ShiftPattern).where(ShiftPattern.name == "遅番")) is None
+        four = session.scalar(select(ShiftPattern).where(ShiftPattern.name == "4h"))
+        assert four is not None
+        four_id, four_minutes = four.id, four.work_minutes
+
+    edited = client.post(
+        f"{PAGE}{four_id}",
+        data={"csrf_token": token, "name": "4h", "work": "4時間半分", "break": "", "start": ""},
+    )
+    assert edited.status_code == 400
+    page = edited.get_data(as_text=True)
+    row = page[page.index(f'id="pattern-{four_id}"') :].split("</tr>")[0]
+    assert 'name="work" value="4時間半分"' in row
+    assert "労働時間は時間で入力してください" in row  # the message sits in the row that was edited
+    assert re.findall(r'name="(\w+)"[^>]*aria-invalid="true"', row) == ["work"]
+    new = page[page.index('data-testid="new-pattern"') :]
+    assert 'name="name" value=""' in new  # the other form is left as it was
+    with system(app) as session:
+        unchanged = session.get(ShiftPattern, four_id)
+        assert unchanged is not None
+        assert unchanged.work_minutes == four_minutes

@@ -9,9 +9,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from tenants.models import AuditEvent, User
 from tenants.notifications import webhooks
-from tests.conftest import csrf_token, log_in
+from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD, make_shop
 from tests.smtp import SmtpStandIn
 
@@ -189,9 +191,14 @@ def test_the_digest_time_is_chosen_and_checked(app: Flask) -> None:
 TEMPLATE = "/shops/alpha/notifications/template"
 
 
-def post_template(client: FlaskClient, action: str, subject: str, body: str) -> object:
-    form = {"csrf_token": csrf_token(client, PAGE), "action": action}
+def post_template(client: FlaskClient, action: str, subject: str, body: str, **more: str) -> object:
+    form = {"csrf_token": csrf_token(client, PAGE), "action": action, **more}
     return client.post(TEMPLATE, data={**form, "subject": subject, "body": body})
+
+
+def reset_template(client: FlaskClient, **confirm: str) -> str:
+    form = {"csrf_token": csrf_token(client, PAGE), "action": "default", **confirm}
+    return client.post(TEMPLATE, data=form, follow_redirects=True).get_data(as_text=True)
 
 
 def test_the_message_mail_template_starts_as_the_japanese_default(app: Flask) -> None:
@@ -242,8 +249,65 @@ def test_the_owner_saves_a_template_and_goes_back_to_the_default(app: Flask) -> 
     saved = post_template(client, "save", "{shop}へ伝言（{urgency}）", "{message}\n{url}")
     assert saved.status_code == 302  # type: ignore[attr-defined]
     assert "{shop}へ伝言（{urgency}）" in client.get(PAGE).get_data(as_text=True)
-    post_template(client, "default", "", "")
-    assert "{urgent_mark}{shop}様へのご伝言: {topic}" in client.get(PAGE).get_data(as_text=True)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "標準の件名と本文を使う（自分で書いた内容は置き換わります）" in page
+    assert 'data-testid="template-standard"' not in page
+    assert (
+        reset_template(client, confirm="yes").count("伝言メールを標準のテンプレートに戻しました")
+        == 1
+    )
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "{urgent_mark}{shop}様へのご伝言: {topic}" in page
+    assert "伝言メールは上の標準の件名と本文で送られます" in page
+    with system(app) as session:  # the audit log says which owner did it
+        actors = session.scalars(
+            select(AuditEvent.actor_user_id).where(
+                AuditEvent.action == "notifications.template_changed"
+            )
+        ).all()
+        owner_id = session.scalar(select(User.id).where(User.email == "owner@alpha.example.jp"))
+    assert actors == [owner_id, owner_id]
+
+
+def test_going_back_to_the_default_asks_to_confirm_first(app: Flask) -> None:
+    client = owner(app)
+    post_template(client, "save", "{shop}へ伝言（{urgency}）", "{message}\n{url}")
+    page = client.get(PAGE).get_data(as_text=True)
+    reset_form = page[page.index('data-testid="template-reset"') :].split("</form>")[0]
+    assert 'name="confirm" value="yes" required' in reset_form  # ticked before it posts
+    assert 'value="default"' in reset_form
+    save_form = page[: page.index('data-testid="template-reset"')].rsplit("<form", 1)[0]
+    assert 'value="default"' not in save_form.split('id="message-mail"')[1]  # not beside Save
+    unconfirmed = reset_template(client)
+    assert (
+        "確認のチェックを入れてください。自分で書いた件名と本文は標準のものに置き換わります。"
+        in unconfirmed
+    )
+    assert "標準のテンプレートに戻しました" not in unconfirmed
+    assert "{shop}へ伝言（{urgency}）" in unconfirmed  # the owner's template is kept
+
+
+def test_an_empty_body_or_subject_is_refused_and_points_to_the_default_button(
+    app: Flask,
+) -> None:
+    client = owner(app)
+    post_template(client, "save", "{shop}へ伝言", "{message}")
+    empty = post_template(client, "save", "{shop}へ伝言（変更）", "  \r\n ")
+    assert empty.status_code == 400  # type: ignore[attr-defined]
+    text = empty.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert (
+        "本文が空です。標準の文面を使うには、空のまま保存せずに「標準に戻す」を押してください。"
+        in text
+    )
+    assert "{shop}へ伝言（変更）" in text  # what they typed is kept
+    no_subject = post_template(client, "save", " ", "{message}")
+    assert no_subject.status_code == 400  # type: ignore[attr-defined]
+    assert "件名を入力してください。標準のメールを使うには「標準に戻す」を押してください。" in (
+        no_subject.get_data(as_text=True)  # type: ignore[attr-defined]
+    )
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'value="{shop}へ伝言"' in page  # the saved template is untouched
+    assert ">{message}</textarea>" in page
 
 
 def test_another_shops_owner_cannot_see_or_change_the_template(app: Flask) -> None:
