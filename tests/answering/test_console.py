@@ -32,7 +32,7 @@ def test_operator_goes_ready_takes_a_break_and_every_change_is_logged(app: Flask
     assert 'data-testid="my-state">受付可' in client.get("/console").get_data(as_text=True)
     set_state(client, state="break", reason="lunch")
     page = client.get("/console").get_data(as_text=True)
-    assert "休憩 (昼食)" in page
+    assert "休憩（昼食）" in page
     with system(app) as session:
         logged = session.scalars(
             select(OperatorStateChange.state).order_by(OperatorStateChange.at)
@@ -92,7 +92,7 @@ def test_the_board_starts_with_no_state_or_reason_and_refuses_a_break_without_on
     assert "operator: 変更後の状態を選んでください。" in change(state="", reason="")
     with system(app) as session:
         assert session.scalars(select(OperatorStateChange)).all() == []
-    assert "休憩 (会議)" in change(state="break", reason="meeting")
+    assert "休憩（会議）" in change(state="break", reason="meeting")
     console = operator_client_page(app, operator)
     assert '<select name="reason" required' in console
     assert '<option value="" selected>理由を選ぶ</option>' in console

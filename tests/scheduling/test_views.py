@@ -127,7 +127,7 @@ def test_week_page_shows_error_generates_a_roster_and_operators_see_their_shifts
     html = client.get(page).get_data(as_text=True)
     assert "WAPE" in html
     assert "MASE" in html
-    assert "ロスターはまだ公開されていません" in html
+    assert "シフト表はまだ公開されていません" in html
     assert 'data-testid="calls-chart"' in html
     published = client.post(
         "/staff/workforce/queues/q/roster",
@@ -140,7 +140,7 @@ def test_week_page_shows_error_generates_a_roster_and_operators_see_their_shifts
         follow_redirects=True,
     )
     html = published.get_data(as_text=True)
-    assert "ロスターを公開しました" in html
+    assert "シフト表を公開しました" in html
     assert "Erlang A" in html
     assert "応答率" in html
     assert "11月30日(月)" in html
@@ -321,7 +321,7 @@ def test_supervisor_rosters_for_the_week_answer_rate(app: Flask, tmp_path: Path)
         },
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "ロスターを公開しました" in published
+    assert "シフト表を公開しました" in published
     with system(app) as session:
         assert session.scalars(select(RosteredShift)).first() is not None
 
@@ -346,7 +346,7 @@ def test_the_roster_is_built_by_a_job_and_the_page_follows_it(app: Flask, tmp_pa
         session.flush()
         build_id = building.id
     html = client.get(page).get_data(as_text=True)
-    assert "ロスターを作成しています" in html
+    assert "シフト表を作成しています" in html
     assert "js/roster_build.js" in html
     status = client.get(f"/staff/workforce/queues/q/builds/{build_id}")
     assert status.get_json() == {"state": "queued", "outcome": None}
@@ -357,7 +357,7 @@ def test_the_roster_is_built_by_a_job_and_the_page_follows_it(app: Flask, tmp_pa
         data={**form, "csrf_token": csrf_token(client, page)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "この週のロスターは作成中です" in twice
+    assert "この週のシフト表は作成中です" in twice
     with system(app) as session:
         session.delete(session.get(RosterBuild, build_id))
     done = client.post(
@@ -365,7 +365,7 @@ def test_the_roster_is_built_by_a_job_and_the_page_follows_it(app: Flask, tmp_pa
         data={**form, "csrf_token": csrf_token(client, page)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "ロスターを公開しました" in done
+    assert "シフト表を公開しました" in done
     with system(app) as session:
         job = session.scalar(select(OutboxJob).where(OutboxJob.task.like("%build_roster")))
         assert job is not None
@@ -400,7 +400,7 @@ def test_a_roster_that_cannot_be_built_says_which_day_and_half_hours(
         },
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "ロスターを作成できませんでした" in failed
+    assert "シフト表を作成できませんでした" in failed
     assert "11月30日(月)" in failed
     assert "09:00–09:30" in failed
     with system(app) as session:
