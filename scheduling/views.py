@@ -66,10 +66,18 @@ def index() -> str:
     return render_template(
         "scheduling/index.html",
         teams=teams,
-        queues=weekview.queues(),
+        queues=planning_queues(),
         free=free,
         leaders=leaders,
     )
+
+
+def planning_queues() -> list[tuple[str, bool]]:
+    """Every queue to plan for, with whether it has call history yet: the queues staff made,
+    then any key that only imported history names."""
+    recorded = set(weekview.queues())
+    made = [queue.key for queue in queues.all_queues()]
+    return [(key, key in recorded) for key in made + sorted(recorded - set(made))]
 
 
 @bp.post("/teams")
@@ -239,7 +247,8 @@ def delete_leave(user_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
 
 
 def queue_or_404(queue: str) -> str:
-    if queue not in weekview.queues():
+    """A queue staff made, or one with call history (imported history may name no queue)."""
+    if queues.get(queue) is None and queue not in weekview.queues():
         abort(404)
     return queue
 

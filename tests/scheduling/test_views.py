@@ -405,3 +405,16 @@ def test_a_roster_that_cannot_be_built_says_which_day_and_half_hours(
     assert "09:00–09:30" in failed
     with system(app) as session:
         assert session.scalars(select(RosteredShift)).first() is None
+
+
+def test_a_new_queue_is_listed_for_planning_before_its_first_call(app: Flask) -> None:
+    client = supervisor_client(app)
+    made = app.test_cli_runner().invoke(args=["scheduling", "create-queue", "food", "食品・飲料"])
+    assert made.exit_code == 0, made.output
+    index = client.get("/staff/workforce/").get_data(as_text=True)
+    listed = index[index.index('data-testid="queues"') :]
+    assert "食品・飲料" in listed
+    assert "通話の記録はまだありません" in listed
+    week = client.get("/staff/workforce/queues/food")
+    assert week.status_code == 200
+    assert "食品・飲料" in week.get_data(as_text=True)
