@@ -10,6 +10,7 @@ import re
 import uuid
 from datetime import timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -411,3 +412,25 @@ def test_a_caller_who_presses_1_keeps_their_place_and_is_listed_for_operators(
     assert "alpha shop" in kept
     assert "090-1234-5678" in kept
     assert "順番待ち" in kept
+
+
+def test_a_rate_limit_store_that_does_not_answer_lets_the_carrier_in(tmp_path: Path) -> None:
+    """The limits count in Redis; with Redis away, calls are taken, not refused."""
+    from tenants.db import db
+    from tests.conftest import build_app, fresh_database_url, migrate
+    from tests.faults.stack import free_port
+
+    other = build_app(
+        fresh_database_url("limit_store", tmp_path),
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        CARRIER_WEBHOOK_LIMIT="5 per minute",
+    )
+    migrate(other)
+    shop_with_number(other)
+    client = other.test_client()
+    answers = [incoming(other, client, sid=f"CA{n}").status_code for n in range(7)]  # type: ignore[attr-defined]
+    assert answers == [200] * 7
+    with system(other) as session:
+        assert len(session.scalars(select(Call.call_sid)).all()) == 7
+    with other.app_context():
+        db.engine.dispose()
