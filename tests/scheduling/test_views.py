@@ -405,3 +405,19 @@ def test_a_roster_that_cannot_be_built_says_which_day_and_half_hours(
     assert "09:00–09:30" in failed
     with system(app) as session:
         assert session.scalars(select(RosteredShift)).first() is None
+
+
+def test_the_skills_message_is_in_the_operator_row_the_page_opens_at(app: Flask) -> None:
+    team_id, ids = team_of(app, size=8, skill=None)
+    client = supervisor_client(app)
+    page = f"/staff/workforce/teams/{team_id}"
+    with system(app):
+        add_queues("q")
+    response = client.post(
+        f"/staff/workforce/operators/{ids[0]}/skills",
+        data={"queue": ["q"], "csrf_token": csrf_token(client, page)},
+    )
+    assert response.location.endswith(f"#op-{ids[0]}")
+    text = client.get(page).get_data(as_text=True)
+    row = text[text.index(f'id="op-{ids[0]}"') :].split("</tr>")[0]
+    assert "のスキルを保存しました" in row
