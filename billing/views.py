@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from billing import collection, credit_notes, labels, services
 from billing.invoice_pdf import credit_document, credit_note_pdf, invoice_document, invoice_pdf
 from billing.models import CreditNote, Invoice
-from billing.pricing import MonthlyAmount
+from billing.pricing import MonthlyAmount, days_of, next_month
 from billing.providers import PortalUnavailable, provider
 from tenants.auth import login_required, shop_of_account
 from tenants.config import settings_from
@@ -85,6 +85,7 @@ def page(slug: str) -> str:
     membership = shop_of_account(slug, owner=True)
     today = coverage.today_in_tokyo()
     bill = services.month_bill(membership.shop, today.year, today.month)
+    invoiced_on = date(*next_month(today.year, today.month), 1)  # billed in arrears on the 1st
     invoices = db.session.scalars(
         select(Invoice).where(Invoice.shop_id == membership.shop_id).order_by(Invoice.period.desc())
     ).all()
@@ -93,6 +94,8 @@ def page(slug: str) -> str:
         shop=membership.shop,
         membership=membership,
         bill=bill,
+        month_days=len(days_of(today.year, today.month)),
+        invoiced_on=invoiced_on,
         invoices=invoices,
         labels=labels,
         payments=provider() is not None,

@@ -3,15 +3,16 @@ operators; creating, renaming and deleting a queue; and the queue each shop's ca
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from scheduling import queues, weekview
-from scheduling.models import OperatorSkill, Queue
+from scheduling.models import OperatorSkill, Queue, Team
 from tenants.auth import current_account, staff_required
 from tenants.db import db
+from tenants.flashes import flash_in
 from tenants.models import Shop, StaffRole, User
 from tenants.services import ValidationFailed
 from tenants.web import client_ip
@@ -38,9 +39,16 @@ def _generalists() -> int:
 
 
 def _page(
-    errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, status: int = 200
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+    teams: list[Team] | None = None,
 ) -> tuple[str, int]:
-    """The page; `errors` and `typed` are keyed by form (`new.key`, `name.<key>`, `shop.<slug>`…)."""
+    """The page; `errors` and `typed` are keyed by form (`new.key`, `name.<key>`, `shop.<slug>`…).
+
+    A refused form is answered with this page at the form's own address; its forms post to an
+    address ending in the refused row's anchor, so the browser shows the message where the user
+    was, and a later visit to that address (GET) goes back to the list."""
     rows = queues.all_queues()
     used = queues.usage()
     of_shop = {
@@ -67,6 +75,7 @@ def _page(
         shared=queues.SHARED_QUEUE,
         errors=errors or {},
         typed=typed or {},
+        teams=teams or [],
     ), status
 
 
@@ -97,14 +106,14 @@ def create() -> Response | tuple[str, int]:
     except queues.QueueRefused as refused:
         errors = {f"new.{field}": message for field, message in refused.errors.items()}
         return _page(errors, typed, 400)
-    flash(
+    flash_in(
+        "queues",
         gettext(
             "Queue %(name)s created: move shops into it below and give operators its skill.",
             name=queue.name,
         ),
-        "info",
     )
-    return redirect(url_for("queues.page") + "#queues")
+    return redirect(url_for("queues.page", _anchor="queues"))
 
 
 @bp.post("/<key>/name")
@@ -118,11 +127,11 @@ def rename(key: str) -> Response | tuple[str, int]:
     except queues.QueueRefused as refused:
         return _page({f"name.{key}": refused.errors["name"]}, {f"name.{key}": typed}, 400)
     if queue.name != before:
-        flash(
+        flash_in(
+            "queues",
             gettext("Queue %(before)s is now called %(name)s.", before=before, name=queue.name),
-            "info",
         )
-    return redirect(url_for("queues.page") + "#queues")
+    return redirect(url_for("queues.page", _anchor="queues"))
 
 
 @bp.post("/<key>/delete")
@@ -130,12 +139,24 @@ def rename(key: str) -> Response | tuple[str, int]:
 def delete(key: str) -> Response | tuple[str, int]:
     queue = _queue_or_404(key)
     name = queue.name
+    if request.form.get("confirm") != "yes":  # a queue deleted is gone with its name
+        refused = gettext("Tick the box to confirm: the queue %(name)s is deleted.", name=name)
+        return _page({f"delete.{key}": refused}, status=400)
     try:
         queues.delete_queue(queue, actor=current_account(), ip=client_ip())
     except queues.QueueRefused as refused:
-        return _page({f"delete.{key}": refused.errors["delete"]}, status=409)
-    flash(gettext("Queue %(name)s deleted.", name=name), "info")
-    return redirect(url_for("queues.page") + "#queues")
+        return _page({f"delete.{key}": refused.errors["delete"]}, status=409, teams=refused.teams)
+    flash_in("queues", gettext("Queue %(name)s deleted.", name=name))
+    return redirect(url_for("queues.page", _anchor="queues"))
+
+
+@bp.get("/<key>/name")
+@bp.get("/<key>/delete")
+@bp.get("/<key>")
+@staff_required(*SUPERVISORS)
+def back_to_list(key: str) -> Response:
+    """The address a refused form was answered at, visited again: the list."""
+    return redirect(url_for("queues.page"))
 
 
 @bp.post("/<slug>")
@@ -149,12 +170,12 @@ def assign(slug: str) -> Response | tuple[str, int]:
         key = queues.assign(shop, chosen, actor=current_account(), ip=client_ip())
     except ValidationFailed as refused:
         return _page({f"shop.{slug}": refused.message}, {f"shop.{slug}": chosen}, 400)
-    flash(
+    flash_in(
+        "shops",
         gettext(
             "%(shop)s's calls wait in %(queue)s from the next call on.",
             shop=shop.name,
             queue=queues.label(key),
         ),
-        "info",
     )
-    return redirect(url_for("queues.page") + "#shops")
+    return redirect(url_for("queues.page", _anchor="shops"))

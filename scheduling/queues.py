@@ -20,7 +20,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from scheduling.models import OperatorSkill, Queue, ShopQueue
+from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember
 from tenants.db import db, utcnow
 from tenants.models import Shop, StaffRole, User
 from tenants.services import ValidationFailed, audit
@@ -35,9 +35,10 @@ _CACHE = "_queue_names"
 class QueueRefused(ValueError):
     """A queue that cannot be created, renamed or deleted; `errors` names the fields and says why."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], teams: list[Team] | None = None) -> None:
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+        self.teams = teams or []  # the teams whose page the message sends staff to
 
 
 def comparable(text: str) -> str:
@@ -123,17 +124,29 @@ def usage() -> dict[str, Usage]:
 # --- changing -------------------------------------------------------------------------------------
 
 
+def _key_fault(key: str) -> str | None:
+    """What is wrong with a key, naming the character at fault; None if nothing."""
+    if not key:
+        return str(gettext("Give the queue a key."))
+    if len(key) > 40:
+        return str(
+            gettext("A queue key has at most 40 characters; this one has %(n)d.", n=len(key))
+        )
+    for char in key:
+        if char.isspace():
+            return str(gettext("A queue key cannot contain a space."))
+        if not KEY.match(char):
+            return str(gettext("A queue key cannot contain 「%(char)s」.", char=char))
+    if not key.strip("."):  # dots alone would name a folder in its URLs
+        return str(gettext("A queue key cannot be only dots."))
+    return None
+
+
 def checked_key(raw: str) -> str:
     key = raw.strip()
-    if not KEY.match(key) or not key.strip("."):  # dots alone would name a folder in its URLs
-        raise QueueRefused(
-            {
-                "key": gettext(
-                    "A queue key is 1 to 40 characters without spaces or any of "
-                    "/ \\ ? # & < > and quotes."
-                )
-            }
-        )
+    fault = _key_fault(key)
+    if fault is not None:
+        raise QueueRefused({"key": fault})
     wanted = comparable(key)
     for queue in db.session.scalars(select(Queue)):
         if comparable(queue.key) == wanted:
@@ -253,7 +266,14 @@ def delete_queue(queue: Queue, *, actor: User, ip: str | None) -> None:
         )
     if reasons:
         refused = gettext("%(name)s is in use and cannot be deleted.", name=queue.name)
-        raise QueueRefused({"delete": "\n".join([refused, *reasons])})  # a line each
+        teams = db.session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id.in_([user.id for user in used.operators]))
+            .distinct()
+            .order_by(Team.name)
+        ).all()
+        raise QueueRefused({"delete": "\n".join([refused, *reasons])}, list(teams))  # a line each
     closed = db.session.scalar(
         select(func.count()).select_from(ShopQueue).where(ShopQueue.queue == queue.key)
     )

@@ -35,6 +35,7 @@ from scheduling.models import (
 )
 from tenants.auth import current_account, staff_required
 from tenants.db import db, utcnow
+from tenants.flashes import flash_in
 from tenants.models import StaffRole, User
 
 bp = Blueprint("workforce", __name__, url_prefix="/staff/workforce", template_folder="templates")
@@ -158,7 +159,8 @@ def back_to_team(user: User) -> Response:
     team_id = db.session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     if team_id is None:
         return redirect(url_for("workforce.index"))
-    return redirect(url_for("workforce.team", team_id=team_id) + f"#op-{user.id}")
+    # The page opens at the operator's row, which shows the message (flash_in).
+    return redirect(url_for("workforce.team", team_id=team_id, _anchor=f"op-{user.id}"))
 
 
 @bp.post("/operators/<uuid:user_id>/skills")
@@ -168,9 +170,11 @@ def skills(user_id: uuid.UUID) -> Response:
     try:
         rosters.set_skills(user, request.form.getlist("queue"))
     except rosters.WorkforceRefused as refused:
-        flash(str(refused), "error")
+        flash_in(f"op-{user.id}", str(refused), "error")
     else:
-        flash(gettext("Skills of %(name)s saved.", name=user.display_name), "info")
+        flash_in(
+            f"op-{user.id}", gettext("Skills of %(name)s saved.", name=user.display_name), "info"
+        )
     return back_to_team(user)
 
 
@@ -199,9 +203,13 @@ def add_availability(user_id: uuid.UUID) -> Response:
         rosters.add_availability(user, weekday, start, parse_clock(request.form.get("end")))
     except ValueError as refused:
         message = str(refused) if isinstance(refused, rosters.WorkforceRefused) else None
-        flash(message or gettext("Choose a day of the week."), "error")
+        flash_in(f"op-{user.id}", message or gettext("Choose a day of the week."), "error")
     else:
-        flash(gettext("Availability of %(name)s saved.", name=user.display_name), "info")
+        flash_in(
+            f"op-{user.id}",
+            gettext("Availability of %(name)s saved.", name=user.display_name),
+            "info",
+        )
     return back_to_team(user)
 
 
@@ -226,9 +234,11 @@ def add_leave(user_id: uuid.UUID) -> Response:
         rosters.add_leave(user, first, last, request.form.get("note"))
     except ValueError as refused:
         message = str(refused) if isinstance(refused, rosters.WorkforceRefused) else None
-        flash(message or gettext("Dates are written as 2026-12-01."), "error")
+        flash_in(f"op-{user.id}", message or gettext("Dates are written as 2026-12-01."), "error")
     else:
-        flash(gettext("Leave of %(name)s saved.", name=user.display_name), "info")
+        flash_in(
+            f"op-{user.id}", gettext("Leave of %(name)s saved.", name=user.display_name), "info"
+        )
     return back_to_team(user)
 
 

@@ -48,6 +48,9 @@ def init_app(app: Flask) -> None:
     )
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    from tenants import flashes
+
+    flashes.init_app(app)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["yen"] = format_yen
     from tenants.audit_labels import action_label

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from tenants.auth import login_required, shop_of_account
+from tenants.flashes import flash_in
 from tenants.models import ShopMembership
 from tenants.notifications import mail_template, services
 from tenants.services import ValidationFailed
@@ -17,6 +18,9 @@ from tenants.web import client_ip, limiter
 bp = Blueprint("notifications", __name__, url_prefix="/shops/<slug>/notifications")
 
 Page = str | Response | tuple[str, int]
+# The template's part of the page: its messages are shown in it, and its form posts to an address
+# ending in its anchor so that a refused or previewed template opens the page there.
+MAIL = "message-mail"
 
 
 def _render(
@@ -83,14 +87,15 @@ def template(slug: str) -> Page:
     action = request.form.get("action", "save")
     if action == "default":
         if request.form.get("confirm") != "yes":  # the shop's own text is dropped for good
-            flash(
+            flash_in(
+                MAIL,
                 gettext("Tick the box to confirm: your own subject and text will be replaced."),
                 "error",
             )
         else:
             services.reset_template(shop, client_ip(), actor=membership.user)
-            flash(gettext("The message e-mail is back to the default template."), "info")
-        return redirect(url_for("notifications.page", slug=slug, _anchor="message-mail"))
+            flash_in(MAIL, gettext("The message e-mail is back to the default template."))
+        return redirect(url_for("notifications.page", slug=slug, _anchor=MAIL))
     given = (request.form.get("subject", ""), request.form.get("body", ""))
     try:
         subject, body = services.check_template(*given)
@@ -104,8 +109,8 @@ def template(slug: str) -> Page:
         )
         return _render(membership, template=(subject, body), preview=shown)
     services.save_template(shop, subject, body, client_ip(), actor=membership.user)
-    flash(gettext("Message e-mail template saved."), "info")
-    return redirect(url_for("notifications.page", slug=slug))
+    flash_in(MAIL, gettext("Message e-mail template saved."))
+    return redirect(url_for("notifications.page", slug=slug, _anchor=MAIL))
 
 
 @bp.post("/secret")

@@ -66,7 +66,7 @@ def test_a_shop_moved_to_its_own_queue_is_served_by_operators_skilled_for_it(
     assert the_call(app, "CA0").queue == "team-default"
     status, page = move(client, "A班")
     assert status == 200
-    assert "次の着信から、alpha shopの電話はAチームで待ちます" in page
+    assert "次の着信から、alpha shopの電話はキュー「Aチーム」で待ちます" in page
 
     body = incoming(app, client, sid="CA1").get_data(as_text=True)  # type: ignore[attr-defined]
     assert ">A班</Enqueue>" in body  # the carrier gets the key, never the name

@@ -163,11 +163,15 @@ def test_the_running_amount_is_explained_item_by_item_as_the_invoice_lists_it(
     assert bands + rows["minimum"][2] == 30000  # topped up to the monthly minimum
     assert rows["phone"] == ("電話番号利用料", f"{rented}日", 1000 * rented // month_days)
     subtotal = sum(amount for _, _, amount in rows.values())
-    assert re.search(rf"<td colspan=\"2\">10%対象</td><td>¥{subtotal:,}</td>", table)
+    assert re.search(rf"<th colspan=\"2\">小計 · 10%対象</th><th>¥{subtotal:,}</th>", table)
     assert re.search(rf"<td colspan=\"2\">消費税（10%）</td><td>¥{subtotal // 10:,}</td>", table)
     total = subtotal + subtotal // 10
-    assert f'data-testid="estimate-total">¥{total:,}</th>' in table
-    assert f"翌月1日にご請求予定： <strong>¥{total:,}</strong>" in page
+    assert f'data-testid="estimate-total"><strong>¥{total:,}</strong></th>' in table
+    after = today.replace(day=28) + __import__("datetime").timedelta(days=4)
+    assert f"{after.month}月1日に請求する額: <strong" in page  # the month named
+    assert f"{today.year}年{today.month}月分（今日まで）" in page
+    assert "今月" not in page.split('data-testid="how-computed"')[0].split("<h1>")[1]
+    assert "12月29日〜1月3日（年末年始）は土日祝の料金です。" in page
     how = page[page.index('data-testid="how-computed"') :].split("</ul>")[0]
     for expected in (
         "1時間 ¥180",
@@ -178,3 +182,23 @@ def test_the_running_amount_is_explained_item_by_item_as_the_invoice_lists_it(
     ):
         assert expected in how, expected
     assert "今月は月額最低料金が適用されます。" in how
+
+
+def test_a_partial_first_month_names_its_prorated_minimum(app: Flask) -> None:
+    """A shop that started today is charged the minimum for its days only, and the page says so."""
+    from tenants.coverage.services import today_in_tokyo
+    from tests.factories import make_shop
+
+    add_rate_card(app)
+    make_shop(app, "alpha")
+    client = app.test_client()
+    log_in(client, "owner@alpha.example.jp", PASSWORD)
+    page = client.get("/shops/alpha/billing/").get_data(as_text=True)
+    today = today_in_tokyo()
+    month_days = calendar.monthrange(today.year, today.month)[1]
+    if today.day == 1:
+        assert 'data-testid="prorated-minimum"' not in page  # a whole month
+        return
+    days = month_days - today.day + 1
+    note = page[page.index('data-testid="prorated-minimum"') :].split("</span>")[0]
+    assert f"{month_days}日のうちご契約の{days}日分で¥{30000 * days // month_days:,}" in note

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from scheduling import rosters
-from scheduling.models import OperatorSkill, Queue, ShopQueue
+from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember
 from tenants.db import db
 from tenants.models import AuditEvent, StaffRole, User
 from tests.conftest import csrf_token, log_in, system
@@ -54,7 +54,7 @@ def audited(app: Flask, action: str) -> list[tuple[str | None, dict[str, str], b
 
 
 def row_of(page: str, key: str) -> str:
-    found = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', page, re.S)
+    found = re.search(rf'<tr data-key="{re.escape(key)}"[^>]*>(.*?)</tr>', page, re.S)
     assert found, f"no row for {key}"
     return found.group(1)
 
@@ -91,10 +91,18 @@ def test_bad_keys_and_missing_or_taken_names_are_refused_keeping_what_was_typed(
 ) -> None:
     client = supervisor(app)
     assert create(client, "food", "Food Shops")[0] == 200
-    for bad in ("", "A 班", "a/b", "x" * 41, "<script>", "..", "a?b"):
+    for bad, said in (
+        ("", "キーを入力してください"),
+        ("A 班", "キューのキーにスペースは使えません"),
+        ("a/b", "キューのキーに「/」は使えません"),
+        ("x" * 41, "この入力は41文字です"),
+        ("<script>", "キューのキーに「&lt;」は使えません"),
+        ("..", "点だけ"),
+        ("a?b", "キューのキーに「?」は使えません"),
+    ):
         status, page = create(client, bad, "新しいキュー")
         assert status == 400, bad
-        assert "キューのキーは1〜40文字" in page
+        assert said in page, bad  # the character at fault is named
         assert 'value="新しいキュー"' in page  # the name typed stays
     for taken in ("team-default", "food", "ＦＯＯＤ"):
         status, page = create(client, taken, "新しいキュー")
@@ -107,7 +115,7 @@ def test_bad_keys_and_missing_or_taken_names_are_refused_keeping_what_was_typed(
         assert 'value="other"' in page  # the key typed stays
     status, page = create(client, "a b", "  ")  # both wrong: both said
     assert status == 400
-    assert "キューのキーは1〜40文字" in page
+    assert "キューのキーにスペースは使えません" in page
     assert "キューの名前を入力してください" in page
     status, page = create(client, "long", "名" * 41)
     assert "40文字以内" in page
@@ -154,7 +162,7 @@ def test_moving_a_shop_picks_one_of_the_queues_by_name(app: Flask) -> None:
     assert options == [("team-default", " selected", "共通キュー"), ("food", "", "食品")]
     status, page = post(client, "/staff/queues/alpha", queue="food")
     assert status == 200
-    assert "次の着信から、alpha shopの電話は食品で待ちます" in page
+    assert "次の着信から、alpha shopの電話はキュー「食品」で待ちます" in page
     assert '<option value="food" selected>食品</option>' in page
     status, page = post(client, "/staff/queues/alpha", queue="nowhere")
     assert status == 400
@@ -182,20 +190,29 @@ def test_a_queue_in_use_is_not_deleted_and_the_message_says_what_to_do(app: Flas
     create(client, "food", "食品")
     post(client, "/staff/queues/alpha", queue="food")
     skill(app, operator, ["food"])
+    with system(app) as session:
+        team = Team(name="A班")
+        session.add(team)
+        session.flush()  # the team's id for its member
+        session.add(TeamMember(team_id=team.id, user_id=uuid.UUID(operator)))
     food = row_of(client.get(PAGE).get_data(as_text=True), "food")
     assert "<td>1</td>" in food  # one shop
     assert "operator" in food  # the operator's name
 
-    status, page = post(client, "/staff/queues/food/delete")
+    status, page = post(client, "/staff/queues/food/delete", confirm="yes")
     assert status == 409
     assert "キュー「食品」は使われているため削除できません" in page
     assert "このキューにいるショップ: alpha shop" in page
     assert "別のキューに移してください" in page
     assert "このキューをスキルに持つオペレーター: operator" in page
     assert "スキルから外してください" in page
+    links = re.search(r'data-testid="team-links">(.*?)</p>', page, re.S)
+    assert links
+    assert "/staff/workforce/teams/" in links.group(1)
+    assert "A班" in links.group(1)
 
     post(client, "/staff/queues/alpha", queue="team-default")
-    status, page = post(client, "/staff/queues/food/delete")
+    status, page = post(client, "/staff/queues/food/delete", confirm="yes")
     assert status == 409  # the skill still names it
     assert "このキューにいるショップ" not in page
     assert "このキューをスキルに持つオペレーター: operator" in page
@@ -203,7 +220,7 @@ def test_a_queue_in_use_is_not_deleted_and_the_message_says_what_to_do(app: Flas
         assert "food" in stored()
     assert audited(app, "queue.deleted") == []
 
-    status, page = post(client, "/staff/queues/team-default/delete")
+    status, page = post(client, "/staff/queues/team-default/delete", confirm="yes")
     assert status == 409
     assert "共通キューは削除できません" in page
     with system(app):
@@ -217,7 +234,7 @@ def test_an_unused_queue_is_deleted_audited_and_gone_from_the_choices(app: Flask
     create(client, "food", "食品")
     skill(app, operator, ["food"])
     skill(app, operator, [])  # the skill taken off again
-    status, page = post(client, "/staff/queues/food/delete")
+    status, page = post(client, "/staff/queues/food/delete", confirm="yes")
     assert status == 200
     assert "キュー「食品」を削除しました" in page
     assert 'data-key="food"' not in page
@@ -228,7 +245,7 @@ def test_an_unused_queue_is_deleted_audited_and_gone_from_the_choices(app: Flask
     assert audited(app, "queue.deleted") == [
         ("food", {"key": "food", "name": "食品", "closed_shops": "0"}, True)
     ]
-    assert post(client, "/staff/queues/food/delete")[0] == 404
+    assert post(client, "/staff/queues/food/delete", confirm="yes")[0] == 404
     with system(app) as session:
         user = session.get(User, uuid.UUID(operator))
         assert user is not None
@@ -282,3 +299,56 @@ def test_the_command_line_creates_a_queue_that_skills_can_then_name(app: Flask) 
     assert audited(app, "queue.created") == [
         ("bank", {"key": "bank", "name": "練習用の銀行"}, False)
     ]
+
+
+def test_deleting_asks_for_a_ticked_box_and_a_refused_address_leads_back_to_the_list(
+    app: Flask,
+) -> None:
+    client = supervisor(app)
+    create(client, "food", "食品")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'name="confirm" value="yes" required' in row_of(page, "food")
+    status, page = post(client, "/staff/queues/food/delete")  # the box not ticked
+    assert status == 400
+    assert "チェックを入れてください" in page
+    with system(app):
+        assert "food" in stored()
+    assert audited(app, "queue.deleted") == []
+    # The refused form's address, visited again, is the list (not a 405 page).
+    for url in ("/staff/queues/food/delete", "/staff/queues/food/name", "/staff/queues/alpha"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        assert response.request.path == PAGE
+    status, page = post(client, "/staff/queues/food/name", name="共通キュー")
+    assert status == 400
+    assert 'action="/staff/queues/food/name#q-food"' in page  # the browser shows the refused row
+
+
+def section(page: str, section_id: str) -> str:
+    found = re.search(rf'<section id="{section_id}">(.*?)</section>', page, re.S)
+    assert found, section_id
+    return found.group(1)
+
+
+def test_the_message_after_a_change_is_inside_the_part_the_page_opens_at(app: Flask) -> None:
+    make_shop(app, "alpha")
+    client = supervisor(app)
+    response = client.post(
+        PAGE, data={"key": "food", "name": "食品", "csrf_token": csrf_token(client, PAGE)}
+    )
+    assert response.location.endswith("#queues")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "キュー「食品」を作成しました" in section(page, "queues")
+    assert page.count("を作成しました") == 1  # not at the top as well
+    response = client.post(
+        "/staff/queues/food/name",
+        data={"name": "食品2", "csrf_token": csrf_token(client, PAGE)},
+    )
+    assert response.location.endswith("#queues")
+    assert "「食品2」に変えました" in section(client.get(PAGE).get_data(as_text=True), "queues")
+    response = client.post(
+        "/staff/queues/alpha", data={"queue": "food", "csrf_token": csrf_token(client, PAGE)}
+    )
+    assert response.location.endswith("#shops")
+    shops = section(client.get(PAGE).get_data(as_text=True), "shops")
+    assert "キュー「食品2」で待ちます" in shops  # quoted like the other messages

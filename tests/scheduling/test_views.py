@@ -418,3 +418,19 @@ def test_a_new_queue_is_listed_for_planning_before_its_first_call(app: Flask) ->
     week = client.get("/staff/workforce/queues/food")
     assert week.status_code == 200
     assert "食品・飲料" in week.get_data(as_text=True)
+
+
+def test_the_skills_message_is_in_the_operator_row_the_page_opens_at(app: Flask) -> None:
+    team_id, ids = team_of(app, size=8, skill=None)
+    client = supervisor_client(app)
+    page = f"/staff/workforce/teams/{team_id}"
+    with system(app):
+        add_queues("q")
+    response = client.post(
+        f"/staff/workforce/operators/{ids[0]}/skills",
+        data={"queue": ["q"], "csrf_token": csrf_token(client, page)},
+    )
+    assert response.location.endswith(f"#op-{ids[0]}")
+    text = client.get(page).get_data(as_text=True)
+    row = text[text.index(f'id="op-{ids[0]}"') :].split("</tr>")[0]
+    assert "のスキルを保存しました" in row

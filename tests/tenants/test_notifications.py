@@ -318,3 +318,17 @@ def test_another_shops_owner_cannot_see_or_change_the_template(app: Flask) -> No
     token = csrf_token(other, "/shops/beta/notifications/")
     form = {"csrf_token": token, "action": "save", "subject": "x", "body": "y"}
     assert other.post(TEMPLATE, data=form).status_code == 404
+
+
+def test_template_messages_show_in_the_template_part_the_page_opens_at(app: Flask) -> None:
+    client = owner(app)
+    saved = post_template(client, "save", "{shop}へ伝言", "{message}")
+    assert saved.location.endswith("#message-mail")  # type: ignore[attr-defined]
+    page = client.get(PAGE).get_data(as_text=True)
+    part = page[page.index('id="message-mail"') :].split("</section>")[0]
+    assert "伝言メールのテンプレートを保存しました" in part
+    assert page.count("保存しました") == part.count("保存しました")  # not at the top as well
+    refused = post_template(client, "save", "件名", " ")
+    text = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'action="/shops/alpha/notifications/template#message-mail"' in text
+    assert "autofocus" in text  # the form is brought into view with its error
