@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         number_buying,
         operator_phone_views,
         push_routing,
+        quality_criteria,
         quality_models,
         quality_views,
         report_api,
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
     from answering import metrics as call_metrics
     from tenants.api import api
     from tenants.request_cycle import csrf
-    from tenants.signals import shop_dashboard
+    from tenants.signals import audit_names, shop_dashboard
 
     call_metrics.register()
     carrier_views.init_app(app)
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(wallboard_views.bp)
     app.register_blueprint(quality_views.bp)
     app.cli.add_command(rollups.group)
+    audit_names.connect(quality_criteria.audit_names, weak=False)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
     shop_dashboard.connect(inbox_views.inbox_card, weak=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext
@@ -22,7 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from answering.quality_models import QaCriterion
 from tenants.db import db, new_id, utcnow
-from tenants.models import User
+from tenants.models import AuditEvent, User
 from tenants.services import audit
 
 MAX_WEIGHT = 100
@@ -104,6 +104,29 @@ def _weight(raw: str | None) -> int:
     if not WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= MAX_WEIGHT:
         raise CriterionRefused(gettext("Weights are whole numbers from 1 to %(n)d.", n=MAX_WEIGHT))
     return int(text)
+
+
+def audit_names(
+    _sender: object, *, events: Iterable[AuditEvent]
+) -> dict[tuple[uuid.UUID, str], str]:
+    """The scorecard items a page of the audit log names by key, by their names now (the
+    `audit_names` signal), in one query; a key no item has any more is left unnamed."""
+    wanted = {
+        event.id: event.target
+        for event in events
+        if event.action.startswith("quality.criterion_") and event.target
+    }
+    if not wanted:
+        return {}
+    found: dict[str, str] = {
+        key: name
+        for key, name in db.session.execute(
+            select(QaCriterion.key, QaCriterion.label).where(
+                QaCriterion.key.in_(set(wanted.values()))
+            )
+        )
+    }
+    return {(event_id, "target"): found[key] for event_id, key in wanted.items() if key in found}
 
 
 def _stamp(criterion: QaCriterion, actor: User, action: str, ip: str | None) -> None:

@@ -18,9 +18,10 @@ def init_app(app: Flask) -> None:
     )
     from tenants.api import api
     from tenants.request_cycle import csrf
-    from tenants.signals import demo_seeded
+    from tenants.signals import audit_names, demo_seeded
 
     demo_seeded.connect(demo.add_demo_team, weak=False)
+    audit_names.connect(queues.audit_names, weak=False)
     cli.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(pattern_views.bp)

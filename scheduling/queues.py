@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember
 from tenants.db import db, utcnow
-from tenants.models import Shop, StaffRole, User
+from tenants.models import AuditEvent, Shop, StaffRole, User
 from tenants.services import ValidationFailed, audit
 
 SHARED_QUEUE = "team-default"
@@ -82,6 +83,33 @@ def label(queue: str) -> str:
     if found is not None:
         return found
     return gettext("Shared queue") if queue == SHARED_QUEUE else queue
+
+
+_AUDITED = {"queue.created", "queue.renamed", "queue.deleted"}  # the target is the queue's key
+
+
+def audit_names(
+    _sender: object, *, events: Iterable[AuditEvent]
+) -> dict[tuple[uuid.UUID, str], str]:
+    """The queues a page of the audit log mentions, named (the `audit_names` signal): the target of
+    queue events, where a shop moved from and to. One query; a deleted queue is left unnamed."""
+    wanted: dict[tuple[uuid.UUID, str], str] = {}
+    for event in events:
+        if event.action in _AUDITED and event.target:
+            wanted[(event.id, "target")] = event.target
+        elif event.action == "shop.queue_changed":
+            for end in ("from", "to"):
+                if key := (event.detail or {}).get(end):
+                    wanted[(event.id, end)] = key
+    if not wanted:
+        return {}
+    found: dict[str, str] = {
+        key: name
+        for key, name in db.session.execute(
+            select(Queue.key, Queue.name).where(Queue.key.in_(set(wanted.values())))
+        )
+    }
+    return {ref: found[key] for ref, key in wanted.items() if key in found}
 
 
 def queue_of(shop_id: uuid.UUID) -> str:

@@ -36,6 +36,7 @@ LABELS: dict[str, LazyString] = {
     "notifications.changed": lazy_gettext("Notification settings changed"),
     "notifications.secret_rotated": lazy_gettext("Webhook signing secret renewed"),
     "notifications.template_changed": lazy_gettext("Message e-mail template changed"),
+    "notifications.template_reset": lazy_gettext("Message e-mail template reset to the standard"),
     "number.added": lazy_gettext("Number added to the pool"),
     "number.released": lazy_gettext("Number released"),
     "number.rented": lazy_gettext("Number rented"),

@@ -19,3 +19,8 @@ shop_closed = _signals.signal("shop-closed")
 
 #: Sent while a shop's dashboard is drawn, with `shop`; a receiver returns a card (Markup) or None.
 shop_dashboard = _signals.signal("shop-dashboard")
+
+#: Sent while a page of the staff audit log is drawn, with `events` (that page's `AuditEvent`s); a
+#: receiver names the things its domain owns that those events mention (a queue, a scorecard item),
+#: read for the whole page in one query, as `{(event id, "target" or a detail field): name}`.
+audit_names = _signals.signal("audit-names")

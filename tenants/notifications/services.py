@@ -165,7 +165,7 @@ def reset_template(shop: Shop, ip: str | None = None, *, actor: User | None = No
     row.mail_subject = row.mail_body = None
     row.updated_at = utcnow()
     services.audit(
-        "notifications.template_changed", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip
+        "notifications.template_reset", actor=actor, shop_id=shop.id, target=shop.slug, ip=ip
     )
 
 
