@@ -50,7 +50,7 @@ def state_name(state: str) -> str:
         "ready": gettext("Ready"),
         "on_call": gettext("On a call"),
         "after_call_work": gettext("After-call work"),
-        "break": gettext("Break"),
+        "break": gettext("Away"),
         "not_ready": gettext("Not ready"),
     }
     return str(names.get(state, state))

@@ -32,7 +32,7 @@ def test_operator_goes_ready_takes_a_break_and_every_change_is_logged(app: Flask
     assert 'data-testid="my-state">受付可' in client.get("/console").get_data(as_text=True)
     set_state(client, state="break", reason="lunch")
     page = client.get("/console").get_data(as_text=True)
-    assert "休憩（昼食）" in page
+    assert "離席（昼食）" in page
     with system(app) as session:
         logged = session.scalars(
             select(OperatorStateChange.state).order_by(OperatorStateChange.at)
@@ -43,7 +43,7 @@ def test_operator_goes_ready_takes_a_break_and_every_change_is_logged(app: Flask
 def test_a_break_needs_a_reason_and_on_call_comes_from_calls(app: Flask) -> None:
     client, _ = operator_client(app)
     set_state(client, state="break", reason="nap")
-    assert "休憩の理由を選んでください" in client.get("/console").get_data(as_text=True)
+    assert "離席の理由を選んでください" in client.get("/console").get_data(as_text=True)
     set_state(client, state="on_call")
     assert "通話中は通話によって設定されます" in client.get("/console").get_data(as_text=True)
 
@@ -88,11 +88,11 @@ def test_the_board_starts_with_no_state_or_reason_and_refuses_a_break_without_on
             as_text=True
         )
 
-    assert "operator: 休憩の理由を選んでください。" in change(state="break", reason="")
+    assert "operator: 離席の理由を選んでください。" in change(state="break", reason="")
     assert "operator: 変更後の状態を選んでください。" in change(state="", reason="")
     with system(app) as session:
         assert session.scalars(select(OperatorStateChange)).all() == []
-    assert "休憩（会議）" in change(state="break", reason="meeting")
+    assert "離席（会議）" in change(state="break", reason="meeting")
     console = operator_client_page(app, operator)
     assert '<select name="reason" required' in console
     assert '<option value="" selected>理由を選ぶ</option>' in console
