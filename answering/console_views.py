@@ -338,7 +338,7 @@ def _put_through_if_ready(operator: User) -> None:
 
 @bp.route("/staff/operators", methods=["GET", "POST"])
 @staff_required(StaffRole.SUPERVISOR, StaffRole.ADMIN)
-def board() -> str | Response:
+def board() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         operator = db.session.get(User, parse_id(request.form.get("operator_id")))
         if operator is None or operator.staff_role != StaffRole.OPERATOR:
@@ -351,10 +351,16 @@ def board() -> str | Response:
                 actor=current_account(),
             )
         except agents.StateRefused as refused:
-            flash(
-                gettext("%(name)s: %(problem)s", name=operator.display_name, problem=refused),
-                "error",
-            )
+            # The board again, with the choice kept and the reason beside that operator's row.
+            typed = {
+                "operator_id": str(operator.id),
+                "state": request.form.get("state", ""),
+                "reason": request.form.get("reason", ""),
+                "message": gettext(
+                    "%(name)s: %(problem)s", name=operator.display_name, problem=refused
+                ),
+            }
+            return _board_page(typed), 400
         else:
             _put_through_if_ready(operator)
             flash(
@@ -366,9 +372,14 @@ def board() -> str | Response:
                 "info",
             )
         return redirect(url_for("console.board"))
+    return _board_page(None)
+
+
+def _board_page(refused: dict[str, str] | None) -> str:
     return render_template(
         "answering/board.html",
         rows=agents.board(),
         reasons=agents.BREAK_REASONS,
         states=OPERATOR_STATES,
+        refused=refused,
     )

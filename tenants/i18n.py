@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, has_request_context, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
 
 from tenants.auth import logged_in_user
 
@@ -25,16 +25,30 @@ def select_locale() -> str:
 
 
 PATTERNS = {
-    "ja": {"datetime": "yyyy年M月d日 HH:mm", "date": "yyyy年M月d日", "time": "HH:mm"},
-    "en": {"datetime": "MMM d, yyyy HH:mm", "date": "MMM d, yyyy", "time": "HH:mm"},
+    "ja": {
+        "datetime": "yyyy年M月d日 HH:mm",
+        "date": "yyyy年M月d日",
+        "time": "HH:mm",
+        "day_time": "M月d日 HH:mm",
+    },
+    "en": {
+        "datetime": "MMM d, yyyy HH:mm",
+        "date": "MMM d, yyyy",
+        "time": "HH:mm",
+        "day_time": "MMM d HH:mm",
+    },
 }
 
 
 def format_when(value: datetime | None, style: str = "datetime") -> str:
-    """`2026年11月24日 13:05` in Japanese, `Nov 24, 2026 13:05` in English, in Asia/Tokyo."""
+    """`2026年11月24日 13:05` in Japanese, `Nov 24, 2026 13:05` in English, in Asia/Tokyo.
+    `moment`: the time alone when it is today, else the day too (`11月23日 22:10`)."""
     if value is None:
         return "—"
     language = getattr(get_locale(), "language", "ja")
+    if style == "moment":
+        today = to_user_timezone(datetime.now(UTC)).date()
+        style = "time" if to_user_timezone(value).date() == today else "day_time"
     return str(format_datetime(value, PATTERNS.get(language, PATTERNS["ja"])[style]))
 
 

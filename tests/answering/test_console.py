@@ -90,6 +90,14 @@ def test_the_board_starts_with_no_state_or_reason_and_refuses_a_break_without_on
 
     assert "operator: 離席の理由を選んでください。" in change(state="break", reason="")
     assert "operator: 変更後の状態を選んでください。" in change(state="", reason="")
+    # refused: the board again, the choice kept in that operator's row, the reason beside it
+    form = {"operator_id": operator["user_id"], "csrf_token": token, "state": "break"}
+    refused = client.post("/staff/operators", data=form)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    row = html[: html.index('data-testid="refused"')].rsplit("<tr>", 1)[1]
+    assert 'value="break" selected' in row
+    assert operator["user_id"] in row
     with system(app) as session:
         assert session.scalars(select(OperatorStateChange)).all() == []
     assert "離席（会議）" in change(state="break", reason="meeting")

@@ -23,3 +23,17 @@ def test_dates_are_japanese_and_in_tokyo_time(app: Flask) -> None:
 def test_yen_has_the_sign_and_thousands_separators() -> None:
     assert format_yen(30000) == "¥30,000"
     assert format_yen(0) == "¥0"
+
+
+def test_a_moment_is_its_time_today_and_its_day_and_time_before(app: Flask) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(UTC)
+    earlier = now - timedelta(days=2)
+    with app.test_request_context(), force_locale("ja"):
+        assert format_when(now, "moment") == now.astimezone(ZoneInfo("Asia/Tokyo")).strftime(
+            "%H:%M"
+        )
+        local = earlier.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert format_when(earlier, "moment") == f"{local.month}月{local.day}日 {local:%H:%M}"
