@@ -23,6 +23,7 @@ def test_a_request_while_the_database_is_away_answers_503_with_retry_after() -> 
     assert api.get_json()["detail"] == "The service is briefly unavailable; try again in a moment."
 
 
+@pytest.mark.postgres  # SQLite has no server to close a connection
 def test_a_pooled_connection_the_server_closed_while_idle_is_replaced_before_use(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -31,8 +32,6 @@ def test_a_pooled_connection_the_server_closed_while_idle_is_replaced_before_use
     from tenants import database
     from tenants.db import db
 
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("SQLite has no server to close connections")
     other = build_app(app.config["SQLALCHEMY_DATABASE_URI"])  # its own engine and pool
     admin = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
 
