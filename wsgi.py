@@ -12,11 +12,12 @@ import billing
 import scheduling
 import tenants
 from tenants.config import Settings, environ_with
+from tenants.machine_requests import Application
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application from the environment; `config` overrides environment and Flask keys."""
-    app = Flask(__name__, instance_relative_config=True, static_folder="static")
+    app = Application(__name__, instance_relative_config=True, static_folder="static")
     settings = Settings.from_env(environ_with(config), app.instance_path)
     app.config.update(settings.as_flask_config())
     app.config.update(config or {})

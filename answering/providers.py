@@ -4,6 +4,7 @@ carrier simulator signs the same way and answers the same REST API (`TWILIO_API_
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,7 +94,14 @@ class TwilioTelephony:
         self._client: Client | None = None
 
     def signature_valid(self, url: str, params: Mapping[str, str], signature: str) -> bool:
-        return bool(signature) and bool(self.validator.validate(url, dict(params), signature))
+        """Twilio signs the URL it was given; its validator also tries the URL with its port
+        added or removed. The URL as given is tried alone first: one HMAC instead of two for
+        every webhook, with the same requests accepted."""
+        if not signature:
+            return False
+        if hmac.compare_digest(self.sign(url, params), signature):
+            return True
+        return bool(self.validator.validate(url, dict(params), signature))
 
     def sign(self, url: str, params: Mapping[str, str]) -> str:
         return str(self.validator.compute_signature(url, dict(params)))

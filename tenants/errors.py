@@ -1,4 +1,5 @@
-"""Errors: `application/problem+json` (RFC 9457) under `/api/`, a page in the user's language elsewhere."""
+"""Errors: `application/problem+json` (RFC 9457) under `/api/`, plain text to the carrier, a page in
+the user's language elsewhere."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
+
+from tenants.machine_requests import from_machine
 
 log = logging.getLogger(__name__)
 #: Seconds a client should wait before sending a request again after a 503.
@@ -44,6 +47,8 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
 
 def handle_http_exception(error: HTTPException) -> Response | tuple[str, int]:
     code = error.code or 500
+    if from_machine(request):
+        return machine_error(error)
     if is_api_request():
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}
@@ -58,6 +63,16 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[str, int]:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     return render_template("errors/error.html", code=code, message=_page_message(error)), code
+
+
+def machine_error(error: HTTPException) -> Response:
+    """A machine (the carrier) reads the status and its headers (`Retry-After`), not a page."""
+    code = error.code or 500
+    response = Response(f"{code} {error.name}\n", status=code, mimetype="text/plain")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_database_unavailable(error: OperationalError) -> Response:

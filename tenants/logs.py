@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 from werkzeug.wrappers import Response
 
+from tenants.machine_requests import for_machines
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     log = logging.getLogger("answering.request")
 
     @app.before_request
+    @for_machines
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         valid = 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum()
@@ -56,6 +59,7 @@ def init_app(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
+    @for_machines
     def _finish(response: Response) -> Response:
         if "request_id" in g:
             response.headers["X-Request-ID"] = g.request_id

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from tenants.db import db
+from tenants.machine_requests import for_machines
 from tenants.models import OutboxJob
 from tenants.scoping import SYSTEM, set_scope
 
@@ -88,10 +89,12 @@ def _allowed() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.before_request
+    @for_machines
     def _start_clock() -> None:
         g.metrics_started = time.perf_counter()
 
     @app.after_request
+    @for_machines
     def _observe(response: Response) -> Response:
         if "metrics_started" in g and request.endpoint != "metrics":
             LATENCY.labels(

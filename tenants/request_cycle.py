@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from tenants.auth import scope_to_logged_in_user
 from tenants.db import db
 from tenants.errors import handle_database_unavailable
+from tenants.machine_requests import for_machines
 
 csrf = CSRFProtect()
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     @app.before_request
+    @for_machines
     def _refuse_nul_bytes() -> None:
         # PostgreSQL text cannot hold NUL; no form, query or JSON value of ours needs one.
         values = [*request.args.values(), *request.args.keys()]
@@ -48,6 +50,7 @@ def init_app(app: Flask) -> None:
             scope_to_logged_in_user()
 
     @app.after_request
+    @for_machines
     def _commit(response: Response) -> Response:
         # The one commit of a request (DESIGN.md section 3, rule 1). An error answer discards what
         # the request wrote, unless the view kept it on purpose (a counted failed login).
