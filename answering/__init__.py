@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     from answering import metrics as call_metrics
     from tenants.api import api
     from tenants.request_cycle import csrf
-    from tenants.signals import audit_names, shop_dashboard
+    from tenants.signals import audit_names, operator_free, shop_dashboard
 
     call_metrics.register()
     carrier_views.init_app(app)
@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(quality_views.bp)
     app.cli.add_command(rollups.group)
     audit_names.connect(quality_criteria.audit_names, weak=False)
+    operator_free.connect(push_routing.operator_free, weak=False)
     shop_dashboard.connect(views.calls_card, weak=False)
     shop_dashboard.connect(views.fax_card, weak=False)
     shop_dashboard.connect(inbox_views.inbox_card, weak=False)

@@ -1,5 +1,10 @@
 """An operator who becomes ready while callers wait is given the longest-waiting of them at once.
 
+An operator is ready when they say so on the console, when a call frees them before they talked
+(the caller left first), and when their after-call work ends by the clock: the job for that is
+asked for as the call frees them, to run at that moment (RQ's scheduler; without Redis, the
+outbox drain runs it, and the hold rounds come first).
+
 Without this, the caller is only put through at their next hold round (every `POLL_S`, 5 s). The
 job routes as a hold round would (callbacks that kept their place first, then the longest-idle
 operator skilled for the call's queue) and has the carrier move the caller out of the queue to the
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,6 +39,18 @@ def operator_ready(operator: User) -> None:
         put_through_waiting,
         key=f"push:{operator.id}:{uuid.uuid4().hex}",
         operator_id=str(operator.id),
+    )
+
+
+def operator_free(_sender: object, *, operator_id: uuid.UUID, at: datetime) -> None:
+    """Ask for a caller to be put through when a call frees this operator: at once, or when
+    their after-call work ends by the clock (`tenants.signals.operator_free`)."""
+    wait = at - utcnow()
+    enqueue_after_commit(
+        put_through_waiting,
+        key=f"push:{operator_id}:{at.isoformat()}",
+        delay=wait if wait > timedelta(0) else None,
+        operator_id=str(operator_id),
     )
 
 

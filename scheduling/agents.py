@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from scheduling.models import OPERATOR_STATES, OperatorSkill, OperatorState, OperatorStateChange
 from tenants.db import db, new_id, utcnow
 from tenants.models import StaffRole, User
+from tenants.signals import operator_free
 
 BREAK_REASONS = ("lunch", "rest", "training", "meeting", "other")
 
@@ -181,6 +182,8 @@ def release(
     row = db.session.get(OperatorState, operator_id)
     if row is not None:
         db.session.refresh(row)
+    if state in ("ready", "after_call_work"):
+        operator_free.send(None, operator_id=operator_id, at=values["after_call_until"] or now)
     return True
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, has_app_context
@@ -57,7 +57,9 @@ def enqueue_after_commit(
     delay: timedelta | None = None,
     **kwargs: Any,
 ) -> OutboxJob:
-    """Record a job in the current transaction; it runs once the transaction commits.
+    """Record a job in the current transaction; it runs once the transaction commits, or with
+    `delay` that long after (with Redis, RQ's scheduler hands it to a worker at that moment;
+    without, the drain runs it once it is due).
 
     The same `key` (by default: task, shop and arguments) is recorded once, so a request that runs
     twice asks for the work once.
@@ -81,18 +83,18 @@ def enqueue_after_commit(
         run_after=utcnow() + (delay or timedelta(0)),
     )
     db.session.add(row)
-    if delay is None:
-        db.session.info.setdefault(_PENDING, []).append(row.id)
+    not_before = row.run_after if delay else None
+    db.session.info.setdefault(_PENDING, []).append((row.id, not_before))
     return row
 
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session: Session) -> None:
-    ids = session.info.pop(_PENDING, [])
-    if ids and has_app_context():
+    pending = session.info.pop(_PENDING, [])
+    if pending and has_app_context():
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        for outbox_id in ids:
-            dispatch(app, outbox_id)
+        for outbox_id, not_before in pending:
+            dispatch(app, outbox_id, not_before)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -100,16 +102,22 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def dispatch(app: Flask, outbox_id: uuid.UUID) -> None:
-    """Hand a committed outbox row to the job runner; a lost hand-over is repaired by the drain."""
+def dispatch(app: Flask, outbox_id: uuid.UUID, not_before: datetime | None = None) -> None:
+    """Hand a committed outbox row to the job runner, or, when it is for later, to RQ's schedule
+    (without Redis, the drain runs it once due); a lost hand-over is repaired by the drain."""
+    later = not_before is not None and not_before > utcnow()
     settings = settings_from(app.config)
     if settings.redis_url is None:
-        run_outbox_job(app, outbox_id, reraise=False)
+        if not later:
+            run_outbox_job(app, outbox_id, reraise=False)
         return
     try:
         queue = job_queue(app)
         job_id = f"outbox-{outbox_id}"
-        queue.enqueue_call(perform, args=(str(outbox_id),), job_id=job_id, result_ttl=3600)
+        if later:
+            queue.enqueue_at(not_before, perform, str(outbox_id), job_id=job_id, result_ttl=3600)
+        else:
+            queue.enqueue_call(perform, args=(str(outbox_id),), job_id=job_id, result_ttl=3600)
     except Exception:
         log.exception("could not hand outbox job %s to Redis; the drain will retry", outbox_id)
 

@@ -24,3 +24,8 @@ shop_dashboard = _signals.signal("shop-dashboard")
 #: receiver names the things its domain owns that those events mention (a queue, a scorecard item),
 #: read for the whole page in one query, as `{(event id, "target" or a detail field): name}`.
 audit_names = _signals.signal("audit-names")
+
+#: Sent in the transaction that frees an operator from a call, with `operator_id` and `at`: when
+#: they can take the next one (now, or when their after-call work ends by the clock). Answering
+#: puts a waiting caller through at that moment instead of at the caller's next hold round.
+operator_free = _signals.signal("operator-free")

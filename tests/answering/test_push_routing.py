@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from answering.models import Call
+from scheduling import agents
 from scheduling.models import OperatorState
+from tenants.db import utcnow
+from tenants.jobs import dispatch
+from tenants.models import OutboxJob, User
 from tests.answering.live_line import Line, eventually, live_line
 from tests.conftest import build_app, csrf_token, fresh_database_url, migrate, system
 
@@ -75,6 +80,38 @@ def test_a_caller_who_hung_up_meanwhile_leaves_the_operator_free(line: Line) -> 
     state = line.state(line.operator_id)
     assert (state.state, state.call_sid) == ("ready", None)
     assert line.call_of("+819011110010").operator_id is None  # type: ignore[union-attr]
+
+
+def test_a_waiting_caller_is_put_through_when_after_call_work_ends_by_the_clock(
+    line: Line,
+) -> None:
+    set_offline(line.app)
+    line.ring(caller="+819011110011")
+    call = eventually(lambda: line.call_of("+819011110011"))
+    eventually(lambda: call.call_sid in line.carrier.queues.get("team-default", []))
+    with system(line.app) as session:  # the operator's previous call has just ended
+        row = session.get(OperatorState, line.operator_id)
+        row.state, row.call_sid = "on_call", "CAearlier"
+    with system(line.app) as session:
+        operator = session.get(User, line.operator_id)
+        ended = utcnow()
+        agents.release(operator.id, "CAearlier", "after_call_work", ended, timedelta(seconds=1))
+    with system(line.app) as session:
+        [push] = session.scalars(
+            select(OutboxJob).where(
+                OutboxJob.task.endswith("put_through_waiting"), OutboxJob.state == "pending"
+            )
+        ).all()  # not run at once: the operator is writing up the last call
+        assert abs(push.run_after - (ended + timedelta(seconds=1))) < timedelta(seconds=0.5)
+        push_id = push.id
+
+    time.sleep(1.0)  # the after-call work is over; the caller's next hold round may be 5 s away
+    free_at = time.monotonic()
+    dispatch(line.app, push_id)  # what RQ's scheduler does at `run_after`
+    routed = eventually(lambda: _routed(line, "+819011110011"), timeout_s=10)
+    took = time.monotonic() - free_at
+    assert routed.operator_id == line.operator_id
+    assert took < 2.5, f"put through after {took:.1f} s: at a hold round, not at once"
 
 
 def _routed(line: Line, caller: str) -> Call | None:

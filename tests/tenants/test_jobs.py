@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -169,3 +170,46 @@ def test_with_redis_a_job_run_twice_has_effect_once(with_redis: Flask) -> None:
     job_queue(app).enqueue_call("tenants.jobs.perform", args=(outbox_id,))
     work_off(app)
     assert notes(app) == ["twice"]
+
+
+def test_a_job_for_later_waits_until_it_is_due(app: Flask) -> None:
+    with system(app):
+        enqueue_after_commit(note_in_audit, note="later", delay=timedelta(minutes=1))
+    assert notes(app) == []  # not at commit
+    with system(app) as session:
+        [row] = session.scalars(select(OutboxJob)).all()
+        assert timedelta(seconds=55) < row.run_after - utcnow() <= timedelta(minutes=1)
+        row.created_at = utcnow() - timedelta(minutes=5)
+    assert drain_outbox(app) == 0  # not due yet
+    with system(app) as session:
+        session.scalars(select(OutboxJob)).one().run_after = utcnow()
+    assert drain_outbox(app) == 1
+    assert notes(app) == ["later"]
+
+
+@pytest.mark.redis
+def test_with_redis_a_job_for_later_is_handed_to_a_worker_at_its_time(with_redis: Flask) -> None:
+    from rq import SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    app = with_redis
+    with system(app):
+        outbox_id = enqueue_after_commit(
+            note_in_audit, note="on time", delay=timedelta(seconds=2)
+        ).id
+    queue = job_queue(app)
+    assert queue.count == 0
+    assert f"outbox-{outbox_id}" in ScheduledJobRegistry(queue=queue).get_job_ids()
+    assert drain_outbox(app) == 0  # RQ's schedule holds it: the drain leaves it there
+
+    def scheduler_and_worker() -> None:  # what `flask tenants worker` runs
+        with app.app_context():
+            worker = SimpleWorker([queue], connection=redis_connection(app))
+            worker.work(burst=True, with_scheduler=True)
+
+    scheduler_and_worker()
+    assert notes(app) == []  # not before its time
+    time.sleep(2.2)
+    scheduler_and_worker()
+    assert notes(app) == ["on time"]
+    assert [row.state for row in outbox(app)] == ["done"]
