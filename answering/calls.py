@@ -185,6 +185,35 @@ def _call_by_sid(lock: bool) -> Select[Call]:
     return query.with_for_update() if lock else query
 
 
+def indexed_call(call_sid: str) -> Call | None:
+    """The call a callback names, locked until commit, with the session scoped to its shop from
+    then on, in one round trip: found through the call index, which the scope (staff-wide) must
+    be able to read. None when that does not find it (a number no shop rents, a call not indexed
+    yet: `shop_of_indexed_call` tells them apart). PostgreSQL only."""
+    row = db.session.execute(_locked_indexed_call(), {"call_sid": call_sid}).first()
+    if row is None:
+        return None
+    call: Call = row[0]
+    assume_scope(db.session, Scope(shop_id=call.shop_id))
+    return call
+
+
+@cache
+def _locked_indexed_call() -> Select[Any]:
+    """Built once: every callback of every call reads its call with it."""
+    index = CallIndex.__table__.c
+    return (
+        select(Call, *settings_of_found_shop(index.shop_id))
+        .join_from(
+            Call,
+            CallIndex.__table__,
+            (index.shop_id == Call.shop_id) & (index.call_sid == Call.call_sid),
+        )
+        .where(index.call_sid == bindparam("call_sid"))
+        .with_for_update(of=Call)
+    )
+
+
 def shop_of_indexed_call(call_sid: str) -> tuple[uuid.UUID | None] | None:
     """`(shop,)` of a call we have indexed (`(None,)`: a number no shop rents), with the session
     scoped to that shop from then on (on PostgreSQL by the lookup itself); None when the call is

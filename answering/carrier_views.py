@@ -131,6 +131,10 @@ def scoped_call(call_sid: str) -> Call | None:
     """The call a callback names, locked; 503 when its webhook has not been seen yet, so that
     the carrier retries instead of the callback being lost."""
     set_scope(db.session, SYSTEM)
+    if db.session.get_bind().dialect.name == "postgresql":
+        found = calls.indexed_call(call_sid)  # scopes the session to the call's shop
+        if found is not None:
+            return found
     indexed = calls.shop_of_indexed_call(call_sid)  # scopes the session to the call's shop
     if indexed is None:
         raise ServiceUnavailable("This call is not known yet; retry.", retry_after=5)

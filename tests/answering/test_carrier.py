@@ -504,5 +504,5 @@ def test_a_call_costs_three_statements_on_postgresql_and_its_end_five(app: Flask
     end = statements(lambda: post(app, client, "/carrier/twilio/status", ended))
     assert len(first) == 3, first
     assert len(retry) == 4, retry
-    assert len(end) == 5, end
+    assert len(end) == 4, end
     assert the_call(app, "CA-first").outcome == "short_abandon"
