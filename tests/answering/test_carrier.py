@@ -469,11 +469,12 @@ def test_the_number_lookup_leaves_the_transaction_scoped_to_the_shop_alone(app: 
 
 
 @pytest.mark.postgres  # SQLite keeps the plain statements: their count is PostgreSQL's
-def test_a_call_costs_three_statements_on_postgresql_and_its_end_five(app: Flask) -> None:
+def test_a_call_costs_three_statements_on_postgresql_and_its_end_four(app: Flask) -> None:
     """The busiest requests of the service. An incoming call: scope, number lookup, index and
     record; a retried webhook also looks for the record it wrote the first time, a first webhook
-    never does. Its end: scope, index lookup, the call locked, its queue's half hour counted (a
-    short abandon: not offered, so the shop's day is untouched), the call updated."""
+    never does. Its end: scope, the call found through the index and locked, its queue's half
+    hour counted (a short abandon: not offered, so the shop's day is untouched), the call
+    updated."""
     from sqlalchemy import event
 
     from tenants.db import db
