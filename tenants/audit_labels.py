@@ -74,3 +74,13 @@ def action_label(code: str) -> str:
     """The action's name in the reader's language; an unknown code as it is."""
     label = LABELS.get(code)
     return str(label) if label is not None else code
+
+
+#: The roles a `role.change` records, as the members and staff pages name them.
+ROLE_NAMES: dict[str, LazyString] = {
+    "owner": lazy_gettext("owner"),
+    "member": lazy_gettext("member"),
+    "operator": lazy_gettext("Operator"),
+    "supervisor": lazy_gettext("Supervisor"),
+    "admin": lazy_gettext("Administrator"),
+}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 from sqlalchemy import or_, select
 
+from tenants.audit_labels import ROLE_NAMES
 from tenants.db import db
 from tenants.models import AuditEvent, Shop, User
 from tenants.numbers.services import national
@@ -147,6 +148,8 @@ def _value(event: AuditEvent, field: str, raw: str | None, names: _Names) -> Nam
         return Named(name=name, detail=None, id=raw)
     if E164.match(raw):
         return Named(name=national(raw), detail=None, id=raw)
+    if event.action == "role.change" and raw in ROLE_NAMES:
+        return Named(name=str(ROLE_NAMES[raw]), detail=None, id=raw)
     return Named(name=raw, detail=None, id=raw)
 
 

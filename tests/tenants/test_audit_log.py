@@ -252,3 +252,17 @@ def test_phone_numbers_read_in_national_format_with_e164_kept_for_support(app: F
     assert entry(page, "番号をプールに追加")[1] == "03-4500-0001"
     assert 'title="+81345000001"' in page
     assert ">+81345000001<" not in page.replace("<code>+81345000001</code>", "")
+
+
+def test_a_role_change_reads_in_the_words_of_the_members_and_staff_pages(app: Flask) -> None:
+    from tenants.services import set_staff_role
+
+    client, admin = admin_client(app)
+    person = make_staff(app, StaffRole.OPERATOR, email="op@answering.example.jp")
+    with system(app) as session:
+        actor = session.get(User, admin["user_id"])
+        user = session.get(User, person["user_id"])
+        assert user is not None
+        set_staff_role(user, StaffRole.SUPERVISOR, actor=actor, ip=None)
+    page = client.get(AUDIT).get_data(as_text=True)
+    assert entry(page, "権限を変更")[0] == "権限を変更 オペレーター → スーパーバイザー"
