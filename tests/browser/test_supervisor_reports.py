@@ -167,3 +167,28 @@ def test_a_quality_review_from_sample_to_scorecard(
     log_in_as(operator, base, "operator1@answering.example.jp")
     operator.get_by_role("link", name="自分の評価").click()
     expect(operator.get_by_test_id("evaluation")).to_contain_text("第一声がとても明るいです")
+
+
+def test_the_operators_board_asks_for_a_reason_only_for_a_break(
+    server: tuple[Flask, str], browser: Browser
+) -> None:
+    _, base = server
+    page = browser.new_page()
+    log_in_as(page, base, SUPERVISOR)
+    page.goto(f"{base}/staff/operators")
+    row = page.get_by_test_id("board").locator("tbody tr").first
+    state, reason = row.locator("select[name=state]"), row.locator("select[name=reason]")
+    expect(reason).to_be_disabled()
+    state.select_option("break")
+    expect(reason).to_be_enabled()
+    row.get_by_role("button").click()  # no reason yet: the browser holds the form back
+    expect(page).to_have_url(f"{base}/staff/operators")
+    assert row.locator("select[name=reason]:invalid").count() == 1
+    reason.select_option("training")
+    state.select_option("ready")
+    expect(reason).to_be_disabled()
+    expect(reason).to_have_value("")
+    state.select_option("break")
+    reason.select_option("training")
+    row.get_by_role("button").click()
+    expect(page.get_by_test_id("board").locator("tbody tr").first).to_contain_text("離席（研修）")
