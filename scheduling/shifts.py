@@ -65,7 +65,7 @@ class Pattern:
         )
 
 
-DEFAULT_PATTERNS = (Pattern("4h", 240), Pattern("8h", 480))
+DEFAULT_PATTERNS = (Pattern("4時間勤務", 240), Pattern("8時間勤務", 480))
 
 
 @dataclass(frozen=True)

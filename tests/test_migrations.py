@@ -114,3 +114,28 @@ def test_queue_keys_already_in_use_get_a_queue_named_as_the_key(tmp_path: Path) 
         assert {q.key: q.name for q in db.session.scalars(select(Queue))} == named
         db.session.commit()
         db.engine.dispose()
+
+
+def test_the_seeded_shift_patterns_are_renamed_unless_a_supervisor_took_the_name(
+    tmp_path: Path,
+) -> None:
+    from scheduling.models import ShiftPattern
+    from tenants.db import db
+    from tenants.scoping import SYSTEM, set_scope
+
+    scratch = build_app(fresh_database_url("patterns", tmp_path))
+    with scratch.app_context():
+        upgrade(revision="03ea157e6395")
+        set_scope(db.session, SYSTEM)
+        db.session.add(ShiftPattern(name="8時間勤務", work_minutes=450))  # a supervisor's own
+        db.session.commit()
+
+        upgrade()
+        minutes = {p.name: p.work_minutes for p in db.session.scalars(select(ShiftPattern))}
+        assert minutes == {"4時間勤務": 240, "8h": 480, "8時間勤務": 450}
+        db.session.commit()
+        downgrade(revision="03ea157e6395")
+        names = sorted(db.session.scalars(select(ShiftPattern.name)))
+        assert names == ["4h", "8h", "8時間勤務"]
+        db.session.commit()
+        db.engine.dispose()

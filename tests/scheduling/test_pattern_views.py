@@ -25,8 +25,8 @@ def test_supervisor_creates_edits_and_retires_patterns(app: Flask) -> None:
     client = supervisor_client(app)
     assert "シフトパターン" in client.get("/staff/workforce/").get_data(as_text=True)
     html = client.get(PAGE).get_data(as_text=True)
-    assert 'value="4h"' in html  # the patterns every installation starts with
-    assert 'value="8h"' in html
+    assert 'value="4時間勤務"' in html  # the patterns every installation starts with
+    assert 'value="8時間勤務"' in html
     token = csrf_token(client, PAGE)
 
     def post(url: str, **form: str) -> str:
@@ -55,7 +55,7 @@ def test_supervisor_creates_edits_and_retires_patterns(app: Flask) -> None:
     assert "休憩60分" in edited  # 45 minutes are given on the half-hour grid
     post(f"{PAGE}{early_id}/active", active="0")
     with system(app):
-        assert [p.name for p in rosters.active_patterns()] == ["4h", "短時間", "8h"]
+        assert [p.name for p in rosters.active_patterns()] == ["4時間勤務", "短時間", "8時間勤務"]
     post(f"{PAGE}{early_id}/active", active="1")
     with system(app):
         names = {p.name: p for p in rosters.active_patterns()}
@@ -126,13 +126,13 @@ def test_a_refused_pattern_comes_back_as_typed_with_the_message_beside_it(app: F
     assert invalid == ["break"]
     with system(app) as session:
         assert session.scalar(select(ShiftPattern).where(ShiftPattern.name == "遅番")) is None
-        four = session.scalar(select(ShiftPattern).where(ShiftPattern.name == "4h"))
+        four = session.scalar(select(ShiftPattern).where(ShiftPattern.name == "4時間勤務"))
         assert four is not None
         four_id, four_minutes = four.id, four.work_minutes
 
     edited = client.post(
         f"{PAGE}{four_id}",
-        data={"csrf_token": token, "name": "4h", "work": "4時間半分", "break": "", "start": ""},
+        data={"csrf_token": token, "name": "4時間勤務", "work": "4時間半分", "break": "", "start": ""},
     )
     assert edited.status_code == 400
     page = edited.get_data(as_text=True)

@@ -258,7 +258,7 @@ def test_supervisor_adjusts_the_roster_by_hand_within_the_rules(app: Flask, tmp_
             "tz": "Asia/Tokyo",
             "day": "2026-12-01",
             "start": "10:00",
-            "pattern": "8h",
+            "pattern": "8時間勤務",
             "csrf_token": token,
         },
         follow_redirects=True,
