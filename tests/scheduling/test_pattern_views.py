@@ -132,7 +132,13 @@ def test_a_refused_pattern_comes_back_as_typed_with_the_message_beside_it(app: F
 
     edited = client.post(
         f"{PAGE}{four_id}",
-        data={"csrf_token": token, "name": "4時間勤務", "work": "4時間半分", "break": "", "start": ""},
+        data={
+            "csrf_token": token,
+            "name": "4時間勤務",
+            "work": "4時間半分",
+            "break": "",
+            "start": "",
+        },
     )
     assert edited.status_code == 400
     page = edited.get_data(as_text=True)
