@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         rollup_marks,
         rollups,
         simulation_views,
+        staff_call_views,
         views,
         wallboard_views,
     )
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(report_views.bp)
     app.register_blueprint(wallboard_views.bp)
     app.register_blueprint(quality_views.bp)
+    app.register_blueprint(staff_call_views.bp)
     app.cli.add_command(rollups.group)
     audit_names.connect(quality_criteria.audit_names, weak=False)
     operator_free.connect(push_routing.operator_free, weak=False)

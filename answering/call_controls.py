@@ -9,6 +9,8 @@ through the carrier's REST API (`calls(sid).update`), which interrupts the verb 
 - Transfer (cold, with a whisper): the caller's call gets a `<Dial>` of the supervisor's browser
   phone; the supervisor hears "転送です" and the shop's name first. The call record keeps the
   operator who answered and the supervisor it went to; the operator goes to after-call work.
+  A transfer nobody picks up hands the caller back, never ends the call: to the operator who
+  transferred it if they are still free for it, else to the head of the queue (`hand_back`).
 - Hang up: the call is updated with `status=completed`; the operator goes to after-call work.
 - Mute: the browser phone's own (`call.mute()` of Twilio's Voice SDK) when one is connected; the
   carrier has no mute for a `<Dial>` leg. The console keeps the state on the call record, so it
@@ -74,6 +76,7 @@ def live(operator: User, call: Call) -> bool:
         state.state == "on_call"
         and state.call_sid == call.call_sid
         and call.answered_at is not None
+        and call.returned_at is None  # a handed-back caller is not on the line until picked up
         and call.ended_at is None
     )
 
@@ -133,6 +136,7 @@ def transfer(
         )
     _end_hold(call, now)
     call.transferred_to_id, call.transferred_at = target.id, now
+    call.leg_round += 1  # the supervisor's dial: its late reports are told from any later one's
     _log(call, "transfer", operator.id, now, f"{target.display_name} ({target.id})")
     agents.release(operator.id, call.call_sid, "after_call_work", now, after_call)
     _ask(telephony, call, twiml=legs.dial(call, target.id, transfer=True))
@@ -161,22 +165,73 @@ def resume_missed(call: Call, params: Mapping[str, str], round_: int, now: datet
     return True
 
 
-def transfer_result(
-    call: Call, supervisor: uuid.UUID, params: Mapping[str, str], now: datetime
+def transfer_answered(params: Mapping[str, str]) -> bool:
+    """Whether the supervisor talked with the caller (the outcome of a transfer's dial)."""
+    return params.get("DialCallStatus") in ("completed", "answered")
+
+
+def hand_back(
+    call: Call, supervisor: uuid.UUID, params: Mapping[str, str], round_: int, now: datetime
+) -> None:
+    """The supervisor did not pick up (no answer, busy, failed): the supervisor is freed and the
+    caller handed back, to the operator who transferred the call if they are still free for it
+    (in the after-call work this transfer began, or ready), else to the queue at their first
+    place. Only the report of the live transfer does it (the round of its dial), so a repeated
+    or late one changes nothing."""
+    if round_ != call.leg_round or call.transferred_to_id != supervisor:
+        return
+    call.leg_round += 1  # the next dial's; from now on a repeat of this report is a late one
+    status = params.get("DialCallStatus", "")
+    _log(call, "transfer_failed", None, now, status[:40])
+    # The supervisor's leg may report its end late or never: free them now, as that report would.
+    rang_out = "ready" if status == "canceled" else "not_ready"
+    agents.release(supervisor, call.call_sid, rang_out, now, timedelta(0))
+    if call.ended_at is not None:
+        return  # the caller hung up while the supervisor's phone rang
+    call.returned_at = now
+    operator = db.session.get(User, call.operator_id) if call.operator_id is not None else None
+    if (
+        operator is not None
+        and operator.is_active
+        and call.transferred_at is not None
+        and agents.take_back(operator.id, call.call_sid, now, call.transferred_at)
+    ):
+        call.routed_at = now
+        _log(call, "returned", operator.id, now, operator.display_name[:200])
+    else:
+        call.operator_id = None
+        _log(call, "requeued", None, now, None)
+
+
+def requeue_missed(
+    call: Call, operator_id: uuid.UUID, params: Mapping[str, str], now: datetime
 ) -> bool:
-    """The outcome of a transfer's dial: True when the supervisor talked with the caller."""
-    if params.get("DialCallStatus") in ("completed", "answered"):
-        return True
-    logged = db.session.scalar(
-        select(CallControl.id).where(
-            CallControl.shop_id == call.shop_id,
-            CallControl.call_id == call.id,
-            CallControl.action == "transfer_failed",
-        )
-    )
-    if logged is None:  # the carrier may ask twice
-        _log(call, "transfer_failed", None, now, params.get("DialCallStatus", "")[:40])
-    return False
+    """An operator the handed-back caller was given to did not pick up (this dial): they are
+    freed as their leg's end would (it may come late), and the caller waits in the queue. True
+    when it was the operator who transferred the call: logged once, naming them (later operators
+    who let it ring are routing's ordinary misses)."""
+    rang_out = "ready" if params.get("DialCallStatus") == "canceled" else "not_ready"
+    agents.release(operator_id, call.call_sid, rang_out, now, timedelta(0))
+    last = db.session.scalars(
+        select(CallControl)
+        .where(CallControl.shop_id == call.shop_id, CallControl.call_id == call.id)
+        .order_by(CallControl.at.desc(), CallControl.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.action != "returned" or last.actor_id != operator_id:
+        return False
+    _log(call, "requeued", None, now, last.detail)
+    return True
+
+
+def picked_up(call: Call, operator_id: uuid.UUID, round_: int, now: datetime) -> None:
+    """The operator the handed-back caller was given to picked up (this dial, not an earlier
+    one): the call is on their line again, and the log says who has it now."""
+    if call.returned_at is None or call.operator_id != operator_id or round_ != call.leg_round:
+        return
+    call.returned_at = None
+    operator = db.session.get(User, operator_id)
+    _log(call, "picked_up", operator_id, now, operator.display_name[:200] if operator else None)
 
 
 def _live_call(operator: User, call_sid: str) -> Call:

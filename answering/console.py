@@ -19,6 +19,7 @@ from answering.models import Call, Message
 from tenants.coverage.services import today_in_tokyo
 from tenants.db import db
 from tenants.models import Shop, User
+from tenants.numbers import services as numbers
 from tenants.scoping import SYSTEM, Scope, set_scope
 from tenants.scripts import content as script
 from tenants.scripts import search
@@ -37,6 +38,11 @@ class CallCard:
     history: list[Call]
     answered: bool
     messages: list[Message]
+
+    @property
+    def withheld(self) -> bool:
+        """The caller hid their number: there is no telling their earlier calls."""
+        return numbers.is_withheld(self.call.from_number)
 
     @property
     def dispositions(self) -> dict[str, str]:
@@ -71,29 +77,37 @@ def card_for(operator: User) -> CallCard | None:
         return None
     published = scripts.latest_version(shop_id)
     content = published.content if published is not None else script.empty()
-    history = db.session.scalars(
-        select(Call)
-        .where(
-            Call.shop_id == shop_id,
-            Call.from_number == call.from_number,
-            Call.id != call.id,
+    history: list[Call] = []
+    earlier_messages: list[Message] = []
+    # A withheld number is nobody in particular: other withheld callers are not this caller.
+    if not numbers.is_withheld(call.from_number):
+        history = list(
+            db.session.scalars(
+                select(Call)
+                .where(
+                    Call.shop_id == shop_id,
+                    Call.from_number == call.from_number,
+                    Call.id != call.id,
+                )
+                .order_by(Call.arrived_at.desc())
+                .limit(HISTORY)
+            )
         )
-        .order_by(Call.arrived_at.desc())
-        .limit(HISTORY)
-    ).all()
-    earlier_messages = db.session.scalars(
-        select(Message)
-        .where(Message.shop_id == shop_id, Message.caller_number == call.from_number)
-        .order_by(Message.created_at.desc())
-        .limit(HISTORY)
-    ).all()
+        earlier_messages = list(
+            db.session.scalars(
+                select(Message)
+                .where(Message.shop_id == shop_id, Message.caller_number == call.from_number)
+                .order_by(Message.created_at.desc())
+                .limit(HISTORY)
+            )
+        )
     return CallCard(
         call=call,
         shop=shop,
         content=content,
         version=published.number if published is not None else None,
         notices=script.current_notices(content, today_in_tokyo()),
-        history=list(history),
-        answered=call.answered_at is not None,
-        messages=list(earlier_messages),
+        history=history,
+        answered=call.answered_at is not None and call.returned_at is None,
+        messages=earlier_messages,
     )

@@ -33,6 +33,7 @@ from answering import (
 )
 from answering import console as console_cards
 from answering.carrier_views import after_call, telephony
+from answering.models import CallControl
 from scheduling import agents
 from scheduling.models import OPERATOR_STATES
 from tenants.auth import current_account, staff_required
@@ -100,7 +101,7 @@ def _controls(me: User, card: console_cards.CallCard | None) -> dict[str, Any]:
         "on_line": on_line,
         "supervisors": call_controls.transfer_targets(me) if on_line else [],
         "controls": call_controls.controls_of(card.call) if card is not None else [],
-        "control_labels": control_labels(),
+        "control_text": control_text,
     }
 
 
@@ -121,6 +122,26 @@ def control_labels() -> dict[str, str]:
         "transfer_failed": gettext("Transfer not answered"),
         "hang_up": gettext("Hung up"),
     }
+
+
+def control_text(control: CallControl) -> str:
+    """One line of a call's control log: a hand-back after a transfer nobody picked up as a
+    sentence naming where the caller went, any other control by its label and detail."""
+    name = control.detail or "-"
+    if control.action == "returned":
+        text = gettext("The transfer was not answered; the call went back to %(name)s", name=name)
+    elif control.action == "requeued" and control.detail:
+        text = gettext(
+            "%(name)s did not pick up either; the call went back to the queue", name=name
+        )
+    elif control.action == "requeued":
+        text = gettext("The transfer was not answered; the call went back to the queue")
+    elif control.action == "picked_up":
+        text = gettext("%(name)s picked up the call", name=name)
+    else:
+        label = control_labels().get(control.action, control.action)
+        text = f"{label} · {control.detail}" if control.detail else label
+    return str(text)
 
 
 CONTROLS = ("hold", "resume", "mute", "unmute", "transfer", "hang-up")

@@ -19,6 +19,7 @@ from tenants.db import db, new_id
 from tenants.jobs import enqueue_after_commit, task
 from tenants.models import Shop
 from tenants.notifications import services as notifications
+from tenants.numbers.services import caller_label
 from tenants.providers import build_message, mail_provider
 from tenants.scoping import get_for_shop
 from tenants.storage import store
@@ -139,7 +140,7 @@ def _mail(fax: Fax, document: bytes) -> None:
             config.mail_from,
             email,
             f"【電話代行クラウド】{shop.name} にFAXが届きました",
-            f"{fax.from_number} から {fax.pages or '?'} ページのFAXが届きました。",
+            f"{caller_label(fax.from_number)} から {fax.pages or '?'} ページのFAXが届きました。",
         )
         message.add_attachment(
             document,

@@ -1,34 +1,144 @@
-"""What the shop portal shows of its calls: the latest records and today's counts."""
+"""What the shop portal shows of its calls: the call list (a page at a time, filtered by day and
+result) and today's counts. Every function takes the shop and filters on it in the same query."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections import Counter
-from datetime import datetime, time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from flask_babel import gettext
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 
-from answering.models import Call
+from answering.models import OUTCOMES, Call
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import db
 
+PAGE_SIZE = 50
+# Days outside these years are typing mistakes; they would also overflow the conversion to UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
-def recent_calls(shop_id: uuid.UUID, limit: int = 100) -> list[Call]:
-    return list(
-        db.session.scalars(
-            select(Call)
-            .where(Call.shop_id == shop_id)
-            .order_by(Call.arrived_at.desc())
-            .limit(limit)
-        )
+
+@dataclass(frozen=True)
+class CallFilters:
+    since: date | None = None  # first day shown, Asia/Tokyo
+    until: date | None = None  # last day shown, inclusive
+    outcome: str = ""  # one of `OUTCOMES`, or every result
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as the list's query string, for links that keep them."""
+        args = {"from": self.since, "to": self.until, "outcome": self.outcome}
+        return {name: str(value) for name, value in args.items() if value}
+
+
+@dataclass(frozen=True)
+class CallPage:
+    calls: list[Call]
+    total: int  # calls matching the filters, on every page
+    number: int  # this page, from 1
+    pages: int  # at least 1, even when nothing matches
+
+    @property
+    def first(self) -> int:
+        """Position of the page's first call among all that match (1-based; 0 when none)."""
+        return (self.number - 1) * PAGE_SIZE + 1 if self.calls else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.calls) - 1 if self.calls else 0
+
+
+def parse_filters(args: dict[str, str]) -> tuple[CallFilters, list[str]]:
+    """Filters from the list's query string, and what was wrong with it in words for the shop: a
+    malformed day is left out, an end before the start swaps the two, an unknown result shows all."""
+    since, until, problems = day_range(args)
+    outcome = args.get("outcome", "")
+    return CallFilters(since, until, outcome if outcome in OUTCOMES else ""), problems
+
+
+def day_range(args: Mapping[str, str]) -> tuple[date | None, date | None, list[str]]:
+    """The first and last day of a list's `from`/`to` filter, and what was wrong with them in
+    words for the reader: a day that is not one is left out, an end before the start swaps the two."""
+    problems: list[str] = []
+    days: list[date | None] = []
+    for name in ("from", "to"):
+        day, problem = day_from(args.get(name, ""))
+        days.append(day)
+        if problem:
+            problems.append(problem)
+    since, until = days
+    if since and until and until < since:
+        since, until = until, since
+        problems.append(gettext("The end date was before the start date, so the two were swapped."))
+    return since, until, problems
+
+
+def day_from(raw: str) -> tuple[date | None, str | None]:
+    """A day typed in a filter (2026-11-24, full-width digits too), or None and why it was left
+    out: malformed, or outside the years anyone means (which would also overflow the conversion
+    to UTC)."""
+    raw = unicodedata.normalize("NFKC", raw).strip()
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None, gettext("Dates look like 2026-11-24; that one was left out.")
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None, gettext("Choose a day between 2000 and 2200; that one was left out.")
+    return day, None
+
+
+def page_number(raw: str) -> int:
+    """The page asked for in the query string; anything that is not a page number is page 1."""
+    return max(int(raw), 1) if raw.isascii() and raw.isdigit() else 1
+
+
+def call_page(shop_id: uuid.UUID, filters: CallFilters, number: int) -> CallPage:
+    """One page of the shop's calls, newest first; a page past the last shows the last. Two
+    queries, however many calls there are."""
+    query = _filtered(shop_id, filters)
+    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max(-(-total // PAGE_SIZE), 1)
+    number = min(number, pages)
+    calls = db.session.scalars(
+        query.order_by(Call.arrived_at.desc(), Call.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((number - 1) * PAGE_SIZE)
     )
+    return CallPage(list(calls), total, number, pages)
+
+
+def within_days(
+    column: SQLColumnExpression[datetime], since: date | None, until: date | None
+) -> list[ColumnElement[bool]]:
+    """Conditions keeping `column` within the Tokyo days `since` to `until` (either may be open)."""
+    found: list[ColumnElement[bool]] = []
+    if since:
+        found.append(column >= datetime.combine(since, time(), TOKYO))
+    if until:
+        found.append(column < datetime.combine(until + timedelta(days=1), time(), TOKYO))
+    return found
+
+
+def _filtered(shop_id: uuid.UUID, filters: CallFilters) -> Select[Call]:
+    query = select(Call).where(
+        Call.shop_id == shop_id, *within_days(Call.arrived_at, filters.since, filters.until)
+    )
+    if filters.outcome:
+        query = query.where(Call.outcome == filters.outcome)
+    return query
 
 
 def today_counts(shop_id: uuid.UUID) -> Counter[str]:
-    """Today's calls (Asia/Tokyo) by outcome, plus "total"."""
+    """Today's calls to the shop (Asia/Tokyo) by outcome, plus "total"; the callbacks we placed
+    to its customers are not calls it received."""
     midnight = datetime.combine(today_in_tokyo(), time(), TOKYO)
     outcomes = db.session.scalars(
-        select(Call.outcome).where(Call.shop_id == shop_id, Call.arrived_at >= midnight)
+        select(Call.outcome).where(
+            Call.shop_id == shop_id, Call.arrived_at >= midnight, Call.direction == "inbound"
+        )
     ).all()
     counts = Counter(outcomes)
     counts["total"] = len(outcomes)

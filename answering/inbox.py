@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask_babel import gettext
 from sqlalchemy import Select, func, select
 
+from answering.history import day_from, within_days
 from answering.messages import DISPOSITIONS
 from answering.models import Delivery, DeliveryAttempt, Message, MessageNote
-from tenants.coverage.services import TOKYO
 from tenants.db import db, new_id
 from tenants.models import User
 from tenants.scripts import search
@@ -37,12 +37,9 @@ def parse_filters(args: dict[str, str]) -> tuple[Filters, str | None]:
     problem = None
     days: list[date | None] = []
     for name in ("from", "to"):
-        raw = args.get(name, "").strip()
-        try:
-            days.append(date.fromisoformat(raw) if raw else None)
-        except ValueError:
-            days.append(None)
-            problem = gettext("Dates look like 2026-11-24; that one was left out.")
+        day, refused = day_from(args.get(name, ""))
+        days.append(day)
+        problem = refused or problem
     urgency = args.get("urgency", "")
     status = args.get("status", "")
     category = args.get("category", "")
@@ -90,11 +87,7 @@ def _filtered(shop_id: uuid.UUID, filters: Filters) -> Select[Message]:
         query = query.where(Message.read_at.is_(None))
     elif filters.status == "read":
         query = query.where(Message.read_at.is_not(None))
-    if filters.since:
-        query = query.where(Message.created_at >= datetime.combine(filters.since, time(), TOKYO))
-    if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time(), TOKYO)
-        query = query.where(Message.created_at < end)
+    query = query.where(*within_days(Message.created_at, filters.since, filters.until))
     return query.order_by(Message.created_at.desc())
 
 

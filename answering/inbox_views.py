@@ -8,13 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from answering import delivery, inbox
 from answering.messages import disposition_labels
-from answering.models import Delivery, Message
+from answering.models import Call, Delivery, Message
 from tenants.auth import current_account, login_required, shop_of_account
-from tenants.db import utcnow
+from tenants.db import db, utcnow
 from tenants.models import Shop, ShopMembership, ShopRole
 from tenants.scoping import get_for_shop
 from tenants.scripts import services as scripts
@@ -68,6 +69,9 @@ def _render_message(membership: ShopMembership, message: Message, error: str | N
         shop=membership.shop,
         membership=membership,
         message=message,
+        call=db.session.scalar(
+            select(Call).where(Call.shop_id == message.shop_id, Call.id == message.call_id)
+        ),
         notes=inbox.notes(message),
         deliveries=inbox.deliveries(message) if owner else [],
         owner=owner,

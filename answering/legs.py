@@ -1,7 +1,8 @@
 """The TwiML that rings a staff member's phone for a caller (`<Dial><Client>`): the first ring of
-the routed operator, the same operator again when the caller comes back from hold, and a
-supervisor a call is transferred to. The leg URLs name the call, the person rung and, for a
-resume, which dial of the call it is, so a late callback of an earlier dial is told apart."""
+the routed operator, the same operator again when the caller comes back from hold, a supervisor
+a call is transferred to, and an operator a caller is handed back to when the transfer was not
+picked up. The leg URLs name the call, the person rung and, once the call was answered, which
+dial of the call it is, so a late callback of an earlier dial is told apart."""
 
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ def leg_query(call: Call, person: uuid.UUID, *, round_: int = 1) -> str:
 def dial(
     call: Call, person: uuid.UUID, *, before: str | None = None, transfer: bool = False
 ) -> str:
-    """Ring `person` for this call; a transfer's outcome goes to its own action URL."""
+    """Ring `person` for this call; a transfer's outcome goes to its own action URL. The whisper
+    tells a transfer, and a caller handed back after one, from a new caller."""
     base = base_url()
-    query = leg_query(call, person, round_=1 if transfer else call.leg_round)
+    query = leg_query(call, person, round_=call.leg_round)
     done = "transfer-done" if transfer else "dial-done"
-    whisper = f"{base}/whisper?{query}" + ("&transfer=1" if transfer else "")
+    whisper = f"{base}/whisper?{query}"
+    if transfer:
+        whisper += "&transfer=1"
+    elif call.returned_at is not None:
+        whisper += "&returned=1"
     return twiml.dial_operator(
         astuple(operator_phones.phone_of(person)),
         before=before,

@@ -12,7 +12,7 @@ from answering import delivery, inbox
 from answering.messages import DISPOSITIONS
 from answering.models import Message
 from tenants.scoping import get_for_shop
-from tenants.shop_api import token_shop
+from tenants.shop_api import token_before_parameters, token_shop
 
 blp = ApiBlueprint(
     "shop-messages",
@@ -20,6 +20,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop/messages",
     description="Messages our operators took for the shop (shop tokens; members read)",
 )
+blp.before_request(token_before_parameters)
 
 
 class MessageArgs(ma.Schema):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import phonenumbers
 from flask_babel import gettext
 from sqlalchemy import select, update
 from werkzeug.exceptions import NotFound
@@ -24,7 +23,7 @@ from scheduling import agents
 from tenants.coverage.services import TOKYO
 from tenants.db import db, new_id, utcnow
 from tenants.models import Shop, User
-from tenants.numbers.services import national
+from tenants.numbers.services import national, to_e164
 from tenants.scoping import SYSTEM, Scope, set_scope
 from tenants.scripts import content as script
 from tenants.scripts import search
@@ -118,13 +117,11 @@ def filing_call_sid(operator: User) -> str | None:
 
 
 def answered(call_sid: str) -> bool:
-    """Whether the operator picked this call up (the console then shows the filing form)."""
+    """Whether the operator picked this call up (the console then shows the filing form); a
+    caller handed back after a transfer, once picked up again."""
     set_scope(db.session, SYSTEM)
-    return bool(
-        db.session.scalar(
-            select(Call.answered_at.is_not(None)).where(Call.call_sid == call_sid).limit(1)
-        )
-    )
+    picked_up = Call.answered_at.is_not(None) & Call.returned_at.is_(None)
+    return bool(db.session.scalar(select(picked_up).where(Call.call_sid == call_sid).limit(1)))
 
 
 def operators_call(operator: User, call_sid: str) -> Call:
@@ -249,7 +246,7 @@ def _field_problem(spec: dict[str, Any], value: str, disposition: str) -> str | 
                 count=MAX_VALUE,
             )
         )
-    if spec.get("type") == "tel" and _phone(value) is None:
+    if spec.get("type") == "tel" and to_e164(value) is None:
         return str(gettext("“%(label)s”: enter a phone number like 090-1234-5678.", label=label))
     if spec.get("type") == "date":
         try:
@@ -259,19 +256,9 @@ def _field_problem(spec: dict[str, Any], value: str, disposition: str) -> str | 
     return None
 
 
-def _phone(value: str) -> str | None:
-    try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), "JP")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
 def _cleaned(spec: dict[str, Any], value: str) -> str:
     if value and spec.get("type") == "tel":
-        return _phone(value) or value
+        return to_e164(value) or value
     if value and spec.get("type") == "date":
         return unicodedata.normalize("NFKC", value)
     return value[:MAX_VALUE]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from answering.models import Call, Delivery
 from scheduling.models import OperatorState
@@ -16,23 +16,27 @@ from tenants.metrics import register_gauge
 Rows = list[tuple[dict[str, str], float]]
 
 
+def _waiting() -> ColumnElement[bool]:
+    """In the queue now: not answered yet, or handed back after a transfer nobody picked up."""
+    return or_(
+        and_(Call.outcome == "in_progress", Call.answered_at.is_(None)),
+        and_(Call.returned_at.is_not(None), Call.ended_at.is_(None)),
+    )
+
+
 def waiting() -> Rows:
     rows = db.session.execute(
-        select(Call.queue, func.count(), func.min(Call.queued_at))
-        .where(
-            Call.outcome == "in_progress", Call.queued_at.is_not(None), Call.answered_at.is_(None)
-        )
+        select(Call.queue, func.count())
+        .where(Call.queued_at.is_not(None), _waiting())
         .group_by(Call.queue)
     )
-    return [({"queue": queue or "-"}, float(count)) for queue, count, _ in rows]
+    return [({"queue": queue or "-"}, float(count)) for queue, count in rows]
 
 
 def longest_wait() -> Rows:
     rows = db.session.execute(
-        select(Call.queue, func.min(Call.queued_at))
-        .where(
-            Call.outcome == "in_progress", Call.queued_at.is_not(None), Call.answered_at.is_(None)
-        )
+        select(Call.queue, func.min(func.coalesce(Call.returned_at, Call.queued_at)))
+        .where(Call.queued_at.is_not(None), _waiting())
         .group_by(Call.queue)
     )
     now = utcnow()

@@ -61,7 +61,8 @@ class Call(ShopOwned, Model):
     queue: Mapped[str | None] = mapped_column(String(40))
     demand_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     demand_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Routing: the operator the call was given to (kept after the call: who answered it).
+    # Routing: the operator the call is given to (kept after the call: who had it last; a call
+    # handed back after a transfer may end with another operator than the one who answered it).
     operator_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -90,6 +91,10 @@ class Call(ShopOwned, Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A transfer nobody picked up hands the caller back: since when they wait for an operator
+    # again (the one who transferred them, or the next from the queue, at their first place),
+    # until one picks up. The first answer stays the call's answer in every figure.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("shop_id", "call_sid"),
@@ -100,7 +105,18 @@ class Call(ShopOwned, Model):
     )
 
 
-CONTROLS = ("hold", "resume", "mute", "unmute", "transfer", "transfer_failed", "hang_up")
+CONTROLS = (
+    "hold",
+    "resume",
+    "mute",
+    "unmute",
+    "transfer",
+    "transfer_failed",
+    "hang_up",
+    "returned",  # handed back to the operator who transferred the call (detail: their name)
+    "requeued",  # handed back to the queue (detail: who did not pick up the hand-back, if anyone)
+    "picked_up",  # an operator picked up the handed-back caller (detail: their name)
+)
 
 
 class CallControl(ShopOwned, Model):

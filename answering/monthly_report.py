@@ -20,6 +20,7 @@ from answering import faq_hits, messages, reports
 from answering.models import Call
 from tenants.coverage.services import TOKYO
 from tenants.db import db
+from tenants.i18n import format_day
 
 AFTER_HOURS = ("after_hours_message", "after_hours")
 TOP = 10
@@ -118,7 +119,7 @@ def _pct(value: float | None) -> str:
 
 
 def _secs(value: float | None) -> str:
-    return f"{value:.0f} s" if value is not None else "—"
+    return gettext("%(seconds)d s", seconds=round(value)) if value is not None else "—"
 
 
 def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
@@ -186,7 +187,13 @@ def pdf(report: Monthly, *, short_abandon_s: int, sl_threshold_s: int) -> bytes:
             [gettext("Day"), gettext("Offered"), gettext("Answered"), gettext("Answer rate"), "ASA"]
         ]
         rows += [
-            [d["day"], d["offered"], d["answered"], _pct(d["answer_rate"]), _secs(d["asa_s"])]
+            [
+                format_day(d["day"]),
+                d["offered"],
+                d["answered"],
+                _pct(d["answer_rate"]),
+                _secs(d["asa_s"]),
+            ]
             for d in report.days
         ]
         story.append(Table(rows, repeatRows=1, style=grid))

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from answering import callbacks, legs, routing
 from answering.models import Call
@@ -55,7 +55,8 @@ def operator_free(_sender: object, *, operator_id: uuid.UUID, at: datetime) -> N
 
 
 def _waiting_for(operator_id: uuid.UUID) -> list[Call]:
-    """The callers this operator may serve, longest-waiting first, locked (others' skipped)."""
+    """The callers this operator may serve, longest-waiting first (a caller handed back after a
+    transfer by their first arrival: at the head), locked (others' skipped)."""
     skills = list(
         db.session.scalars(select(OperatorSkill.queue).where(OperatorSkill.user_id == operator_id))
     )
@@ -63,7 +64,7 @@ def _waiting_for(operator_id: uuid.UUID) -> list[Call]:
         select(Call)
         .where(
             Call.queued_at.is_not(None),
-            Call.answered_at.is_(None),
+            or_(Call.answered_at.is_(None), Call.returned_at.is_not(None)),  # routing.seeking
             Call.ended_at.is_(None),
             Call.operator_id.is_(None),
             Call.callback_requested_at.is_(None),

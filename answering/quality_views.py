@@ -11,19 +11,17 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from answering import quality, quality_criteria
+from answering import quality, quality_criteria, recordings
 from answering.models import Call
 from answering.quality_models import REVIEW_STATUSES, QaReview
 from tenants.auth import current_account, staff_required
@@ -32,7 +30,6 @@ from tenants.db import db
 from tenants.models import Shop, StaffRole, User
 from tenants.numbers import services as numbers
 from tenants.scoping import get_for_shop, parse_id
-from tenants.storage import store
 from tenants.web import client_ip
 
 bp = Blueprint("quality", __name__, template_folder="templates")
@@ -157,11 +154,7 @@ def _score_text(found: QaReview) -> str:
 def recording(shop_id: str, review_id: str) -> Response:
     """The recording with range requests, so the player can seek."""
     _, call = _review(shop_id, review_id)
-    if call.recording_key is None:
-        abort(404)
-    return send_file(
-        store(current_app).path(call.recording_key), mimetype="audio/mpeg", conditional=True
-    )
+    return recordings.served(call)
 
 
 @bp.route("/staff/quality/criteria", methods=["GET", "POST"])

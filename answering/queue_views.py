@@ -1,10 +1,13 @@
 """The queue and the operators' phones, in Twilio's contract: the hold loop routes the caller to an
 operator (`<Leave>`), the queue's action URL rings that operator (`<Dial><Client>` with a whisper),
-and the dial's outcome either ends the call or puts the caller back in the queue."""
+and the dial's outcome either ends the call or puts the caller back in the queue. A transfer's
+outcome ends the call when the supervisor talked with the caller, and hands the caller back when
+nobody picked up."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest
@@ -51,7 +54,7 @@ def wait() -> Response:
     call = scoped_call(params["CallSid"])
     if call is None:
         return xml(twiml.goodbye())
-    if call.operator_id is not None and call.answered_at is None:
+    if call.operator_id is not None and routing.seeking(call):
         return xml(twiml.leave())  # already given to an operator (a repeated request)
     now = utcnow()
     # A caller who asked to be called back earlier keeps their place: they go first.
@@ -141,15 +144,15 @@ def dequeued() -> Response:
     call = scoped_call(params["CallSid"])
     if call is None or params.get("QueueResult") not in ("leave", "redirected"):
         return xml(twiml.goodbye())
-    if call.ended_at is not None or call.answered_at is not None:
+    if call.ended_at is not None or not routing.seeking(call):
         return xml(twiml.goodbye())
     if call.operator_id is None:
         return back_to_queue(call)  # the operator was taken back meanwhile: wait for the next one
     return ring_operator(call)
 
 
-def back_to_queue(call: Call) -> Response:
-    return enqueue("", call.queue or queues.queue_of(call.shop_id))
+def back_to_queue(call: Call, say: str = "") -> Response:
+    return enqueue(say, call.queue or queues.queue_of(call.shop_id))
 
 
 def ring_operator(call: Call, before: str | None = None) -> Response:
@@ -162,16 +165,27 @@ def ring_operator(call: Call, before: str | None = None) -> Response:
 @bp.post("/transfer-done")
 @webhook_limited(webhook_limit)
 def transfer_done() -> Response:
-    """The supervisor's leg of a transfer is over: the call ends either way (an apology first if
-    they did not pick up)."""
+    """The supervisor's leg of a transfer is over: the call ends when they talked with the
+    caller; otherwise the caller is handed back (to the operator who transferred them, or to the
+    queue), never cut off."""
     params = signed_params()
     call_sid, supervisor = _leg_target()
     call = scoped_call(call_sid)
-    if call is None:
+    if call is None or call_controls.transfer_answered(params):
         return xml(twiml.goodbye())
-    if call_controls.transfer_result(call, supervisor, params, utcnow()):
+    call_controls.hand_back(call, supervisor, params, _leg_round(), utcnow())
+    settle(call)
+    return handed_back(call)
+
+
+def handed_back(call: Call) -> Response:
+    """Where a handed-back caller goes, from the record alone, so that the carrier asking twice
+    hears the same: their operator's phone, or the queue."""
+    if call.ended_at is not None or call.returned_at is None:
         return xml(twiml.goodbye())
-    return xml(twiml.transfer_failed())
+    if call.operator_id is None:
+        return back_to_queue(call, twiml.BACK_TO_QUEUE)
+    return ring_operator(call, before=twiml.BACK_TO_OPERATOR)
 
 
 @bp.post("/hold-message")
@@ -192,8 +206,10 @@ def whisper() -> Response:
     shop = db.session.get(Shop, call.shop_id) if call is not None else None
     if call is None or shop is None:
         return xml(twiml.goodbye())
-    transfer = request.args.get("transfer") == "1"
-    return xml(twiml.whisper(shop.name_kana, call.menu_choice, transfer=transfer))
+    transfer, returned = request.args.get("transfer") == "1", request.args.get("returned") == "1"
+    return xml(
+        twiml.whisper(shop.name_kana, call.menu_choice, transfer=transfer, returned=returned)
+    )
 
 
 @bp.post("/leg")
@@ -204,7 +220,10 @@ def leg() -> Response:
     call_sid, operator = _leg_target()
     call = scoped_call(call_sid)
     if call is not None:
-        routing.leg_status(call, operator, params, utcnow(), after_call(), round_=_leg_round())
+        now, round_ = utcnow(), _leg_round()
+        routing.leg_status(call, operator, params, now, after_call(), round_=round_)
+        if params.get("CallStatus") in ("in-progress", "completed"):
+            call_controls.picked_up(call, operator, round_, now)
         settle(call)
     return Response(status=204)
 
@@ -219,10 +238,12 @@ def dial_done() -> Response:
     call = scoped_call(call_sid)
     if call is None:
         return xml(twiml.goodbye())
-    now = utcnow()
-    if _leg_round() > 1 and call.answered_at is not None:
+    now, round_ = utcnow(), _leg_round()
+    if call.returned_at is not None:
+        return _hand_back_dial_done(call, operator, params, round_, now)
+    if round_ > 1 and call.answered_at is not None:
         # A resume from hold: not picked up, the caller waits on hold for the next try.
-        if call_controls.resume_missed(call, params, _leg_round(), now):
+        if call_controls.resume_missed(call, params, round_, now):
             return xml(legs.hold(call))
         return xml(twiml.goodbye())
     talked = routing.dial_result(call, operator, params, now)
@@ -233,3 +254,24 @@ def dial_done() -> Response:
         callbacks.try_again(call, utcnow())
         return xml(twiml.callback_again())
     return back_to_queue(call)
+
+
+def _hand_back_dial_done(
+    call: Call, operator: uuid.UUID, params: dict[str, str], round_: int, now: datetime
+) -> Response:
+    """The dial of an operator a caller was handed back to: picked up, the call goes on with
+    them; not, the caller waits in the queue at their first place for the next operator (told
+    why when it was the operator who transferred them)."""
+    if call.ended_at is not None:
+        return xml(twiml.goodbye())
+    if round_ != call.leg_round:
+        # An earlier dial's report, or this one's after its leg said no and the caller was routed
+        # on: the queue, where the operator it is given to now (if any) is rung at once.
+        return back_to_queue(call)
+    if routing.dial_result(call, operator, params, now):
+        call_controls.picked_up(call, operator, round_, now)
+        settle(call)
+        return xml(twiml.goodbye())
+    told = call_controls.requeue_missed(call, operator, params, now)
+    settle(call)
+    return back_to_queue(call, twiml.BACK_TO_QUEUE if told else "")

@@ -7,8 +7,9 @@ import base64
 import uuid
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app, send_file
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from answering.fax import FetchRefused, fetch
 from answering.models import Call
@@ -27,6 +28,16 @@ AUDIO = ("audio/mpeg", "audio/mp3")
 def copy_later(call: Call) -> None:
     if call.recording_url and call.recording_key is None:
         enqueue_after_commit(copy_recording, shop_id=call.shop_id, call_id=str(call.id))
+
+
+def served(call: Call) -> Response:
+    """The call's recording, served with range requests so the player can seek; 404 without one.
+    The caller has already decided that the reader may hear this call."""
+    if call.recording_key is None:
+        abort(404)
+    return send_file(
+        store(current_app).path(call.recording_key), mimetype="audio/mpeg", conditional=True
+    )
 
 
 def _auth_header() -> dict[str, str]:

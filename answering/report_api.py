@@ -27,6 +27,18 @@ blp = ApiBlueprint(
 )
 
 
+@blp.before_request
+def _token_before_parameters() -> None:
+    """The token is checked before the query is read: no token or a bad one is 401, and an
+    operator's token 404, whatever the parameters."""
+    principal = authenticate_bearer()
+    if principal.shop_id is None and principal.staff_role not in (
+        StaffRole.SUPERVISOR,
+        StaffRole.ADMIN,
+    ):
+        raise NotFound()
+
+
 def _range(data: dict[str, Any]) -> None:
     if data["to"] < data["from_"]:
         raise ma.ValidationError("'to' is before 'from'.", "to")
@@ -85,10 +97,7 @@ def answer_rate(args: dict[str, Any]) -> Any:
     answered calls; aht_s = mean handling time of answered calls. Empty groups are left out;
     rates of a group without offered calls are null.
     """
-    principal = authenticate_bearer()
-    shop_id = principal.shop_id
-    if shop_id is None and principal.staff_role not in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
-        raise NotFound()
+    shop_id = authenticate_bearer().shop_id
     if shop_id is not None and args["group_by"] == "operator":
         # Which of our staff took a shop's calls is ours to know, not the shop's.
         invalid(ValidationFailed("group_by", "By operator is for staff tokens."))

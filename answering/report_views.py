@@ -79,7 +79,7 @@ def chart_pair(first: date, last: date, shop_id: uuid.UUID | None) -> tuple[Mark
         days = reports.answer_rate(first, last, "day", shop_id=shop_id, sl_threshold_s=sl)
         rates = {row["day"]: row["answer_rate"] for row in days}
         every_day = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        line = [(day.isoformat()[5:], rates.get(day.isoformat())) for day in every_day]
+        line = [(f"{day.month}/{day.day}", rates.get(day.isoformat())) for day in every_day]
     by_slot = {f"{n // 2:02d}:{n % 2 * 30:02d}": [0, 0] for n in range(48)}
     for row in intervals:
         slot = by_slot[datetime.fromisoformat(row["interval"]).strftime("%H:%M")]
@@ -111,6 +111,9 @@ def render_report(
         name = f"answer-rate-{query.first:%Y%m%d}-{query.last:%Y%m%d}-{query.group_by}"
         if query.group_by == "team":  # the queue's name, as on the page (the API keeps the key)
             rows = [{**row, "team": queues.label(row["team"])} for row in rows]
+        if query.group_by == "shop":  # the shop's name, as on the page (the API keeps the slug)
+            names = context.get("shop_names", {})
+            rows = [{**row, "shop": names.get(row["shop"], row["shop"])} for row in rows]
         return report_csv.download(rows, [query.group_by], name)
     line, bars = chart_pair(query.first, query.last, shop_id)
     page = render_template(
@@ -145,6 +148,7 @@ def staff_report() -> Response | str | tuple[str, int]:
         groups=reports.GROUPS,
         template="answering/answer_rate.html",
         shops=shops,
+        shop_names={s.slug: s.name for s in shops},
     )
 
 

@@ -38,10 +38,18 @@ def operator_of(identity_or_id: str) -> uuid.UUID | None:
         return None
 
 
+def seeking(call: Call) -> bool:
+    """Whether no operator talks with the caller yet: never answered, or handed back after a
+    transfer nobody picked up and not picked up again since."""
+    return call.answered_at is None or call.returned_at is not None
+
+
 def waiting(call: Call) -> bool:
+    """Whether the caller waits in the queue for an operator (a handed-back caller too: their
+    place is still their first arrival in the queue)."""
     return (
         call.queued_at is not None
-        and call.answered_at is None
+        and seeking(call)
         and call.ended_at is None
         and call.operator_id is None
     )
@@ -56,6 +64,8 @@ def route(call: Call, now: datetime) -> OperatorState | None:
         call.operator_id = state.operator_id
         call.routed_at = now
         call.ring_attempts = (call.ring_attempts or 0) + 1
+        if call.answered_at is not None:  # a handed-back caller: a dial of its own
+            call.leg_round += 1
     return state
 
 
@@ -94,6 +104,8 @@ def leg_status(
         return
     if operator_id == call.operator_id and ended_by_hold(call, round_):
         return  # the caller is on hold: the call stays the operator's
+    if operator_id == call.transferred_to_id and round_ < call.leg_round:
+        return  # a transfer nobody picked up: handing the caller back freed that person already
     if status == "completed":  # a leg only completes once it was answered
         duration = params.get("CallDuration", "")
         if duration.isdigit():
@@ -107,9 +119,9 @@ def leg_status(
 
 
 def ended_by_hold(call: Call, round_: int) -> bool:
-    """Whether the operator's leg of this dial ended because the caller was put on hold: every
-    dial before the current one did (only a resume dials again), and the current one if the
-    caller is on hold now."""
+    """Whether the operator's leg of this dial ended because the caller was put on hold or
+    moved on: every dial of an answered call before the current one did (a resume, a transfer
+    and a hand-back dial again), and the current one if the caller is on hold now."""
     return call.answered_at is not None and (
         round_ < call.leg_round or (round_ == call.leg_round and call.held_since is not None)
     )
@@ -117,7 +129,7 @@ def ended_by_hold(call: Call, round_: int) -> bool:
 
 def unassign(call: Call, operator_id: uuid.UUID) -> None:
     """The operator did not take the call: it waits for the next one."""
-    if call.operator_id == operator_id and call.answered_at is None:
+    if call.operator_id == operator_id and seeking(call):
         call.operator_id = None
 
 

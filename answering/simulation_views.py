@@ -1,5 +1,12 @@
 """Supervisors run the carrier simulator from the browser (the demo's button): the calls go
-through the real endpoints in the background, and the report lands in the audit log."""
+through the real endpoints in the background, and the report lands in the audit log.
+
+Only where the carrier is our local simulator (no `TWILIO_AUTH_TOKEN`: the demo, a staging copy).
+Simulated calls ring the shops' own numbers and become their call records, answer-rate figures and
+review samples; on a service connected to the real carrier that would mix made-up calls into real
+shops' records, so there the page says so and runs nothing. `flask answering simulate` stays, for
+whoever runs it on purpose.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import threading
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,6 +25,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from answering.simulator.scenario import Plan, SimulationRefused, run
 from tenants.auth import current_account, staff_required
+from tenants.config import settings_from
 from tenants.db import db
 from tenants.models import AuditEvent, StaffRole
 from tenants.scheduler import in_system_scope
@@ -26,6 +34,16 @@ from tenants.web import client_ip
 
 bp = Blueprint("simulation", __name__)
 RUNNING = threading.Lock()  # one simulation at a time per process
+
+
+def available() -> bool:
+    """Whether simulated calls may be run from the page: only against the local carrier."""
+    return settings_from(current_app.config).twilio_auth_token is None
+
+
+@bp.app_context_processor
+def _menu() -> dict[str, bool]:
+    return {"simulation_available": available()}
 
 
 class SimulationForm(FlaskForm):
@@ -67,6 +85,9 @@ def _runs() -> list[AuditEvent]:
 @staff_required(StaffRole.SUPERVISOR, StaffRole.ADMIN)
 def page() -> str | Response | tuple[str, int]:
     form = SimulationForm()
+    if not available():
+        shown = render_template("answering/simulation.html", form=None, runs=_runs(), running=False)
+        return shown, 403 if request.method == "POST" else 200
     if form.validate_on_submit():
         plan = Plan(
             calls=form.calls.data or 1,
@@ -105,7 +126,8 @@ def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:
         try:
             report = run(app, plan)
         except SimulationRefused as refused:
-            outcome = ("simulation.refused", {"reason": str(refused)})
+            detail = {"reason": str(refused), "code": refused.code, "count": refused.count}
+            outcome = ("simulation.refused", detail)
         else:
             outcome = (
                 "simulation.finished",
@@ -116,6 +138,9 @@ def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:
                     "answered": report.answered,
                     "abandoned": report.abandoned,
                     "short_abandoned": report.short_abandoned,
+                    "callbacks_asked": sum(report.callbacks.values()),
+                    # the audit keeps flat text: one entry per result of the calls
+                    **{f"outcome.{key}": n for key, n in report.outcomes.items()},
                     "complete": report.complete,
                     "incomplete": len(report.incomplete),
                     "double_booked": report.double_booked,

@@ -87,11 +87,14 @@ def dial_operator(
     return str(response)
 
 
-def whisper(shop_name_kana: str, menu_choice: str | None, *, transfer: bool = False) -> str:
+def whisper(
+    shop_name_kana: str, menu_choice: str | None, *, transfer: bool = False, returned: bool = False
+) -> str:
     """What the operator hears before the caller: the shop, and the caller's menu choice (a
-    supervisor hears first that it is a transfer)."""
+    supervisor hears first that it is a transfer, an operator that a transfer came back)."""
     response = VoiceResponse()
-    text = ("転送です。" if transfer else "") + f"{shop_name_kana}のお電話です。"
+    opening = "転送です。" if transfer else ("転送が戻りました。" if returned else "")
+    text = opening + f"{shop_name_kana}のお電話です。"
     if menu_choice:
         text += f"ご用件は{menu_choice}です。"
     response.say(text, **VOICE)
@@ -215,12 +218,13 @@ def hold_message(pause_s: int) -> str:
     return str(response)
 
 
-def transfer_failed() -> str:
-    response = VoiceResponse()
-    response.say(
-        "申し訳ございません。担当者におつなぎできませんでした。"
-        "恐れ入りますが、しばらくしてからおかけ直しください。",
-        **VOICE,
-    )
-    response.hangup()
-    return str(response)
+# What a caller hears when the transfer was not picked up: back to the operator they spoke with,
+# or back in the queue for the next operator (and so when that operator did not pick up either).
+BACK_TO_OPERATOR = (
+    "申し訳ございません。担当者が席を外しております。"
+    "先ほどの者にお戻しいたしますので、このまま少々お待ちください。"
+)
+BACK_TO_QUEUE = (
+    "申し訳ございません。担当者が席を外しております。"
+    "手の空いた者が順におつなぎいたしますので、このままお待ちください。"
+)

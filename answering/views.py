@@ -1,14 +1,15 @@
-"""The shop portal's faxes: the list, each document (with range requests), a dashboard card."""
+"""The shop portal's faxes and calls: each list, each fax document and call recording (with range
+requests), and their dashboard cards."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from answering import fax, history, reports
+from answering import fax, history, recordings, reports
 from answering.models import Call, Fax
 from tenants.auth import login_required, shop_of_account
 from tenants.config import settings_from
@@ -58,11 +59,17 @@ def fax_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
 @login_required
 def calls_page(slug: str) -> str:
     membership = shop_of_account(slug)
+    filters, problems = history.parse_filters(request.args.to_dict())
+    page = history.call_page(
+        membership.shop_id, filters, history.page_number(request.args.get("page", ""))
+    )
     return render_template(
         "answering/calls.html",
         shop=membership.shop,
         membership=membership,
-        calls=history.recent_calls(membership.shop_id),
+        page=page,
+        filters=filters,
+        problems=problems,
         national=numbers.national,
     )
 
@@ -72,11 +79,7 @@ def calls_page(slug: str) -> str:
 def recording(slug: str, call_id: str) -> Response:
     membership = shop_of_account(slug)
     call = get_for_shop(Call, membership.shop_id, call_id)
-    if call.recording_key is None:
-        abort(404)
-    return send_file(
-        store(current_app).path(call.recording_key), mimetype="audio/mpeg", conditional=True
-    )
+    return recordings.served(call)
 
 
 def calls_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:

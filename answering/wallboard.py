@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from answering import reports
 from answering.models import Call
@@ -76,14 +76,19 @@ class Board:
 
 
 def waiting_query(now: datetime) -> Select[uuid.UUID, str, int, datetime | None]:
-    """Callers in the queue now (queued, neither answered nor ended) per shop and queue, with
-    the oldest queue time."""
+    """Callers in the queue now (queued, neither answered nor ended, or handed back after a
+    transfer nobody picked up) per shop and queue, with the oldest time they began to wait."""
     return (
-        select(Call.shop_id, QUEUE, func.count(), func.min(Call.queued_at))
+        select(
+            Call.shop_id,
+            QUEUE,
+            func.count(),
+            func.min(func.coalesce(Call.returned_at, Call.queued_at)),
+        )
         .where(
             Call.arrived_at >= now - STALE,
             Call.queued_at.is_not(None),
-            Call.answered_at.is_(None),
+            or_(Call.answered_at.is_(None), Call.returned_at.is_not(None)),
             Call.ended_at.is_(None),
         )
         .group_by(Call.shop_id, QUEUE)

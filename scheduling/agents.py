@@ -120,41 +120,59 @@ def reserve_longest_idle(call_sid: str, now: datetime, queue: str) -> OperatorSt
         candidate = db.session.execute(query).first()
         if candidate is None:
             return None
-        claimed = db.session.execute(
-            update(OperatorState)
-            .where(OperatorState.operator_id == candidate.operator_id, available)
-            .values(
-                state="on_call", reason=None, since=now, call_sid=call_sid, after_call_until=None
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
-            if candidate.state == "after_call_work":  # their after-call work ended by the clock
-                _log(candidate.operator_id, "ready", None, candidate.after_call_until, None)
-            _log(candidate.operator_id, "on_call", None, now, None)
-            row = db.session.get(OperatorState, candidate.operator_id)
-            if row is not None:
-                db.session.refresh(row)
-            return row
+        # their after-call work ended by the clock: they were ready from then
+        ready_since = candidate.after_call_until if candidate.state == "after_call_work" else None
+        if _claim(candidate.operator_id, available, call_sid, now, ready_since=ready_since):
+            return db.session.get(OperatorState, candidate.operator_id)
     return None
 
 
-def take_transfer(person: User, call_sid: str, now: datetime) -> bool:
-    """A call transferred to this supervisor (or operator) becomes theirs, unless they are on
-    another call already; their state row is made if they never had one."""
-    row = state_of(person)
-    db.session.flush()  # the row exists before the compare-and-set below
+def _claim(
+    operator_id: object,
+    free: ColumnElement[bool],
+    call_sid: str,
+    now: datetime,
+    *,
+    ready_since: datetime | None = None,
+) -> bool:
+    """Put the operator on this call if their row still matches `free` (a compare-and-set: of
+    two transactions claiming one operator, one wins), log it (after the ready they passed
+    through at `ready_since`, if any) and refresh the row in the session."""
     claimed = db.session.execute(
         update(OperatorState)
-        .where(OperatorState.operator_id == person.id, OperatorState.state != "on_call")
+        .where(OperatorState.operator_id == operator_id, free)
         .values(state="on_call", reason=None, since=now, call_sid=call_sid, after_call_until=None)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    _log(person.id, "on_call", None, now, None)
-    db.session.refresh(row)
+    if ready_since is not None:
+        _log(operator_id, "ready", None, ready_since, None)
+    _log(operator_id, "on_call", None, now, None)
+    row = db.session.get(OperatorState, operator_id)
+    if row is not None:
+        db.session.refresh(row)
     return True
+
+
+def take_transfer(person: User, call_sid: str, now: datetime) -> bool:
+    """A call transferred to this supervisor (or operator) becomes theirs, unless they are on
+    another call already; their state row is made if they never had one."""
+    state_of(person)
+    db.session.flush()  # the row exists before the compare-and-set below
+    return _claim(person.id, OperatorState.state != "on_call", call_sid, now)
+
+
+def take_back(operator_id: object, call_sid: str, now: datetime, left_at: datetime) -> bool:
+    """A call this operator transferred comes back to them, if they are still free for it: in
+    the after-call work they went to when they transferred it at `left_at` (their state has not
+    changed since), or ready. The same compare-and-set as `reserve_longest_idle` (`_claim`), so no operator
+    gets two calls however the call races the routing of others."""
+    free_for_it = or_(
+        OperatorState.state == "ready",
+        and_(OperatorState.state == "after_call_work", OperatorState.since == left_at),
+    )
+    return _claim(operator_id, free_for_it, call_sid, now)
 
 
 def busy(person_id: object) -> bool:

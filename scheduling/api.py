@@ -17,7 +17,7 @@ from scheduling import queues, rosters
 from scheduling.models import Campaign
 from tenants.db import db
 from tenants.services import ValidationFailed
-from tenants.shop_api import invalid, token_shop
+from tenants.shop_api import invalid, token_before_parameters, token_shop
 
 # The queue that answers every shop's calls, until teams serve groups of shops (answering puts
 # every queued call in this queue; a test keeps the two names equal).
@@ -29,6 +29,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop/campaigns",
     description="Days the shop expects more calls (shop tokens; owners announce)",
 )
+blp.before_request(token_before_parameters)
 
 
 def tokyo_today() -> date:

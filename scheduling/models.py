@@ -4,12 +4,13 @@ Staff and queue tables: no shop owns a row (queues serve many shops)."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tenants.db import Model, UTCDateTime, new_id, utcnow
 from tenants.models import User
@@ -317,7 +318,21 @@ class Queue(Model):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
+    # The name as a reader compares it, kept by `_compared`: the database refuses a second queue
+    # whose name differs only in width, case or spaces, however close together two are created.
+    # Empty only on rows written by a release before this column.
+    name_key: Mapped[str | None] = mapped_column(String(), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("name")
+    def _compared(self, _field: str, name: str) -> str:
+        self.name_key = comparable(name)
+        return name
+
+
+def comparable(text: str) -> str:
+    """A name as a reader compares it: full- and half-width alike, case and spaces aside."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 class ShopQueue(Model):

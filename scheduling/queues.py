@@ -11,9 +11,9 @@ unique as a reader compares names (width, case and spaces aside).
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember
+from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember, comparable
 from tenants.db import db, utcnow
 from tenants.models import AuditEvent, Shop, StaffRole, User
 from tenants.services import ValidationFailed, audit
@@ -40,11 +40,6 @@ class QueueRefused(ValueError):
         super().__init__(" ".join(errors.values()))
         self.errors = errors
         self.teams = teams or []  # the teams whose page the message sends staff to
-
-
-def comparable(text: str) -> str:
-    """A name as a reader compares it: full- and half-width alike, case and spaces aside."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -209,11 +204,14 @@ def checked_name(raw: str, *, other_than: Queue | None = None) -> str:
     return name
 
 
-def _written(field_name: str, message: str) -> None:
-    """Write the change now, in a savepoint, so that a key or name another supervisor took a
-    moment ago is refused with a message (the primary key, the unique names), not an error page."""
+@contextmanager
+def _refused_if_taken(field_name: str, message: str) -> Iterator[None]:
+    """Make the change inside and write it at once, in a savepoint begun before it, so that a key
+    or name another supervisor took a moment ago is refused with a message (the primary key, the
+    unique compared names), not an error page, and the rest of the request stands."""
     try:
         with db.session.begin_nested():
+            yield
             db.session.flush()
     except IntegrityError:
         raise QueueRefused({field_name: message}) from None
@@ -236,8 +234,10 @@ def create(raw_key: str, raw_name: str, *, actor: User | None, ip: str | None) -
     if errors:
         raise QueueRefused(errors)
     queue = Queue(key=key, name=name, created_at=utcnow())
-    db.session.add(queue)
-    _written("key", gettext("Another queue was created with this key or name a moment ago."))
+    with _refused_if_taken(
+        "key", gettext("Another queue was created with this key or name a moment ago.")
+    ):
+        db.session.add(queue)
     audit("queue.created", actor=actor, target=key, ip=ip, detail={"key": key, "name": name})
     return queue
 
@@ -248,8 +248,8 @@ def rename(queue: Queue, raw_name: str, *, actor: User, ip: str | None) -> Queue
     before = queue.name
     if name == before:
         return queue
-    queue.name = name
-    _written("name", gettext("Another queue took this name a moment ago."))
+    with _refused_if_taken("name", gettext("Another queue took this name a moment ago.")):
+        queue.name = name
     audit(
         "queue.renamed",
         actor=actor,

@@ -37,6 +37,12 @@ def token_shop(*, owner: bool = False) -> Shop:
     return shop
 
 
+def token_before_parameters() -> None:
+    """Registered before every `/api/v1/shop/...` view, so the token is checked before the query or
+    body is read: no token or a bad one is 401 and a staff token 404, whatever the parameters."""
+    token_shop()
+
+
 def invalid(failure: ValidationFailed) -> NoReturn:
     """422 problem+json naming the field, like a schema error."""
     error = UnprocessableEntity()

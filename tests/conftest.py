@@ -173,13 +173,13 @@ def _rolled_back(request: pytest.FixtureRequest) -> Iterator[None]:
     # Flask-SQLAlchemy binds sessions to the engine it keeps per application; putting one connection,
     # already inside a transaction, in the engine's place makes every session of the test join that
     # transaction through a savepoint (join_transaction_mode="create_savepoint").
+    limiter.reset()
+    request.getfixturevalue("smtp").messages.clear()
     engines = db._app_engines[application]
     engine = engines[None]
     connection = engine.connect()
     transaction = connection.begin()
     engines[None] = connection
-    limiter.reset()
-    request.getfixturevalue("smtp").messages.clear()
     try:
         yield
     finally:

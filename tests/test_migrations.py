@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from tests.conftest import build_app, fresh_database_url
 
@@ -137,5 +137,41 @@ def test_the_seeded_shift_patterns_are_renamed_unless_a_supervisor_took_the_name
         downgrade(revision="03ea157e6395")
         names = sorted(db.session.scalars(select(ShiftPattern.name)))
         assert names == ["4h", "8h", "8時間勤務"]
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_existing_queues_get_their_compared_names_and_a_racing_twin_is_left_without(
+    tmp_path: Path,
+) -> None:
+    from scheduling.models import Queue
+    from tenants.db import db
+
+    scratch = build_app(fresh_database_url("queue_names", tmp_path))
+    with scratch.app_context():
+        upgrade(revision="7a1c5e2b9d40")
+        stamp = "2026-11-24 10:00:00+00:00"
+        for key, name, minute in (
+            ("food", "ＦＯＯＤ", 1),
+            ("drinks", "飲料", 2),
+            ("x", "飲 料", 3),
+        ):
+            db.session.execute(  # as the release before wrote them, without a compared name
+                text("INSERT INTO queues (key, name, created_at) VALUES (:k, :n, :at)"),
+                {"k": key, "n": name, "at": stamp.replace(":00:", f":0{minute}:")},
+            )
+        db.session.commit()
+
+        upgrade()
+        compared = {q.key: q.name_key for q in db.session.scalars(select(Queue))}
+        assert compared == {
+            "team-default": "共通キュー",
+            "food": "food",
+            "drinks": "飲料",
+            "x": None,
+        }
+        db.session.commit()
+        downgrade(revision="7a1c5e2b9d40")
+        upgrade()
         db.session.commit()
         db.engine.dispose()

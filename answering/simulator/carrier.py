@@ -28,8 +28,10 @@ from answering.simulator.people import Caller, Operator
 ACCOUNT = "AC" + "0" * 32
 SAY_S = 3.0  # how long a prompt takes to say, in carrier seconds
 DIAL_NOUNS = ("Client", "Number", "Sip")
-# A tiny MP3 frame: what the media host serves for every recording.
-MP3 = bytes.fromhex("fffb9064") + bytes(413)
+# What the media host serves for every recording: a second of silent MP3 frames (128 kbit/s,
+# 44.1 kHz, 26 ms each); a browser plays it, where a lone frame is refused as undecodable.
+MP3_FRAME = bytes.fromhex("fffb9064") + bytes(413)
+MP3 = MP3_FRAME * 39
 
 Sign = Callable[[str, Mapping[str, str]], str]
 

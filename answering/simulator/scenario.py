@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -43,7 +44,13 @@ SIM_DOMAIN = "simulator.answering.example.jp"
 
 
 class SimulationRefused(ValueError):
-    """The run cannot start as asked; the message says why."""
+    """The run cannot start as asked; the message says why (in English, for the command line),
+    and `code` with `count` let a page say it in the reader's language."""
+
+    def __init__(self, message: str, *, code: str = "other", count: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.count = count
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ def dialled_numbers(slugs: tuple[str, ...]) -> list[str]:
             raise SimulationRefused("no rented phone number for: " + ", ".join(sorted(unknown)))
         rows = [row for row in rows if row.slug in slugs]
     if not rows:
-        raise SimulationRefused("no shop rents a phone number: rent one first")
+        raise SimulationRefused("no shop rents a phone number: rent one first", code="no_numbers")
     return sorted(e164 for e164, _ in rows)
 
 
@@ -219,7 +226,9 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
     if others:
         raise SimulationRefused(
             f"{len(others)} other operators are ready: their phones would be rung; "
-            "set them offline or not ready first"
+            "set them offline or not ready first",
+            code="operators_ready",
+            count=len(others),
         )
     rng = random.Random(plan.seed)  # noqa: S311 - simulated behaviour, not secrets
     phones = [
@@ -245,19 +254,20 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
             senders=max(8, plan.concurrency),
         )
         back = _ReadyAgain(app, operator_ids, scale=plan.scale)
-        try:
-            with _carrier_api(app, carrier, plan):
-                runs = _place_all(carrier, people, plan, rng, progress)
-                _callbacks_settled(app, timeout_s=600 * plan.scale + 30)
-                carrier.wait_for_outbound()
-            carrier.deliverer.drain()
-            back.stop()
-            # Callbacks lost, or given up after the carrier's retries: the reconciliation asks.
-            gaps = carrier.deliverer.lost or carrier.deliverer.failed
-            repaired = _reconcile(app, carrier) if gaps else Counter()
-        finally:
-            back.stop()
-            carrier.close()
+        with _media_host(app, carrier):
+            try:
+                with _carrier_api(app, carrier, plan):
+                    runs = _place_all(carrier, people, plan, rng, progress)
+                    _callbacks_settled(app, timeout_s=600 * plan.scale + 30)
+                    carrier.wait_for_outbound()
+                carrier.deliverer.drain()
+                back.stop()
+                # Callbacks lost, or given up after the carrier's retries: the reconciliation asks.
+                gaps = carrier.deliverer.lost or carrier.deliverer.failed
+                repaired = _reconcile(app, carrier) if gaps else Counter()
+            finally:
+                back.stop()
+                carrier.close()
         report = check(app, runs + carrier.outbound)
         report.callbacks = _callback_counts(app)
         report.lost = carrier.deliverer.lost
@@ -333,6 +343,21 @@ def _carrier_api(app: Flask, carrier: SimulatedCarrier, plan: Plan) -> Iterator[
         yield
     finally:
         app.extensions["telephony"] = before
+
+
+@contextmanager
+def _media_host(app: Flask, carrier: SimulatedCarrier) -> Iterator[None]:
+    """The recording job may fetch from the simulator's media host (named with its port) until
+    the last late callback is delivered, so the shop can play the simulated calls."""
+    hosts = app.config.get("CARRIER_MEDIA_HOSTS")
+    app.config["CARRIER_MEDIA_HOSTS"] = (*(hosts or ()), urlsplit(carrier.media.url).netloc)
+    try:
+        yield
+    finally:
+        if hosts is None:
+            app.config.pop("CARRIER_MEDIA_HOSTS", None)
+        else:
+            app.config["CARRIER_MEDIA_HOSTS"] = hosts
 
 
 def _callbacks_settled(app: Flask, timeout_s: float) -> None:

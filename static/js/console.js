@@ -25,8 +25,9 @@
   var stateLine = document.querySelector("[data-testid=my-state]");
   var lastState = stateLine ? stateLine.dataset.state : "";
 
-  // The state line follows the call: after-call work starts when the call ends (with its time
-  // left), and a call that is over loses its controls (the filing form stays as typed).
+  // The state line and the highlighted state button follow the call: after-call work starts when
+  // the call ends (with its time left), and a call that is over loses its controls (the filing
+  // form stays as typed).
   function showState(now) {
     if (!stateLine || !now.state) { return; }
     var text = now.state_label;
@@ -35,6 +36,12 @@
     }
     stateLine.textContent = text;
     stateLine.dataset.state = now.state;
+    // The highlighted button is the state the operator is in; on a call none is.
+    document.querySelectorAll("[data-state-button]").forEach(function (button) {
+      var mine = button.dataset.stateButton === now.state;
+      button.classList.toggle("primary-inline", mine);
+      if (mine) { button.setAttribute("aria-current", "true"); } else { button.removeAttribute("aria-current"); }
+    });
     if (lastState === "on_call" && now.state !== "on_call") {
       box.querySelectorAll("[data-live-only]").forEach(function (el) { el.remove(); });
     }

@@ -20,7 +20,7 @@ from tenants.coverage.schemas import (
     VersionSchema,
 )
 from tenants.services import ValidationFailed
-from tenants.shop_api import invalid, token_shop
+from tenants.shop_api import invalid, token_before_parameters, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -29,6 +29,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop",
     description="A shop's coverage hours, closures and emergency closure (shop tokens)",
 )
+blp.before_request(token_before_parameters)
 
 
 @blp.route("/coverage")

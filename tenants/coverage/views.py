@@ -18,6 +18,7 @@ from tenants.coverage.schedule import (
     format_day,
     weekday_name,
 )
+from tenants.i18n import format_day as day_label
 from tenants.models import ShopMembership, ShopRole
 from tenants.services import ValidationFailed
 from tenants.web import client_ip
@@ -145,7 +146,7 @@ def save(slug: str) -> Page:
     except ValidationFailed as failure:
         return _render(membership, form, {failure.field: failure.message}, 400)
     flash(
-        gettext("Saved. These hours apply from %(day)s.", day=row.effective_from.isoformat()),
+        gettext("Saved. These hours apply from %(day)s.", day=day_label(row.effective_from)),
         "info",
     )
     return redirect(url_for("coverage.editor", slug=slug))

@@ -13,7 +13,7 @@ from tenants.members import services
 from tenants.models import ShopRole, User
 from tenants.schemas import MemberSchema
 from tenants.services import ValidationFailed
-from tenants.shop_api import invalid, token_shop
+from tenants.shop_api import invalid, token_before_parameters, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -22,6 +22,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop",
     description="Members, invitations and the export of a shop (shop tokens of owners)",
 )
+blp.before_request(token_before_parameters)
 
 
 class InvitationSchema(ma.Schema):

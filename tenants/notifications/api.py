@@ -10,7 +10,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from tenants.notifications import services
 from tenants.services import ValidationFailed
-from tenants.shop_api import invalid, token_shop
+from tenants.shop_api import invalid, token_before_parameters, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -19,6 +19,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop/notifications",
     description="Where and when the shop hears from us (shop tokens)",
 )
+blp.before_request(token_before_parameters)
 
 
 class NotificationSchema(ma.Schema):

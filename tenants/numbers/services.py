@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import timedelta
 from functools import cache
@@ -52,6 +53,35 @@ def parse_japanese_number(text: str) -> phonenumbers.PhoneNumber:
             "number", gettext("Only fixed-line, 050 and toll-free numbers can be rented.")
         )
     return number
+
+
+# What the carrier sends as the caller when the number is withheld (非通知): a word, or one of
+# the numbers that spell ANONYMOUS, UNAVAILABLE, RESTRICTED, BLOCKED and UNKNOWN on a keypad.
+WITHHELD_PLACEHOLDERS = frozenset(
+    ("+266696687", "+86282452253", "+7378742833", "+2562533", "+8656696")
+)
+
+
+def is_withheld(caller: str) -> bool:
+    """True when the caller hid their number: no digits to show, nobody to recognise."""
+    return caller in WITHHELD_PLACEHOLDERS or not any(ch.isdigit() for ch in caller)
+
+
+def caller_label(caller: str) -> str:
+    """A caller's number as people write it, or 「非通知」 when the caller withheld it."""
+    return gettext("Withheld number") if is_withheld(caller) else national(caller)
+
+
+def to_e164(text: str) -> str | None:
+    """A number as people type it (`090-1234-5678`, `09012345678`, full-width digits, `+8190…`)
+    in E.164 (`+819012345678`), as numbers are stored; None when it is no valid number."""
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", text).strip(), "JP")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def national(e164: str) -> str:

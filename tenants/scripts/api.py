@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from tenants.scripts import search, services
 from tenants.scripts.content import ScriptSchema
 from tenants.services import ValidationFailed
-from tenants.shop_api import invalid, token_shop
+from tenants.shop_api import invalid, token_before_parameters, token_shop
 from tenants.web import client_ip
 
 blp = ApiBlueprint(
@@ -20,6 +20,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/shop/script",
     description="The shop's FAQ script: draft, publish, versions (shop tokens)",
 )
+blp.before_request(token_before_parameters)
 
 
 class ScriptVersionSchema(ma.Schema):

@@ -1,9 +1,10 @@
 """A live line for tests of the call controls: the application on a real port, the simulated
-carrier running our TwiML and answering the REST API (the twilio library pointed at it), and an
-operator and a supervisor whose simulated phones pick up and talk until the call is changed."""
+carrier running our TwiML and answering the REST API (the twilio library pointed at it), and two
+operators and a supervisor whose simulated phones pick up and talk until the call is changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 import uuid
@@ -45,6 +46,17 @@ class Line:
     operator_id: uuid.UUID
     supervisor_id: uuid.UUID
     calls: ThreadPoolExecutor
+    other_id: uuid.UUID
+
+    @contextmanager
+    def not_picking_up(self, person: uuid.UUID) -> Iterator[None]:
+        """This person lets their phone ring out meanwhile (away from the desk)."""
+        phone = self.carrier.operators[routing.identity(person)]
+        before, phone.answers = phone.answers, 0.0
+        try:
+            yield
+        finally:
+            phone.answers = before
 
     def console(self, email: str = "op@answering.example.jp") -> FlaskClient:
         client = self.app.test_client()
@@ -100,6 +112,24 @@ class Line:
                 row.state, row.call_sid, row.reason = "ready", None, None
                 row.since, row.after_call_until = utcnow() - timedelta(minutes=1), None
 
+    def offline(self, *people: uuid.UUID) -> None:
+        with system(self.app) as session:
+            for person in people:
+                row = session.get(OperatorState, person)
+                if row is not None:
+                    row.state, row.call_sid, row.reason = "offline", None, None
+                    row.since, row.after_call_until = utcnow(), None
+
+    @contextmanager
+    def ring_timeout(self, seconds: int) -> Iterator[None]:
+        """Phones ring this long (carrier seconds) before the dial gives up, meanwhile."""
+        settings = self.app.config["SETTINGS"]
+        self.app.config["SETTINGS"] = dataclasses.replace(settings, ring_timeout_s=seconds)
+        try:
+            yield
+        finally:
+            self.app.config["SETTINGS"] = settings
+
 
 def eventually(check: Callable[[], T | None], timeout_s: float = 20) -> T:
     """What `check` returns once it is something (the carrier and its callbacks run in threads)."""
@@ -134,13 +164,15 @@ def live_line(app: Flask, scale: float = SCALE) -> Iterator[Line]:
     operator_id = uuid.UUID(
         make_staff(app, StaffRole.OPERATOR, "op@answering.example.jp")["user_id"]
     )
-    make_staff(app, StaffRole.OPERATOR, "other@answering.example.jp")
+    other_id = uuid.UUID(
+        make_staff(app, StaffRole.OPERATOR, "other@answering.example.jp")["user_id"]
+    )
     supervisor_id = uuid.UUID(
         make_staff(app, StaffRole.SUPERVISOR, "lead@answering.example.jp")["user_id"]
     )
     phones = [
         Operator(routing.identity(person), 1.0, random.Random(n), talk_for=1e6)
-        for n, person in enumerate((operator_id, supervisor_id))
+        for n, person in enumerate((operator_id, supervisor_id, other_id))
     ]
     token = getattr(telephony(app), "auth_token", "")
     with compressed_time(app, scale), serving(app) as target:
@@ -155,7 +187,7 @@ def live_line(app: Flask, scale: float = SCALE) -> Iterator[Line]:
         app.extensions["telephony"] = TwilioTelephony(token, ACCOUNT, carrier.media.url)
         pool = ThreadPoolExecutor(max_workers=4)
         try:
-            yield Line(app, carrier, operator_id, supervisor_id, pool)
+            yield Line(app, carrier, operator_id, supervisor_id, pool, other_id)
         finally:
             for call in list(carrier.live.values()):
                 carrier.update_call(call.sid, "hangup", "")

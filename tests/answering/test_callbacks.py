@@ -105,3 +105,27 @@ def test_a_callback_taken_by_one_operator_leaves_the_others_list(app: Flask) -> 
         url, data={"outcome": "reached", "csrf_token": csrf_token(first, "/console/callbacks")}
     )
     assert messages_of(app, "alpha")[0].callback_outcome == "reached"
+
+
+def test_the_shop_sees_our_callbacks_as_ours_and_counts_only_calls_it_received(
+    app: Flask,
+) -> None:
+    from answering.models import Call
+    from tests.answering.call_records import add_call
+
+    two_shops(app)
+    now = utcnow() - timedelta(minutes=5)
+    with system(app) as session:
+        alpha = session.scalars(select(Shop).where(Shop.slug == "alpha")).one()
+        add_call(session, alpha.id, now, "answered", wait=5, talk=60)
+        add_call(session, alpha.id, now, "answered", talk=30, direction="outbound")
+        session.flush()
+        placed = session.scalars(select(Call).where(Call.direction == "outbound")).one()
+        placed.from_number, placed.to_number = "+81345000001", "+818011112222"
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    calls = owner.get("/shops/alpha/calls/").get_data(as_text=True)
+    assert "080-1111-2222 <span" in calls  # the customer we rang, not the shop's own number
+    assert "（こちらから折り返し）" in calls
+    card = owner.get("/shops/alpha/").get_data(as_text=True).split('data-testid="calls-card"')[1]
+    assert "<strong>1</strong>" in card  # one call received today; our callback is not one

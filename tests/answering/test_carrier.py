@@ -21,8 +21,8 @@ from tenants.models import Shop
 from tenants.numbers import services as numbers
 from tenants.scripts import services as scripts
 from tests.answering.carrier import post
-from tests.conftest import system
-from tests.factories import make_shop
+from tests.conftest import log_in, system
+from tests.factories import PASSWORD, make_shop
 
 NUMBER = "+81345000001"
 
@@ -422,6 +422,10 @@ def test_hanging_up_in_the_menu_is_not_offered(app: Flask, client: FlaskClient) 
     )
     call = the_call(app)
     assert (call.outcome, call.queued_at) == ("menu_hangup", None)
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    calls = owner.get("/shops/alpha/calls/").get_data(as_text=True)
+    assert "<td>音声メニューの途中で切れました</td>" in calls  # the result in words, never blank
     with system(app):
         assert (
             demand.history(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import select
 
-from scheduling.models import OperatorStateChange
+from scheduling.models import OperatorState, OperatorStateChange
 from tenants.models import StaffRole
+from tests.answering.calls import answered_call, operator, two_shops
 from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD, make_shop, make_staff
 
@@ -120,3 +123,47 @@ def test_console_and_board_are_for_their_roles_only(app: Flask) -> None:
     assert owner.get("/staff/operators").status_code == 404
     client, _ = operator_client(app)
     assert client.get("/staff/operators").status_code == 404
+
+
+def test_state_names_follow_each_readers_language(app: Flask) -> None:
+    """Shared labels are looked up per page, not frozen in whichever language was read first."""
+    operator_client(app)
+    for n, locale in enumerate(("en", "ja", "en")):
+        supervisor = make_staff(app, StaffRole.SUPERVISOR, f"lead{n}@answering.example.jp")
+        client = app.test_client()
+        log_in(client, supervisor["email"], PASSWORD)
+        token = csrf_token(client, "/staff/operators")
+        client.post("/locale", data={"locale": locale, "csrf_token": token})
+        board = client.get("/staff/operators").get_data(as_text=True).split("<tbody>")[1]
+        if locale == "ja":
+            assert "<td>オフライン</td>" in board
+            assert ">Offline<" not in board
+        else:
+            assert "<td>Offline</td>" in board
+            assert "オフライン" not in board
+
+
+def current_state_buttons(page: str) -> list[str]:
+    """The states of the buttons marked as the operator's current one (highlighted)."""
+    return re.findall(
+        r'data-state-button="([^"]+)" class="primary-inline" aria-current="true"', page
+    )
+
+
+def test_the_highlighted_state_button_is_the_operators_state_and_none_on_a_call(
+    app: Flask,
+) -> None:
+    two_shops(app)
+    _, console = operator(app)
+    ready = console.get("/console").get_data(as_text=True)
+    assert current_state_buttons(ready) == ["ready"]
+    answered_call(app, app.test_client(), sid="CA1", end=False)
+    on_call = console.get("/console").get_data(as_text=True)
+    assert 'data-state="on_call"' in on_call
+    assert current_state_buttons(on_call) == []  # 受付可 no longer pretends to be the state
+    assert "primary-inline" not in on_call.split('data-state-button="ready"')[1].split(">")[0]
+    with system(app) as session:  # the call ended: after-call work
+        session.scalars(select(OperatorState)).one().state = "after_call_work"
+    after = console.get("/console").get_data(as_text=True)
+    assert 'data-state="after_call_work"' in after
+    assert current_state_buttons(after) == ["after_call_work"]

@@ -119,7 +119,14 @@ def test_fax_is_stored_served_and_mailed(
     assert partial.status_code == 206
     assert partial.data == b"%PDF-1.4"
     partial.close()
-    assert "+81612345678" in owner.get("/shops/alpha/faxes/").get_data(as_text=True)
+    listed = owner.get("/shops/alpha/faxes/").get_data(as_text=True)
+    assert "<th>送信元</th>" in listed
+    assert "<td>06-1234-5678</td>" in listed  # as people write numbers, never +81…
+    assert "+81612345678" not in listed
+    assert "06-1234-5678 から 2 ページのFAXが届きました。" in mail.get_body().get_content()
+    card = owner.get("/shops/alpha/").get_data(as_text=True)
+    assert "06-1234-5678" in card
+    assert "+81612345678" not in card
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,9 @@ def test_the_inbox_lists_searches_and_filters(app: Flask) -> None:
     dashboard = owner.get("/shops/alpha/").get_data(as_text=True)
     assert 'data-testid="inbox-card"' in dashboard
     assert "未読 3件" in dashboard
+    card = dashboard.split('data-testid="inbox-card"')[1].split("</div>")[0]
+    assert card.count('<a href="/shops/alpha/messages/') == 4  # each of the 3 latest, and all
+    assert "090-1234-5678" in card
     # Search folds width and kana; numbers are found as people write them.
     assert "配送日の確認" in rows(owner, "?q=やまだ")
     assert "サイズ交換" not in rows(owner, "?q=やまだ")
@@ -62,6 +65,10 @@ def test_the_inbox_lists_searches_and_filters(app: Flask) -> None:
     assert "配送日の確認" in rows(owner, "?q=09012345678")
     assert "配送日の確認" in rows(owner, "?q=hz1001")
     assert "サイズ交換" not in rows(owner, "?q=HZ-1001")
+    nothing = rows(owner, "?q=存在しない言葉")
+    assert "条件に合う伝言はありません。" in nothing  # not "no messages yet"
+    assert "すべての伝言を表示" in nothing
+    assert "伝言はまだありません" not in nothing
     urgent = rows(owner, "?urgency=urgent")
     assert "サイズ交換" in urgent
     assert "配送日の確認" not in urgent
@@ -69,6 +76,10 @@ def test_the_inbox_lists_searches_and_filters(app: Flask) -> None:
     assert "広告の営業" not in rows(owner, "?category=shop:order")
     assert "配送日の確認" in rows(owner, "?category=shop:order")
     assert "配送日の確認" not in rows(owner, "?from=2000-01-01&to=2000-01-31")
+    search = owner.get(INBOX).get_data(as_text=True)
+    assert '開始日 <input type="date" name="from"' in search  # a day, not 接続元 (an address)
+    assert '終了日 <input type="date" name="to"' in search
+    assert "接続元" not in search
     bad_date = owner.get(INBOX + "?from=yesterday").get_data(as_text=True)
     assert "日付は 2026-11-24 の形式で入力してください" in bad_date
     assert "配送日の確認" in bad_date
@@ -139,3 +150,27 @@ def test_another_shop_never_sees_these_messages(app: Flask) -> None:
 
 def rows_of(client: FlaskClient, path: str) -> str:
     return client.get(path).get_data(as_text=True)
+
+
+def test_the_shop_menu_leads_to_its_calls_messages_and_faxes(app: Flask) -> None:
+    shops = two_shops(app)
+    owner = signed_in(app, shops.alpha["email"])
+    for path in ("/shops/alpha/", "/shops/alpha/coverage/"):
+        page = owner.get(path).get_data(as_text=True)
+        menu = page[page.index('<nav class="topnav"') : page.index("</nav>")]
+        for href, label in (("calls/", "着信履歴"), ("messages/", "伝言"), ("faxes/", "FAX")):
+            assert f'<a href="/shops/alpha/{href}">{label}</a>' in menu
+    assert owner.get("/shops/alpha/calls/").status_code == 200
+    faxes = owner.get("/shops/alpha/faxes/").get_data(as_text=True)
+    assert "FAX番号をお持ちでない場合は「電話番号」のページでお借りください。" in faxes
+
+
+def test_a_day_no_one_means_is_left_out_with_a_message_not_an_error(app: Flask) -> None:
+    shops = two_shops(app)
+    three_messages(app)
+    owner = signed_in(app, shops.alpha["email"])
+    for day in ("0001-01-01", "9999-12-31"):
+        page = rows(owner, f"?from={day}&to={day}")
+        assert "配送日の確認" in page  # the day was left out, every message is there
+        whole = owner.get(f"{INBOX}?from={day}").get_data(as_text=True)
+        assert "2000年から2200年までの日付を入力してください" in whole

@@ -3,12 +3,14 @@ menu choices, day by day, and its PDF in Japanese; only for the shop's own membe
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime
 from typing import Any
 
 import pytest
 from flask import Flask
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tenants.coverage.services import TOKYO
@@ -64,6 +66,9 @@ def test_the_month_in_the_portal(app: Flask) -> None:
     filed = text[text.index('data-testid="most-asked"') :]
     assert "<td>商品の質問</td><td>記録した用件</td><td>3</td>" in filed
     assert "2026-11-01" not in text
+    days = text[text.index('data-testid="days"') :]
+    assert "<td>10月5日(月)</td>" in days  # days read with their weekday, not as 2026-10-05
+    assert ">2026年10月</option>" in text
     assert 'data-testid="definitions"' in text
     after_hours = text[text.index('data-testid="after-hours"') :]
     assert "<td>2</td><td>1</td><td>1</td>" in after_hours
@@ -79,6 +84,8 @@ def test_the_pdf_is_a_japanese_document(app: Flask) -> None:
     assert pdf.data.startswith(b"%PDF-")
     assert b"HeiseiKakuGo-W5" in pdf.data
     assert "monthly-alpha-2026-10.pdf" in pdf.headers["Content-Disposition"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "10月5日(月)" in text
 
 
 @pytest.mark.usefixtures("october")

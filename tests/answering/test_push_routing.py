@@ -117,3 +117,89 @@ def test_a_waiting_caller_is_put_through_when_after_call_work_ends_by_the_clock(
 def _routed(line: Line, caller: str) -> Call | None:
     found = line.call_of(caller)
     return found if found is not None and found.operator_id is not None else None
+
+
+def test_a_caller_handed_back_to_the_queue_goes_before_callers_who_came_later(
+    line: Line,
+) -> None:
+    """The supervisor does not pick up and the operator who transferred the call has taken the
+    next caller meanwhile: the caller goes back into the queue, and the next operator who is
+    ready takes them before the caller who has been waiting since after their first arrival."""
+    for running in list(line.carrier.live.values()):  # the earlier tests' callers hang up
+        line.carrier.update_call(running.sid, "hangup", "")
+    set_offline(line.app)
+    line.ready(line.operator_id, line.supervisor_id)
+    first = line.ring(caller="+819011110021")
+    eventually(lambda: _queued(line, "+819011110021"))
+    later = [line.ring(caller=f"+81901111002{n}") for n in (2, 3)]
+    for n in (2, 3):
+        eventually(lambda n=n: _queued(line, f"+81901111002{n}"), timeout_s=30)
+    answered = eventually(lambda: _answered(line, "+819011110021"), timeout_s=30)
+    sid = answered.call_sid
+
+    console = line.console()
+    with line.ring_timeout(4), line.not_picking_up(line.supervisor_id):
+        token = csrf_token(console, "/console")
+        form = {"supervisor_id": str(line.supervisor_id), "csrf_token": token}
+        assert console.post(f"/console/calls/{sid}/transfer", data=form).status_code == 302
+        # The operator ends their after-call work and takes the longest-waiting caller.
+        ready = {"state": "ready", "csrf_token": token}
+        assert console.post("/console/state", data=ready).status_code == 302
+        eventually(lambda: line.state(line.operator_id).call_sid not in (None, sid))
+        taken = line.state(line.operator_id).call_sid  # on another call when the transfer fails
+        requeued = eventually(lambda: _in_queue_again(line, "+819011110021"), timeout_s=15)
+    assert requeued.answered_at == answered.answered_at
+    eventually(lambda: sid in line.carrier.queues.get("team-default", []))
+    still_waiting = [
+        call
+        for n in (2, 3)
+        if (call := line.call_of(f"+81901111002{n}")) is not None and call.call_sid != taken
+    ]
+    assert len(still_waiting) == 1
+    assert still_waiting[0].queued_at > answered.queued_at  # came later, and waits
+    time.sleep(1.0)  # the hold rounds have found nobody; the next are seconds away
+
+    other = line.console("other@answering.example.jp")
+    token = csrf_token(other, "/console")
+    try:
+        assert other.post("/console/state", data=ready | {"csrf_token": token}).status_code == 302
+        back = eventually(lambda: _routed(line, "+819011110021"), timeout_s=10)
+        assert back.operator_id == line.other_id
+        waiting = line.call_of(still_waiting[0].from_number)
+        assert waiting is not None
+        assert waiting.operator_id is None  # still waiting: the handed-back caller went first
+        eventually(lambda: line.state(line.other_id).call_sid == sid)
+        picked = eventually(lambda: _picked_up(line, "+819011110021"), timeout_s=15)
+        assert (picked.answered_at, picked.outcome) == (answered.answered_at, "answered")
+        assert line.controls(picked) == ["transfer", "transfer_failed", "requeued", "picked_up"]
+    finally:
+        set_offline(line.app)
+        for running in list(line.carrier.live.values()):
+            line.carrier.update_call(running.sid, "hangup", "")
+    assert first.result(timeout=20).ended
+    for call in later:
+        call.result(timeout=20)
+
+
+def _queued(line: Line, caller: str) -> Call | None:
+    found = line.call_of(caller)
+    if found is None or found.call_sid not in line.carrier.queues.get("team-default", []):
+        return None
+    return found
+
+
+def _answered(line: Line, caller: str) -> Call | None:
+    found = line.call_of(caller)
+    return found if found is not None and found.answered_at is not None else None
+
+
+def _in_queue_again(line: Line, caller: str) -> Call | None:
+    found = line.call_of(caller)
+    if found is None or found.returned_at is None or found.operator_id is not None:
+        return None
+    return found
+
+
+def _picked_up(line: Line, caller: str) -> Call | None:
+    found = line.call_of(caller)
+    return found if found is not None and found.returned_at is None else None

@@ -245,4 +245,5 @@ def test_the_list_narrows_to_one_operator(app: Flask, week_of_calls: dict[str, u
     assert mine.count("評価する</a>") == 2
     everyone = client.get("/staff/quality/").get_data(as_text=True)
     assert everyone.count("評価する</a>") == 4
+    assert f"<td>{WEEK.month}月{WEEK.day}日(月)</td>" in everyone  # the week's Monday, not ISO
     assert client.get("/staff/quality/?operator=nobody").status_code == 404

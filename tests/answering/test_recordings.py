@@ -82,6 +82,10 @@ def test_message_is_copied_and_played_in_the_portal(
     partial = owner.get(url, headers={"Range": "bytes=0-2"})
     assert (partial.status_code, partial.data) == (206, b"ID3")
     partial.close()
+    with system(app) as session:
+        message_id = session.scalars(select(Message.id)).one()
+    message = owner.get(f"/shops/alpha/messages/{message_id}").get_data(as_text=True)
+    assert f'data-testid="recording" src="{url}"' in message  # played where it is read
     dashboard = owner.get("/shops/alpha/").get_data(as_text=True)
     assert 'data-testid="calls-card"' in dashboard
     beta = make_shop(app, "beta")
@@ -105,7 +109,13 @@ def test_recordings_are_purged_after_90_days(
         assert call.recording_key is None
         assert call.recording_purged_at is not None
         actions = session.scalars(select(AuditEvent.action)).all()
+        message_id = session.scalars(select(Message.id)).one()
     assert "recording.purged" in actions
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    message = owner.get(f"/shops/alpha/messages/{message_id}").get_data(as_text=True)
+    assert "録音は90日を過ぎたため削除しました。" in message
+    assert "<audio" not in message
 
 
 def test_a_voicemail_after_hours_becomes_a_message_in_the_shops_inbox_once(

@@ -242,6 +242,32 @@ def test_the_page_draws_its_charts_and_prints_the_definitions(app: Flask) -> Non
 
 
 @pytest.mark.usefixtures("two_shops")
+def test_rows_read_as_days_shop_names_and_words(app: Flask) -> None:
+    supervisor = make_staff(app, StaffRole.SUPERVISOR)
+    page = app.test_client()
+    log_in(page, supervisor["email"], PASSWORD)
+    by_day = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=day")
+    text = by_day.get_data(as_text=True)
+    table = text[text.index('data-testid="report"') : text.index("</table>")]
+    assert "<td>10月31日(土)</td>" in table
+    assert "<td>11月1日(日)</td>" in table
+    assert ">10/31</text>" in text  # the chart's axis
+    assert "2026-10-31" not in table
+    by_shop = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=shop")
+    assert "<td>alpha shop</td>" in by_shop.get_data(as_text=True)  # the name, not the slug
+    by_operator = "/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=operator"
+    operators = page.get(by_operator).get_data(as_text=True)
+    assert "<td>オペレーター未接続</td>" in operators  # calls that never reached anyone
+    assert "<td>-</td>" not in operators
+    shop_csv = page.get(
+        "/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=shop&format=csv"
+    )
+    assert "alpha shop," in shop_csv.data.decode("utf-8-sig")
+    by_slot = page.get("/staff/reports/answer-rate?from=2026-10-31&to=2026-11-01&group_by=interval")
+    assert "<td>10月31日(土) " in by_slot.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("two_shops")
 def test_the_csv_opens_in_excel_with_the_same_rows(app: Flask, client: FlaskClient) -> None:
     supervisor = make_staff(app, StaffRole.SUPERVISOR)
     page = app.test_client()

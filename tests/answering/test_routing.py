@@ -329,6 +329,34 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
     assert 'data-current="CA1"' in page
 
 
+def test_a_withheld_number_is_shown_as_such_and_never_joins_strangers_histories(
+    app: Flask,
+) -> None:
+    shop_with_number(app)
+    ready_operators(app, 1)
+    console = app.test_client()
+    log_in(console, "op0@answering.example.jp", PASSWORD)
+    carrier = app.test_client()
+    for sid in ("CA0", "CA1"):  # two strangers, both withholding their number
+        post(
+            app,
+            carrier,
+            "/carrier/twilio/voice",
+            {"CallSid": sid, "From": "anonymous", "To": "+81345000001", "CallStatus": "ringing"},
+        )
+    post(app, carrier, "/carrier/twilio/status", {"CallSid": "CA0", "CallStatus": "completed"})
+    hold(app, carrier, "CA1")
+    card = console.get("/console/card").get_data(as_text=True)
+    assert '<dd data-testid="caller">非通知</dd>' in card
+    assert "非通知のお電話のため、過去のお電話はわかりません。" in card
+    assert "anonymous" not in card
+    owner = app.test_client()
+    log_in(owner, "owner@alpha.example.jp", PASSWORD)
+    calls = owner.get("/shops/alpha/calls/").get_data(as_text=True)
+    assert calls.count("<td>非通知</td>") == 2
+    assert "anonymous" not in calls
+
+
 def test_the_console_shows_nothing_of_a_call_given_to_someone_else(app: Flask) -> None:
     shop_with_number(app)
     ready_operators(app, 2)
@@ -417,20 +445,27 @@ def test_a_caller_who_presses_1_keeps_their_place_and_is_listed_for_operators(
 def test_a_rate_limit_store_that_does_not_answer_lets_the_carrier_in(tmp_path: Path) -> None:
     """The limits count in Redis; with Redis away, calls are taken, not refused."""
     from tenants.db import db
+    from tenants.web import limiter
     from tests.conftest import build_app, fresh_database_url, migrate
     from tests.faults.stack import free_port
 
-    other = build_app(
-        fresh_database_url("limit_store", tmp_path),
-        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
-        CARRIER_WEBHOOK_LIMIT="5 per minute",
-    )
-    migrate(other)
-    shop_with_number(other)
-    client = other.test_client()
-    answers = [incoming(other, client, sid=f"CA{n}").status_code for n in range(7)]  # type: ignore[attr-defined]
-    assert answers == [200] * 7
-    with system(other) as session:
-        assert len(session.scalars(select(Call.call_sid)).all()) == 7
-    with other.app_context():
-        db.engine.dispose()
+    # The limiter is one object for the process: the store this application gives it (a Redis
+    # nobody listens on) would stay after the test for every later test's application.
+    kept = limiter._storage, limiter._limiter
+    try:
+        other = build_app(
+            fresh_database_url("limit_store", tmp_path),
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            CARRIER_WEBHOOK_LIMIT="5 per minute",
+        )
+        migrate(other)
+        shop_with_number(other)
+        client = other.test_client()
+        answers = [incoming(other, client, sid=f"CA{n}").status_code for n in range(7)]  # type: ignore[attr-defined]
+        assert answers == [200] * 7
+        with system(other) as session:
+            assert len(session.scalars(select(Call.call_sid)).all()) == 7
+        with other.app_context():
+            db.engine.dispose()
+    finally:
+        limiter._storage, limiter._limiter = kept

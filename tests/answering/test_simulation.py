@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,9 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from answering.models import Call
+from answering.simulator.carrier import MP3_FRAME
 from answering.simulator.scenario import Plan, SimulationRefused, run
 from scheduling import agents
 from tenants.models import StaffRole, User
+from tenants.storage import store
 from tests.answering.test_carrier import shop_with_number
 from tests.conftest import build_app, csrf_token, fresh_database_url, log_in, migrate, system
 from tests.factories import PASSWORD, make_staff
@@ -55,6 +58,11 @@ def test_every_call_ends_in_a_complete_record_with_callbacks_duplicated_and_shuf
         calls = session.scalars(select(Call).where(Call.outcome == "answered")).all()
         assert len({call.operator_id for call in calls}) > 1  # the work was shared
         assert all(call.recording_sid for call in calls)
+        # ...and copied into our storage, so the shop can play them (a run from the browser too).
+        assert [call.recording_error for call in calls if call.recording_key is None] == []
+        kept = store(sim_app).path(calls[0].recording_key or "").read_bytes()
+        assert kept.startswith(MP3_FRAME)
+        assert len(kept) >= 38 * len(MP3_FRAME)  # a second of sound a browser plays
         # Waits are never negative; the end is within the carrier's one-second resolution.
         assert all(c.queued_at <= c.answered_at for c in calls)  # type: ignore[operator]
         assert all(
@@ -191,8 +199,37 @@ def test_a_supervisor_runs_the_simulation_from_the_page(sim_app: Flask) -> None:
             break
         time.sleep(0.5)
     assert '<th>完全な通話記録</th><td data-testid="complete">6</td>' in shown
+    outcomes = shown.split('data-testid="outcomes">')[1].split("</td>")[0]
+    assert "応対済み" in outcomes  # what became of the calls, in words
+    assert "answered" not in outcomes
     operator = app_operator_client(sim_app)
     assert operator.get("/staff/simulation").status_code == 404
+
+
+def test_a_run_refused_from_the_page_says_why_and_what_to_do(sim_app: Flask) -> None:
+    make_staff(sim_app, StaffRole.SUPERVISOR, "lead2@answering.example.jp")
+    made = make_staff(sim_app, StaffRole.OPERATOR, "busy@answering.example.jp")
+    with system(sim_app) as session:
+        person = session.get(User, made["user_id"])
+        agents.set_state(person, "ready", reason=None, actor=person)
+    try:
+        client = sim_app.test_client()
+        log_in(client, "lead2@answering.example.jp", PASSWORD)
+        token = csrf_token(client, "/staff/simulation")
+        form = {"csrf_token": token, "calls": "1", "operators": "1", "concurrency": "1"}
+        assert client.post("/staff/simulation", data=form).status_code == 302
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            shown = client.get("/staff/simulation").get_data(as_text=True)
+            if 'data-testid="refused"' in shown:
+                break
+            time.sleep(0.2)
+        assert "受付可のオペレーターが1人いて" in shown
+        assert "other operators are ready" not in shown
+    finally:
+        with system(sim_app) as session:  # leave the module's other runs an empty floor
+            person = session.get(User, made["user_id"])
+            agents.set_state(person, "offline", reason=None, actor=person)
 
 
 def app_operator_client(app: Flask) -> FlaskClient:
@@ -200,3 +237,31 @@ def app_operator_client(app: Flask) -> FlaskClient:
     client = app.test_client()
     log_in(client, "watcher@answering.example.jp", PASSWORD)
     return client
+
+
+def test_connected_to_the_real_carrier_the_page_runs_no_simulated_calls(tmp_path: Path) -> None:
+    """Simulated calls would become real shops' records: with the carrier's token set, the page
+    explains, refuses a run and leaves the menu without it."""
+    from tenants.db import db
+
+    live = build_app(fresh_database_url("live_carrier", tmp_path), TWILIO_AUTH_TOKEN="a" * 32)
+    migrate(live)
+    shop_with_number(live)
+    make_staff(live, StaffRole.SUPERVISOR, "lead@answering.example.jp")
+    client = live.test_client()
+    log_in(client, "lead@answering.example.jp", PASSWORD)
+    page = client.get("/staff/simulation").get_data(as_text=True)
+    assert "実際の電話回線につながっている" in page
+    assert '<form method="post" class="card form"' not in page  # no run button
+    assert "/staff/simulation" not in client.get("/staff/calls/").get_data(as_text=True)
+    token = csrf_token(client, "/staff/calls/")
+    refused = client.post(
+        "/staff/simulation",
+        data={"csrf_token": token, "calls": "3", "operators": "1", "concurrency": "1"},
+    )
+    assert refused.status_code == 403
+    time.sleep(0.5)  # a run would have started its thread by now
+    with system(live) as session:
+        assert session.scalars(select(Call)).all() == []
+    with live.app_context():
+        db.engine.dispose()

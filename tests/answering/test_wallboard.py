@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from answering.models import Call
 from scheduling import agents
 from scheduling.models import Team, TeamMember
 from tenants.coverage.services import TOKYO
@@ -69,7 +70,8 @@ def board_of(app: Flask, role: StaffRole = StaffRole.SUPERVISOR) -> Any:
 @pytest.mark.usefixtures("busy_day")
 def test_the_board_counts_waiting_callers_and_todays_figures(app: Flask) -> None:
     operators(app)
-    board = board_of(app).get("/staff/wallboard.json").get_json()
+    client = board_of(app)
+    board = client.get("/staff/wallboard.json").get_json()
     total = board["total"]
     assert total["waiting"] == 2
     assert 90 <= total["longest_wait_s"] < 120
@@ -87,6 +89,10 @@ def test_the_board_counts_waiting_callers_and_todays_figures(app: Flask) -> None
     assert board["operators"]["A班"]["ready"] == 1
     assert board["operators"]["A班"]["break"] == 1
     assert board["operators"]["-"]["offline"] == 1
+    page = client.get("/staff/wallboard/board").get_data(as_text=True)
+    assert "<td>チームなし</td>" in page  # operators in no team, in words
+    assert "<td>10秒</td><td>60秒</td>" in page  # ASA and AHT in seconds, in Japanese
+    assert " s<" not in page
 
 
 @pytest.mark.usefixtures("busy_day")
@@ -110,3 +116,29 @@ def test_operators_and_shops_never_see_it(app: Flask) -> None:
     for client in (operator, owner):
         for url in ("/staff/wallboard", "/staff/wallboard.json", "/staff/wallboard/board"):
             assert client.get(url).status_code == 404
+
+
+@pytest.mark.usefixtures("busy_day")
+def test_a_caller_handed_back_after_a_transfer_waits_again_and_stays_answered_once(
+    app: Flask,
+) -> None:
+    """Answered 200 s ago, handed back to the queue 20 s ago (the transfer was not picked up):
+    waiting since the hand-back, and still one answered call in today's figures."""
+    now = utcnow()
+    with system(app) as session:
+        beta = session.scalars(select(Shop).where(Shop.slug == "beta")).one()
+        midnight = datetime.combine(now.astimezone(TOKYO).date(), time(), TOKYO)
+        queued = max(now - timedelta(seconds=200), midnight + timedelta(seconds=1))
+        back = now - timedelta(seconds=20)
+        add_call(session, beta.id, queued, "answered", wait=4, queue="team-b", returned_at=back)
+        session.flush()
+        call = session.scalars(select(Call).where(Call.returned_at.is_not(None))).one()
+        call.ended_at = None  # still on the line
+    board = board_of(app).get("/staff/wallboard.json").get_json()
+    queues = {line["key"]: line for line in board["queues"]}
+    assert queues["team-b"]["waiting"] == 1
+    assert 20 <= queues["team-b"]["longest_wait_s"] < 50
+    assert (queues["team-b"]["offered"], queues["team-b"]["answered"]) == (3, 3)
+    assert board["total"]["waiting"] == 3
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'answering_calls_waiting{queue="team-b"} 1.0' in metrics

@@ -3,7 +3,9 @@
 1. Carrier webhook latency with signature checks: `/carrier/twilio/voice` and `/status` at a steady
    200 requests/s, p50 and p99.
 2. Throughput of `/carrier/twilio/voice` against a bare Flask endpoint answering a fixed TwiML on
-   the same server settings (closed loop), their ratio, and where the machine's CPU went.
+   the same server settings (closed loop), their ratio, and where the machine's CPU went; and
+   against the floor (`floor.py`): bare Flask doing only our endpoint's signature check and
+   database statements, which shows how much of the gap the database work alone makes.
 
 The carrier's side is played by `Carrier`, a kept-alive `http.client` connection per thread: the
 load generator shares the server's cores, and a heavy one (`requests` cost 1.5-2 ms of CPU per
@@ -14,6 +16,8 @@ request here) starves the bare endpoint most, which made the ratio look twice wh
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import os
 import statistics
@@ -38,7 +42,7 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DATABASE = "answering_bench_calls"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 SECRET = "bench-secret-key-not-for-production"
-PORT, BARE_PORT = 5391, 5392
+PORT, BARE_PORT, FLOOR_PORT, RAW_PORT = 5391, 5392, 5393, 5394
 NUMBER = "03-4500-9999"
 SCALE = 0.01
 
@@ -55,6 +59,8 @@ def environment() -> dict[str, str]:
         "CARRIER_WEBHOOK_LIMIT": "100000 per second",
         "AFTER_CALL_WORK_S": "0",
         "SHORT_ABANDON_S": "0",
+        # the token our carrier adapter derives from SECRET_KEY without TWILIO_AUTH_TOKEN
+        "FLOOR_AUTH_TOKEN": hmac.new(SECRET.encode(), b"local-carrier", hashlib.sha256).hexdigest(),
     }
 
 
@@ -227,14 +233,18 @@ def steady_load(base: str, rate: int, seconds: int) -> dict[str, list[float]]:
 def closed_loop(
     base: str, path: str, params: Callable[[], dict[str, str]], seconds: float, clients: int = 16
 ) -> float:
-    """Requests per second with `clients` always waiting on an answer."""
+    """Requests per second with `clients` always waiting on an answer; every answer must be a
+    success, or the figure would count refusals."""
     done = [0] * clients
+    failed: list[int] = []
     stop = time.perf_counter() + seconds
 
     def client(n: int) -> None:
         carrier = Carrier(base)
         while time.perf_counter() < stop:
-            carrier.post(path, params())
+            status = carrier.post(path, params())
+            if status >= 400:
+                failed.append(status)
             done[n] += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -242,6 +252,8 @@ def closed_loop(
         thread.start()
     for thread in threads:
         thread.join()
+    if failed:
+        raise RuntimeError(f"{base}{path}: {len(failed)} answers failed (first {failed[0]})")
     return sum(done) / seconds
 
 
@@ -335,11 +347,22 @@ def webhooks() -> None:
         ours, our_cpu = measured_loop(base, "/carrier/twilio/voice", incoming, 10)
     with gunicorn("tests.benchmarks.bare:app", BARE_PORT) as bare:
         ceiling, bare_cpu = measured_loop(bare, "/carrier/twilio/voice", incoming, 10)
+    with gunicorn("tests.benchmarks.floor:app", FLOOR_PORT) as floor_base:
+        floor, floor_cpu = measured_loop(floor_base, "/carrier/twilio/voice", incoming, 10)
+    with gunicorn("tests.benchmarks.floor:raw_app", RAW_PORT) as raw_base:
+        raw, raw_cpu = measured_loop(raw_base, "/carrier/twilio/voice", incoming, 10)
     print(
         f"  /carrier/twilio/voice flat out: {ours:.0f} requests/s; bare Flask endpoint: {ceiling:.0f}/s; ratio {ours / ceiling:.2f}"
     )
     print(f"    ours: {our_cpu}")
     print(f"    bare: {bare_cpu}")
+    print(
+        f"  the same database work alone (tests/benchmarks/floor.py): {floor:.0f}/s, "
+        f"{floor / ceiling:.2f} of bare; ours is {ours / floor:.2f} of it"
+    )
+    print(f"    floor: {floor_cpu}")
+    print(f"  the same with psycopg alone: {raw:.0f}/s, {raw / ceiling:.2f} of bare")
+    print(f"    psycopg alone: {raw_cpu}")
 
 
 def rising() -> None:

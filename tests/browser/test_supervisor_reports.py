@@ -122,7 +122,7 @@ def test_a_report_with_its_charts_and_csv(
     page.get_by_role("button", name="表示").click()
     expect(page.locator('svg[data-chart="answer-rate"]')).to_be_visible()
     expect(page.locator('svg[data-chart="offered-answered"] rect').first).to_be_attached()
-    expect(page.get_by_test_id("report")).to_contain_text("hanako-zakka")
+    expect(page.get_by_test_id("report")).to_contain_text("はなこ雑貨店")
     expect(page.get_by_test_id("definitions")).to_contain_text("応答数 ÷ 着信数")
     page.screenshot(
         path=os.environ.get("SCREENSHOT_DIR", str(tmp_path)) + "/report.png", full_page=True
@@ -133,7 +133,7 @@ def test_a_report_with_its_charts_and_csv(
     download.value.save_as(saved)
     content = saved.read_bytes()
     assert content.startswith("\ufeffショップ,着信数,応対済み".encode())
-    assert b"hanako-zakka,6,5" in content
+    assert "はなこ雑貨店,6,5".encode() in content
 
 
 def test_a_quality_review_from_sample_to_scorecard(
@@ -151,6 +151,9 @@ def test_a_quality_review_from_sample_to_scorecard(
     page.get_by_role("button", name="この週を今すぐ抽出").click()
     expect(page.get_by_text("2件を評価リストに追加しました。")).to_be_visible()
     page.get_by_role("link", name="評価する").first.click()
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone, the page stays put
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     player = page.get_by_test_id("recording")
     assert until(lambda: player.evaluate("audio => audio.duration") > 9)
     player.evaluate("audio => { audio.currentTime = 8; }")

@@ -10,7 +10,8 @@ import uuid
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.orm import Session
 
 from scheduling import rosters
 from scheduling.models import OperatorSkill, Queue, ShopQueue, Team, TeamMember
@@ -352,3 +353,37 @@ def test_the_message_after_a_change_is_inside_the_part_the_page_opens_at(app: Fl
     assert response.location.endswith("#shops")
     shops = section(client.get(PAGE).get_data(as_text=True), "shops")
     assert "キュー「食品2」で待ちます" in shops  # quoted like the other messages
+
+
+@pytest.mark.postgres  # the other supervisor needs a connection of their own, beside the test's
+def test_a_name_another_supervisor_took_a_moment_ago_is_refused_by_the_database(
+    app: Flask,
+) -> None:
+    """Two supervisors name two queues 「FOOD」 and 「ＦＯＯＤ」 at the same moment: both pass the
+    application's check, the database keeps the first and the second gets the form back."""
+    client = supervisor(app)
+    raced = []
+
+    elsewhere = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def other_supervisor(session: Session, _context: object, _instances: object) -> None:
+        if raced or not any(isinstance(row, Queue) for row in session.new):
+            return
+        raced.append(True)
+        with Session(elsewhere) as other:
+            other.add(Queue(key="food", name="FOOD"))
+            other.commit()
+
+    event.listen(Session, "before_flush", other_supervisor)
+    try:
+        status, page = create(client, "food2", "ＦＯＯＤ")
+        assert raced
+        assert status == 400
+        assert "同じキーか名前のキューが、たった今ほかの人によって作成されました" in page
+        with system(app):
+            assert stored() == {"team-default": "共通キュー", "food": "FOOD"}
+    finally:
+        event.remove(Session, "before_flush", other_supervisor)
+        with elsewhere.begin() as connection:  # committed outside the test's transaction
+            connection.execute(delete(Queue).where(Queue.key == "food"))
+        elsewhere.dispose()

@@ -82,6 +82,7 @@ def test_test_delivery_is_signed_and_mailed(
         == 302
     )
     page = client.get(PAGE).get_data(as_text=True)
+    assert "<th>種類</th><th>通知のタイミング</th>" in page  # how often, not a date (日時)
     secret = page.split('data-testid="webhook-secret">')[1].split("<")[0]
     client.post(PAGE + "test", data={"csrf_token": csrf_token(client, PAGE)})
     [(body, signature)] = receiver.received

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
@@ -57,6 +58,8 @@ def test_saving_hours_makes_a_version_and_shows_it(app: Flask) -> None:
     assert 'value="09:00-12:00, 13:00-18:00"' in page
     assert 'value="22:00-02:00"' in page
     assert versions(app) == 1
+    # The day the hours apply from reads as a day: 「11月25日(水) から適用されます」.
+    assert re.search(r"保存しました。この対応時間は \d+月\d+日\(.\) から適用されます。", page)
 
 
 def test_each_save_is_a_new_version(app: Flask) -> None:

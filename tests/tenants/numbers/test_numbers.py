@@ -261,3 +261,23 @@ class TestApi:
             client.delete(f"/api/v1/shop/numbers/{rental['id']}", headers=beta_headers).status_code
             == 404
         )
+
+
+@pytest.mark.parametrize(
+    ("caller", "shown"),
+    [
+        ("+819012345678", "090-1234-5678"),
+        ("+81345000001", "03-4500-0001"),
+        ("+14155550100", "+1 415-555-0100"),
+        ("anonymous", "非通知"),
+        ("Restricted", "非通知"),
+        ("", "非通知"),
+        ("+266696687", "非通知"),  # the carrier's stand-in: ANONYMOUS on a keypad
+        ("+7378742833", "非通知"),  # RESTRICTED
+    ],
+)
+def test_a_caller_reads_as_people_write_numbers_or_as_withheld(
+    app: Flask, caller: str, shown: str
+) -> None:
+    with app.test_request_context():
+        assert services.caller_label(caller) == shown

@@ -1,0 +1,62 @@
+"""`/staff/calls/`: every shop's call records for supervisors and admins, filtered and paged, and
+one call's page with its timestamps, recording, control log and message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from answering import recordings, staff_calls
+from answering.console_views import control_text
+from answering.messages import disposition_labels
+from tenants.auth import staff_required
+from tenants.models import StaffRole
+
+bp = Blueprint("staff_calls", __name__, template_folder="templates")
+READERS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
+
+
+@bp.get("/staff/calls/")
+@staff_required(*READERS)
+def calls() -> str:
+    offered = staff_calls.choices()
+    filters, problems = staff_calls.parse_filters(request.args, offered)
+    page = staff_calls.calls(filters, staff_calls.page_number(request.args.get("page")))
+    args: dict[str, Any] = filters.as_args()
+    return render_template(
+        "answering/staff_calls.html",
+        page=page,
+        filters=filters,
+        problems=problems,
+        choices=offered,
+        previous_url=url_for("staff_calls.calls", page=page.number - 1, **args)
+        if page.number > 1
+        else None,
+        next_url=url_for("staff_calls.calls", page=page.number + 1, **args)
+        if page.has_next
+        else None,
+        wait_s=staff_calls.wait_s,
+        talk_s=staff_calls.talk_s,
+    )
+
+
+@bp.get("/staff/calls/<call_id>")
+@staff_required(*READERS)
+def call(call_id: str) -> str:
+    return render_template(
+        "answering/staff_call.html",
+        found=staff_calls.detail(call_id),
+        wait_s=staff_calls.wait_s,
+        talk_s=staff_calls.talk_s,
+        control_text=control_text,
+        dispositions=disposition_labels(),
+    )
+
+
+@bp.get("/staff/calls/<call_id>/recording.mp3")
+@staff_required(*READERS)
+def recording(call_id: str) -> Response:
+    """Any shop's recording, with range requests so the player can seek."""
+    return recordings.served(staff_calls.call_of(call_id))

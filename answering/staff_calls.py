@@ -1,0 +1,217 @@
+"""The staff's call records: every shop's calls, newest first, filtered by shop, days (Asia/Tokyo),
+result, operator and caller, fifty to a page; and one call with everything recorded about it.
+
+Staff read across shops: the request's staff scope admits every shop's rows. One page of the list
+is one statement (the shop's and operator's names joined in; the recording is a column of the call),
+however many rows it holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import aliased
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
+
+from answering import history
+from answering.call_controls import controls_of
+from answering.models import OUTCOMES, Call, CallControl, Message
+from tenants.db import db
+from tenants.models import Shop, StaffRole, User
+from tenants.numbers.services import to_e164
+from tenants.scoping import parse_id
+
+PAGE = 50
+MAX_PAGE = 10_000  # past this, the offset costs more than anyone reads
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list is narrowed to; empty fields narrow nothing."""
+
+    shop_id: uuid.UUID | None = None
+    since: date | None = None
+    until: date | None = None
+    outcome: str = ""
+    operator_id: uuid.UUID | None = None
+    caller: str = ""  # E.164
+    caller_typed: str = ""  # as it was typed, to show in the form again
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as the form's query string, for links that keep them (paging)."""
+        args = {
+            "shop": str(self.shop_id or ""),
+            "from": self.since.isoformat() if self.since else "",
+            "to": self.until.isoformat() if self.until else "",
+            "outcome": self.outcome,
+            "operator": str(self.operator_id or ""),
+            "caller": self.caller_typed,
+        }
+        return {name: value for name, value in args.items() if value}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the form's selects offer: every shop and every operator or supervisor, by name."""
+
+    shops: list[tuple[uuid.UUID, str]]
+    operators: list[tuple[uuid.UUID, str]]
+
+
+def choices() -> Choices:
+    shops = db.session.execute(select(Shop.id, Shop.name).order_by(Shop.name, Shop.id)).all()
+    people = db.session.execute(
+        select(User.id, User.display_name)
+        .where(User.staff_role.in_((StaffRole.OPERATOR, StaffRole.SUPERVISOR)))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return Choices([(s.id, s.name) for s in shops], [(u.id, u.display_name) for u in people])
+
+
+def _known_id(raw: str, known: list[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
+    try:
+        wanted = uuid.UUID(raw.strip())
+    except ValueError:
+        return None
+    return wanted if any(wanted == key for key, _ in known) else None
+
+
+def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters, list[str]]:
+    """Filters from the query string. A field that makes no sense (a malformed date, an end
+    before the start, a shop or operator that does not exist, a number that is no number) is
+    left out, and a message says so; the other fields still apply."""
+    since, until, problems = history.day_range(args)
+    shop_id = None
+    if args.get("shop"):
+        shop_id = _known_id(args["shop"], offered.shops)
+        if shop_id is None:
+            problems.append(gettext("No such shop."))
+    operator_id = None
+    if args.get("operator"):
+        operator_id = _known_id(args["operator"], offered.operators)
+        if operator_id is None:
+            problems.append(gettext("No such operator."))
+    outcome = args.get("outcome", "")
+    if outcome and outcome not in OUTCOMES:
+        outcome = ""
+        problems.append(gettext("Choose a result from the list."))
+    typed = args.get("caller", "").strip()[:40]
+    caller = to_e164(typed) if typed else None
+    if typed and caller is None:
+        typed = ""
+        problems.append(gettext("Enter a phone number like 03-1234-5678 or 090-1234-5678."))
+    filters = Filters(shop_id, since, until, outcome, operator_id, caller or "", typed)
+    return filters, problems
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for, counted from 1 and at most `MAX_PAGE`; anything else is the first."""
+    return min(history.page_number(raw or ""), MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class Row:
+    call: Call
+    shop_name: str
+    operator_name: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    number: int
+    has_next: bool
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    found = history.within_days(Call.arrived_at, filters.since, filters.until)
+    if filters.shop_id:
+        found.append(Call.shop_id == filters.shop_id)
+    if filters.outcome:
+        found.append(Call.outcome == filters.outcome)
+    if filters.operator_id:
+        found.append(Call.operator_id == filters.operator_id)
+    if filters.caller:
+        # Our callbacks are placed to the customer: their number is the one dialled.
+        found.append(
+            or_(
+                Call.from_number == filters.caller,
+                and_(Call.direction == "outbound", Call.to_number == filters.caller),
+            )
+        )
+    return found
+
+
+def calls(filters: Filters, number: int = 1) -> Page:
+    """One page of calls of every shop (or the filtered ones), newest first."""
+    query = (
+        select(Call, Shop.name, User.display_name)
+        .join(Shop, Shop.id == Call.shop_id)
+        .outerjoin(User, User.id == Call.operator_id)
+        .where(*_conditions(filters))
+        .order_by(Call.arrived_at.desc(), Call.id.desc())
+        .offset((number - 1) * PAGE)
+        .limit(PAGE + 1)  # one more than shown says whether a next page exists
+    )
+    found = db.session.execute(query).all()
+    rows = [Row(call, shop, operator) for call, shop, operator in found[:PAGE]]
+    return Page(rows, number, len(found) > PAGE)
+
+
+def wait_s(call: Call) -> int | None:
+    """Seconds from entering the queue to the answer (or to hanging up, unanswered)."""
+    end = call.answered_at or call.ended_at
+    if call.queued_at is None or end is None:
+        return None
+    return max(int((end - call.queued_at).total_seconds()), 0)
+
+
+def talk_s(call: Call) -> int | None:
+    """Seconds from the answer to the end of the call."""
+    if call.answered_at is None or call.ended_at is None:
+        return None
+    return max(int((call.ended_at - call.answered_at).total_seconds()), 0)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One call with everything recorded about it, for the staff's call page."""
+
+    call: Call
+    shop: Shop
+    operator_name: str | None
+    transferred_to_name: str | None
+    controls: list[CallControl] = field(default_factory=list)
+    message: Message | None = None
+
+
+def call_of(raw_id: str) -> Call:
+    """The call with this id in any shop, or 404."""
+    found = db.session.scalar(select(Call).where(Call.id == parse_id(raw_id)))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def detail(raw_id: str) -> Detail:
+    """The call with this id in any shop (staff read every shop), or 404."""
+    operator, target = aliased(User), aliased(User)
+    found = db.session.execute(
+        select(Call, Shop, operator.display_name, target.display_name)
+        .join(Shop, Shop.id == Call.shop_id)
+        .outerjoin(operator, operator.id == Call.operator_id)
+        .outerjoin(target, target.id == Call.transferred_to_id)
+        .where(Call.id == parse_id(raw_id))
+    ).first()
+    if found is None:
+        raise NotFound()
+    call, shop, operator_name, target_name = found
+    message = db.session.scalar(
+        select(Message).where(Message.shop_id == call.shop_id, Message.call_id == call.id)
+    )
+    return Detail(call, shop, operator_name, target_name, controls_of(call), message)

@@ -1,0 +1,251 @@
+"""The shop's call list (着信履歴): fifty calls a page, newest first, filtered by day (Asia/Tokyo)
+and by result, with a count line; bad filters get a message or the nearest page, never an error;
+another shop's calls never show."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from answering.models import Call
+from tenants.db import new_id
+from tests.conftest import log_in, system
+from tests.factories import PASSWORD, make_shop
+
+CALLS = "/shops/alpha/calls/"
+# 2026-03-02 12:00 in Tokyo; the alpha calls arrive one every ten minutes before it.
+NOON = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+BETA_CALLER = "+81311112222"  # shown as 03-1111-2222
+
+
+def add_calls(
+    app: Flask, shop_id: str, count: int, caller: str | None = None, **fields: str
+) -> None:
+    """`count` calls to the shop, the newest at noon on 2 March (Tokyo), ten minutes apart; each
+    alpha caller's number ends in the call's place in the list (0001 the newest)."""
+    with system(app) as session:
+        for place in range(1, count + 1):
+            session.add(
+                Call(
+                    id=new_id(),
+                    shop_id=uuid.UUID(shop_id),
+                    call_sid=f"CA{uuid.uuid4().hex}",
+                    from_number=caller or f"+8190{10000000 + place}",
+                    to_number="+81345000001",
+                    arrived_at=NOON - timedelta(minutes=10 * (place - 1)),
+                    in_coverage=True,
+                    outcome=fields.get("outcome", "answered"),
+                    carrier_status="completed",
+                )
+            )
+
+
+def owner_of(app: Flask, shop: dict[str, str]) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, shop["email"], PASSWORD)
+    return client
+
+
+def listed(client: FlaskClient, query: str = "") -> str:
+    response = client.get(CALLS + query)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def rows(page: str) -> list[str]:
+    """The callers' numbers of the listed calls, in order."""
+    return re.findall(r'data-testid="call-row"><td>[^<]*</td><td>([^<]*)</td>', page)
+
+
+def count_line(page: str) -> str:
+    found = re.search(r'data-testid="call-count">([^<]*)<', page)
+    return found.group(1) if found else ""
+
+
+def pager_links(page: str) -> dict[str, str]:
+    """The pager's links by their words (前へ/次へ), with `&amp;` read as `&`."""
+    return {
+        word: href.replace("&amp;", "&")
+        for href, word in re.findall(r'<a href="([^"]+)" rel="(?:prev|next)">([^<]+)</a>', page)
+    }
+
+
+@pytest.fixture
+def shops(app: Flask) -> tuple[dict[str, str], dict[str, str]]:
+    alpha, beta = make_shop(app, "alpha"), make_shop(app, "beta")
+    add_calls(app, alpha["shop_id"], 123)
+    add_calls(app, beta["shop_id"], 60, caller=BETA_CALLER)
+    return alpha, beta
+
+
+def test_the_list_shows_fifty_calls_a_page_with_a_count_and_previous_next(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    owner = owner_of(app, shops[0])
+    first = listed(owner)
+    assert count_line(first) == "全123件中 1〜50件"
+    assert rows(first)[0] == "090-1000-0001"  # the newest first
+    assert len(rows(first)) == 50
+    assert pager_links(first) == {"次へ": CALLS + "?page=2"}
+    assert "1 / 3 ページ" in first
+    second = listed(owner, "?page=2")
+    assert count_line(second) == "全123件中 51〜100件"
+    assert rows(second)[0] == "090-1000-0051"
+    assert pager_links(second) == {"前へ": CALLS + "?page=1", "次へ": CALLS + "?page=3"}
+    last = listed(owner, "?page=3")
+    assert count_line(last) == "全123件中 101〜123件"
+    assert rows(last)[-1] == "090-1000-0123"  # the oldest call is no longer hidden
+    assert pager_links(last) == {"前へ": CALLS + "?page=2"}
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("?page=abc", 1), ("?page=0", 1), ("?page=-2", 1), ("?page=", 1), ("?page=4", 3)],
+)
+def test_a_page_that_does_not_exist_shows_the_nearest_one(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]], query: str, shown: int
+) -> None:
+    page = listed(owner_of(app, shops[0]), query)
+    assert f"{shown} / 3 ページ" in page
+    assert count_line(page).startswith("全123件中 ")
+
+
+def test_days_are_tokyo_days_and_the_pager_keeps_the_filters(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    owner = owner_of(app, shops[0])
+    # Noon on 2 March back to midnight is 73 calls; 1 March 23:50 (14:50 UTC) is the 74th.
+    today = listed(owner, "?from=2026-03-02&to=2026-03-02")
+    assert count_line(today) == "全73件中 1〜50件"
+    assert pager_links(today) == {"次へ": CALLS + "?page=2&from=2026-03-02&to=2026-03-02"}
+    rest = listed(owner, "?page=2&from=2026-03-02&to=2026-03-02")
+    assert rows(rest)[-1] == "090-1000-0073"
+    assert 'name="from" value="2026-03-02"' in rest
+    before = listed(owner, "?to=2026-03-01")
+    assert count_line(before) == "全50件中 1〜50件"
+    assert rows(before)[0] == "090-1000-0074"
+    assert 'data-testid="pager"' not in before
+
+
+def test_the_result_filter_uses_the_result_words(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    alpha = shops[0]
+    add_calls(app, alpha["shop_id"], 2, caller="+81312345678", outcome="after_hours_message")
+    add_calls(app, alpha["shop_id"], 1, caller="+81398765432", outcome="abandoned")
+    owner = owner_of(app, alpha)
+    everything = listed(owner)
+    assert count_line(everything) == "全126件中 1〜50件"
+    for label in ("応対済み", "時間外の伝言", "お客様が切断"):
+        assert label in everything.split('name="outcome"')[1].split("</select>")[0]
+    messages = listed(owner, "?outcome=after_hours_message")
+    assert count_line(messages) == "全2件中 1〜2件"
+    assert rows(messages) == ["03-1234-5678", "03-1234-5678"]
+    assert '<option value="after_hours_message" selected>' in messages
+    assert rows(listed(owner, "?outcome=abandoned&from=2026-03-02")) == ["03-9876-5432"]
+    assert count_line(listed(owner, "?outcome=nonsense")) == "全126件中 1〜50件"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?from=2026-13-01", "日付は 2026-11-24 の形式で入力してください"),
+        ("?to=yesterday", "日付は 2026-11-24 の形式で入力してください"),
+        ("?from=0001-01-01", "2000年から2200年までの日付を入力してください"),
+        ("?to=9999-12-31", "2000年から2200年までの日付を入力してください"),
+    ],
+)
+def test_a_bad_date_is_left_out_with_a_message(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]], query: str, message: str
+) -> None:
+    page = listed(owner_of(app, shops[0]), query)
+    assert message in page
+    assert count_line(page) == "全123件中 1〜50件"
+
+
+def test_an_end_before_the_start_is_swapped_with_a_message(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    page = listed(owner_of(app, shops[0]), "?from=2026-03-02&to=2026-03-01")
+    assert "終了日が開始日より前だったため、入れ替えて表示しています。" in page
+    assert count_line(page) == "全123件中 1〜50件"
+    assert 'name="from" value="2026-03-01"' in page
+
+
+def test_no_match_says_so_and_offers_every_call(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    page = listed(owner_of(app, shops[0]), "?from=2025-01-01&to=2025-01-31")
+    assert rows(page) == []
+    assert "条件に合う着信はありません。" in page
+    assert f'<a href="{CALLS}">すべての着信を表示</a>' in page
+    assert 'data-testid="call-count"' not in page
+    assert 'data-testid="pager"' not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?page=2",
+        "?page=99",
+        "?from=2026-03-02",
+        "?from=2000-01-01&to=2200-12-31",
+        "?outcome=answered&page=3",
+        "?from=bad&to=2026-03-01",
+    ],
+)
+def test_another_shops_calls_never_appear(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]], query: str
+) -> None:
+    alpha, beta = shops
+    page = listed(owner_of(app, alpha), query)
+    assert "03-1111-2222" not in page
+    assert count_line(page).startswith("全")  # alpha's own calls are listed
+    assert owner_of(app, alpha).get("/shops/beta/calls/" + query).status_code == 404
+    assert "090-1000-" not in listed_as(owner_of(app, beta), "/shops/beta/calls/" + query)
+
+
+def listed_as(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(app: Flask) -> None:
+    from tenants.db import db
+
+    few, many = make_shop(app, "alpha"), make_shop(app, "beta")
+    add_calls(app, few["shop_id"], 3)
+    add_calls(app, many["shop_id"], 50)
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            sent.append(statement)
+
+    def statements(request: Callable[[], str]) -> int:
+        sent.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            request()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(sent)
+
+    small, large = owner_of(app, few), owner_of(app, many)
+    listed(small)  # each client's first page warms what a session caches
+    listed_as(large, "/shops/beta/calls/")
+    assert rows(listed_as(large, "/shops/beta/calls/")).__len__() == 50
+    assert statements(lambda: listed(small)) == statements(
+        lambda: listed_as(large, "/shops/beta/calls/")
+    )
