@@ -154,10 +154,15 @@ def hang_up(
     return call
 
 
-def resume_missed(call: Call, params: Mapping[str, str], round_: int, now: datetime) -> bool:
+def resume_missed(
+    call: Call, operator_id: uuid.UUID, params: Mapping[str, str], round_: int, now: datetime
+) -> bool:
     """The outcome of a resume's dial: True when the operator did not pick up (the caller goes
-    back on hold, the operator may resume again)."""
+    back on hold, the operator may resume again). A dial cut short because the operator hung up
+    meanwhile (their line no longer holds the call) puts no one back on hold."""
     if round_ != call.leg_round or params.get("DialCallStatus") in ("completed", "answered"):
+        return False
+    if call.ended_at is not None or not agents.holds(operator_id, call.call_sid):
         return False
     if call.held_since is None:
         call.held_since = now

@@ -243,7 +243,7 @@ def dial_done() -> Response:
         return _hand_back_dial_done(call, operator, params, round_, now)
     if round_ > 1 and call.answered_at is not None:
         # A resume from hold: not picked up, the caller waits on hold for the next try.
-        if call_controls.resume_missed(call, params, round_, now):
+        if call_controls.resume_missed(call, operator, params, round_, now):
             return xml(legs.hold(call))
         return xml(twiml.goodbye())
     talked = routing.dial_result(call, operator, params, now)

@@ -180,6 +180,12 @@ def busy(person_id: object) -> bool:
     return row is not None and row.state == "on_call"
 
 
+def holds(person_id: object, call_sid: str) -> bool:
+    """Whether this call is still the one on the person's line (not hung up, not handed on)."""
+    row = db.session.get(OperatorState, person_id)
+    return row is not None and row.call_sid == call_sid
+
+
 def release(
     operator_id: object, call_sid: str, state: str, now: datetime, after_call: timedelta
 ) -> bool:

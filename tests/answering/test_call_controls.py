@@ -203,6 +203,48 @@ def test_a_late_callback_of_the_dial_before_a_hold_never_frees_the_operator(app:
         assert state.state == "after_call_work"
 
 
+@pytest.mark.parametrize("hung_up", [False, True])
+def test_a_resumed_dial_nobody_picked_up_holds_the_caller_unless_the_operator_hung_up(
+    app: Flask, hung_up: bool
+) -> None:
+    """The dial of a resume ends unanswered: the caller goes back on hold for the next try. When
+    the operator hung up meanwhile (the carrier cut that dial short), the call is over for them:
+    nobody is put back on hold and the log does not say so."""
+    from scheduling.models import OperatorState
+    from tests.answering.calls import answered_call, operator, two_shops
+
+    two_shops(app)
+    operator_id, _ = operator(app)
+    carrier = app.test_client()
+    answered_call(app, carrier, end=False)
+    with system(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
+        call.leg_round = 2  # held, then resumed: the operator's phone was dialled again
+        if hung_up:
+            state = session.get(OperatorState, operator_id)
+            assert state is not None
+            state.state, state.call_sid = "after_call_work", None
+    reply = post(
+        app,
+        carrier,
+        f"/carrier/twilio/dial-done?call=CA1&operator={operator_id}&round=2",
+        {"CallSid": "CA1", "DialCallStatus": "no-answer" if not hung_up else "canceled"},
+    )
+    body = reply.get_data(as_text=True)  # type: ignore[attr-defined]
+    with system(app) as session:
+        call = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
+        logged = session.scalars(
+            select(CallControl.action).where(CallControl.call_id == call.id)
+        ).all()
+        if hung_up:
+            assert (call.held_since, logged) == (None, [])
+            assert "<Enqueue" not in body
+        else:
+            assert call.held_since is not None
+            assert logged == ["hold"]
+            assert ">hold-CA1</Enqueue>" in body
+
+
 def _controls_with_actors(line: Line, call: Call) -> list[tuple[str, uuid.UUID | None, str | None]]:
     with system(line.app) as session:
         rows = session.execute(
