@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import g
+from flask import g, request
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, NotFound, UnprocessableEntity
 
@@ -12,6 +12,8 @@ from tenants.auth import authenticate_bearer
 from tenants.db import db
 from tenants.models import Shop, ShopMembership, ShopRole
 from tenants.services import ValidationFailed
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def token_shop(*, owner: bool = False) -> Shop:
@@ -39,8 +41,9 @@ def token_shop(*, owner: bool = False) -> Shop:
 
 def token_before_parameters() -> None:
     """Registered before every `/api/v1/shop/...` view, so the token is checked before the query or
-    body is read: no token or a bad one is 401 and a staff token 404, whatever the parameters."""
-    token_shop()
+    body is read: no token or a bad one is 401, a staff token 404 and a member's token on a change
+    403, whatever the parameters."""
+    token_shop(owner=request.method not in SAFE_METHODS)
 
 
 def invalid(failure: ValidationFailed) -> NoReturn:

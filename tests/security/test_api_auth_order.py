@@ -85,6 +85,38 @@ def test_a_shop_owners_token_with_bad_parameters_is_422(
     assert response.mimetype == "application/problem+json"
 
 
+def test_a_shop_members_token_on_a_change_is_403_whatever_the_parameters(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Members read, owners change: a member's token hears it may not change the shop before it
+    hears anything about its parameters."""
+    from tenants import services
+    from tenants.models import Shop, ShopRole
+    from tests.conftest import system
+
+    make_shop(app, "alpha")
+    with system(app) as session:
+        member = services.create_user(
+            email="member@alpha.example.jp", display_name="m", password="a long passphrase 42"
+        )
+        services.add_member(
+            session.query(Shop).filter_by(slug="alpha").one(), member, ShopRole.MEMBER
+        )
+    headers = bearer(token_for(app, "member@alpha.example.jp", "alpha"))
+    changes = [
+        (method, path)
+        for method, path in operations(client)
+        if path.startswith("/api/v1/shop/") and method not in ("GET", "HEAD")
+    ]
+    assert ("POST", "/api/v1/shop/campaigns") in changes
+    assert len(changes) >= 10
+    for method, path in changes:
+        response = call(client, method, path, **headers)
+        assert response.status_code == 403, (method, path, response.get_json())
+        assert response.mimetype == "application/problem+json"
+    assert call(client, "GET", "/api/v1/shop/numbers/available", **headers).status_code == 422
+
+
 def test_staff_tokens_with_bad_parameters_are_422_where_they_may_ask(
     app: Flask, client: FlaskClient
 ) -> None:
