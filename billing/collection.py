@@ -42,7 +42,7 @@ STATUS_FROM_STRIPE = {
 def stripe_items(invoice: Invoice) -> list[tuple[str, int]]:
     """Our items, then one item per tax rate: Stripe's total is ours, tax never per line."""
     items = [
-        (f"{labels.line_label(line.kind)} {labels.quantity(line)}", line.amount)
+        (f"{labels.item_label(line)} {labels.quantity(line)}", line.amount)
         for line in invoice.lines
     ]
     items.extend(

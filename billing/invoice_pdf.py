@@ -68,7 +68,7 @@ def invoice_document(invoice: Invoice) -> Document:
         headline=gettext("Amount due: %(amount)s", amount=format_yen(invoice.total)),
         rows=[
             (
-                labels.line_label(line.kind),
+                labels.item_label(line),
                 labels.quantity(line),
                 _rate(line.tax_rate_percent),
                 format_yen(line.amount),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from billing.pricing import MonthlyAmount
 from tenants.coverage.services import PRICE_BANDS
@@ -23,6 +24,9 @@ class Item:
     quantity: int  # minutes for a price band, days otherwise
     amount: int  # yen before tax
     tax_rate_percent: int
+    number: str | None = None  # a rental's number (E.164) and its days this month
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,17 @@ def items_of(amount: MonthlyAmount, tax_rate_percent: int) -> list[Item]:
     if top_up > 0:
         items.append(Item("minimum", amount.active_days, top_up, tax_rate_percent))
     items.extend(
-        Item(kind, days, yen, tax_rate_percent) for kind, days, yen in amount.rental_yen if days
+        Item(
+            charge.kind,
+            charge.days,
+            charge.yen,
+            tax_rate_percent,
+            charge.number or None,
+            charge.first_day,
+            charge.last_day,
+        )
+        for charge in amount.rental_yen
+        if charge.days
     )
     return items
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _gettext
 
 from billing.invoicing import Item
 from billing.models import Invoice, InvoiceLine
+from tenants.numbers.services import national
 
 
 def gettext(msgid: str, **values: object) -> str:
@@ -27,13 +28,30 @@ def line_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
+def item_label(line: InvoiceLine | Item) -> str:
+    """The item as the invoice names it; a number's rent names the number."""
+    label = line_label(line.kind)
+    return f"{label} {national(line.number)}" if line.number else label
+
+
 def quantity(line: InvoiceLine | Item) -> str:
     if line.kind in ("weekday_day", "weekday_night", "weekend_holiday"):
         hours, minutes = divmod(line.quantity, 60)
         return gettext("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
     if line.kind == "goods":
         return str(line.quantity)
+    if line.first_day is not None and line.last_day is not None:
+        return gettext(
+            "%(count)d days (%(first)s – %(last)s)",
+            count=line.quantity,
+            first=month_day(line.first_day),
+            last=month_day(line.last_day),
+        )
     return gettext("%(count)d days", count=line.quantity)
+
+
+def month_day(value: date) -> str:
+    return gettext("%(month)d/%(day)d", month=value.month, day=value.day)
 
 
 #: Japan's reduced consumption-tax rate: its items are marked ※ on a qualified invoice.

@@ -81,6 +81,10 @@ class InvoiceLine(ShopOwned, Model):
     quantity: Mapped[int] = mapped_column()  # minutes for a band, days otherwise
     amount: Mapped[int] = mapped_column()  # yen before tax
     tax_rate_percent: Mapped[int] = mapped_column()
+    # A number's rent: which number, and its first and last day rented in the period.
+    number: Mapped[str | None] = mapped_column(String(20))
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
 
 
 class InvoiceTax(ShopOwned, Model):

@@ -38,6 +38,19 @@ class Rental:
     kind: str  # "phone" or "fax"
     first_day: date
     last_day: date | None  # None: still rented
+    number: str = ""  # E.164, named on the invoice
+
+
+@dataclass(frozen=True)
+class RentalCharge:
+    """A number's part of the month: the days it was rented (first to last) and their yen."""
+
+    kind: str
+    number: str
+    first_day: date | None  # None: not rented this month
+    last_day: date | None
+    days: int
+    yen: int
 
 
 @dataclass
@@ -53,8 +66,8 @@ class MonthlyAmount:
     tax: int = 0
     total: int = 0
     active_days: int = 0
-    #: Each rental's kind, days rented this month and yen, in the order given (invoice lines).
-    rental_yen: list[tuple[str, int, int]] = field(default_factory=list)
+    #: Each rental's part of the month, in the order given (invoice lines).
+    rental_yen: list[RentalCharge] = field(default_factory=list)
 
     @property
     def minimum_applies(self) -> bool:
@@ -94,8 +107,8 @@ def monthly_amount(
     amount.band_yen = {band: yen_minutes[band] // 60 for band in PRICE_BANDS}
     amount.minimum_yen = minimum_share // len(days)
     amount.coverage_yen = max(sum(amount.band_yen.values()), amount.minimum_yen)
-    amount.rental_yen = [(r.kind, *_rental_yen(r, days, rates_on)) for r in rentals]
-    amount.number_yen = sum(yen for _, _, yen in amount.rental_yen)
+    amount.rental_yen = [_rental_yen(r, days, rates_on) for r in rentals]
+    amount.number_yen = sum(charge.yen for charge in amount.rental_yen)
     amount.subtotal = amount.coverage_yen + amount.number_yen
     tax_rate = rates_on(days[-1]).tax_rate_percent
     amount.tax = amount.subtotal * tax_rate // 100
@@ -105,15 +118,25 @@ def monthly_amount(
 
 def _rental_yen(
     rental: Rental, days: list[date], rates_on: Callable[[date], Rates]
-) -> tuple[int, int]:
-    """Days rented this month, and the monthly fee prorated by them."""
-    share = rented = 0
-    for day in days:
-        if rental.first_day <= day and (rental.last_day is None or day <= rental.last_day):
-            rates = rates_on(day)
-            rented += 1
-            share += rates.phone_number if rental.kind == "phone" else rates.fax_number
-    return rented, share // len(days)
+) -> RentalCharge:
+    """The days rented this month, and the monthly fee prorated by them."""
+    share = 0
+    rented = [
+        day
+        for day in days
+        if rental.first_day <= day and (rental.last_day is None or day <= rental.last_day)
+    ]
+    for day in rented:
+        rates = rates_on(day)
+        share += rates.phone_number if rental.kind == "phone" else rates.fax_number
+    return RentalCharge(
+        rental.kind,
+        rental.number,
+        rented[0] if rented else None,
+        rented[-1] if rented else None,
+        len(rented),
+        share // len(days),
+    )
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:

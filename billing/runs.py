@@ -155,6 +155,9 @@ def write_invoice(shop: Shop, period: Period, issued_on: date, items: list[Item]
             quantity=item.quantity,
             amount=item.amount,
             tax_rate_percent=item.tax_rate_percent,
+            number=item.number,
+            first_day=item.first_day,
+            last_day=item.last_day,
         )
         for position, item in enumerate(items)
     ]

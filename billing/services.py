@@ -59,6 +59,7 @@ def _rentals(shop_id: uuid.UUID) -> list[Rental]:
             r.number.kind,
             r.started_at.astimezone(TOKYO).date(),
             r.ended_at.astimezone(TOKYO).date() if r.ended_at else None,
+            r.number.e164,
         )
         for r in numbers.rentals(shop_id, current_only=False)
     ]

@@ -161,7 +161,11 @@ def test_the_running_amount_is_explained_item_by_item_as_the_invoice_lists_it(
         rows[k][2] for k in ("weekday_day", "weekday_night", "weekend_holiday") if k in rows
     )
     assert bands + rows["minimum"][2] == 30000  # topped up to the monthly minimum
-    assert rows["phone"] == ("電話番号利用料", f"{rented}日", 1000 * rented // month_days)
+    assert rows["phone"] == (
+        "電話番号利用料 03-4500-0001",
+        f"{rented}日（{today.month}月{today.day}日〜{today.month}月{month_days}日）",
+        1000 * rented // month_days,
+    )
     subtotal = sum(amount for _, _, amount in rows.values())
     assert re.search(rf"<th colspan=\"2\">小計 · 10%対象</th><th>¥{subtotal:,}</th>", table)
     assert re.search(rf"<td colspan=\"2\">消費税（10%）</td><td>¥{subtotal // 10:,}</td>", table)
