@@ -172,6 +172,34 @@ def test_a_quality_review_from_sample_to_scorecard(
     expect(operator.get_by_test_id("evaluation")).to_contain_text("第一声がとても明るいです")
 
 
+def test_a_call_record_found_opened_and_played_on_a_phone(
+    server: tuple[Flask, str], browser: Browser
+) -> None:
+    """The supervisor narrows the call records to last week's answered calls, opens one on a
+    390 px screen (the page stays put) and seeks in its recording."""
+    _, base = server
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in_as(page, base, SUPERVISOR)
+    page.goto(f"{base}/staff/calls/")
+    form = page.get_by_role("search")
+    form.get_by_label("結果").select_option(label="応対済み")
+    form.locator("input[name=from]").fill(LAST_WEEK.isoformat())
+    form.locator("input[name=to]").fill(LAST_WEEK.isoformat())
+    form.get_by_role("button").click()
+    rows = page.get_by_test_id("call-row")
+    expect(rows).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_test_id("call-facts")).to_contain_text("応対済み")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    player = page.get_by_test_id("recording")
+    assert until(lambda: player.evaluate("audio => audio.duration") > 9)
+    player.evaluate("audio => { audio.currentTime = 5; }")
+    assert until(lambda: player.evaluate("audio => audio.currentTime") >= 5)
+    context.close()
+
+
 def test_the_operators_board_asks_for_a_reason_only_for_a_break(
     server: tuple[Flask, str], browser: Browser
 ) -> None:
