@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from answering import reports, routing
@@ -168,18 +169,10 @@ def test_the_carrier_refuses_to_change_a_call_that_is_over(line: Line) -> None:
         api.update_call("CAover", twiml="<Response><Hangup/></Response>")
 
 
-def test_a_late_callback_of_the_dial_before_a_hold_never_frees_the_operator(app: Flask) -> None:
-    """The carrier's callbacks come late and shuffled: the end of the operator's first leg (cut
-    by a hold) arriving after the resume leaves the call theirs; the end of the live leg frees
-    them into after-call work."""
-    from sqlalchemy import select
-
-    from answering.models import Call
-    from scheduling.models import OperatorState
+def _resumed_call(app: Flask) -> tuple[uuid.UUID, FlaskClient]:
+    """CA1, answered by the operator, held then resumed: their phone was dialled again (round 2).
+    The operator's id, and the carrier's client."""
     from tests.answering.calls import answered_call, operator, two_shops
-    from tests.answering.carrier import post
-    from tests.answering.test_routing import stamp
-    from tests.conftest import system
 
     two_shops(app)
     operator_id, _ = operator(app)
@@ -187,7 +180,18 @@ def test_a_late_callback_of_the_dial_before_a_hold_never_frees_the_operator(app:
     answered_call(app, carrier, end=False)
     with system(app) as session:
         call = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
-        call.leg_round = 2  # held, then resumed: the operator's phone was dialled again
+        call.leg_round = 2
+    return operator_id, carrier
+
+
+def test_a_late_callback_of_the_dial_before_a_hold_never_frees_the_operator(app: Flask) -> None:
+    """The carrier's callbacks come late and shuffled: the end of the operator's first leg (cut
+    by a hold) arriving after the resume leaves the call theirs; the end of the live leg frees
+    them into after-call work."""
+    from scheduling.models import OperatorState
+    from tests.answering.test_routing import stamp
+
+    operator_id, carrier = _resumed_call(app)
     leg = f"/carrier/twilio/leg?call=CA1&operator={operator_id}"
     done = {"CallSid": "LCA1", "CallStatus": "completed", "CallDuration": "20"}
     for _ in range(2):
@@ -211,16 +215,10 @@ def test_a_resumed_dial_nobody_picked_up_holds_the_caller_unless_the_operator_hu
     the operator hung up meanwhile (the carrier cut that dial short), the call is over for them:
     nobody is put back on hold and the log does not say so."""
     from scheduling.models import OperatorState
-    from tests.answering.calls import answered_call, operator, two_shops
 
-    two_shops(app)
-    operator_id, _ = operator(app)
-    carrier = app.test_client()
-    answered_call(app, carrier, end=False)
-    with system(app) as session:
-        call = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
-        call.leg_round = 2  # held, then resumed: the operator's phone was dialled again
-        if hung_up:
+    operator_id, carrier = _resumed_call(app)
+    if hung_up:
+        with system(app) as session:
             state = session.get(OperatorState, operator_id)
             assert state is not None
             state.state, state.call_sid = "after_call_work", None
