@@ -102,6 +102,18 @@ class Line:
                 )
             )
 
+    def quiet(self) -> None:
+        """A line as if new: the callers of earlier tests hang up (their operators' phones are
+        free again), their callbacks are delivered, and everybody is offline."""
+        for call in list(self.carrier.live.values()):
+            self.carrier.update_call(call.sid, "hangup", "")
+        eventually(lambda: not self.carrier.live)
+        self.carrier.deliverer.drain()
+        with system(self.app) as session:
+            for row in session.scalars(select(OperatorState)):
+                row.state, row.call_sid, row.reason = "offline", None, None
+                row.since, row.after_call_until = utcnow(), None
+
     def ready(self, *people: uuid.UUID) -> None:
         with system(self.app) as session:
             for person in people:
