@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from answering.simulator.scenario import Plan, SimulationRefused, run
+from answering.simulator.scenario import Plan, SimulationRefused, refusal, run
 from tenants.auth import current_account, staff_required
 from tenants.config import settings_from
 from tenants.db import db
@@ -86,7 +86,13 @@ def _runs() -> list[AuditEvent]:
 def page() -> str | Response | tuple[str, int]:
     form = SimulationForm()
     if not available():
-        shown = render_template("answering/simulation.html", form=None, runs=_runs(), running=False)
+        shown = render_template(
+            "answering/simulation.html",
+            form=None,
+            runs=_runs(),
+            running=False,
+            refusal_text=refusal_text,
+        )
         return shown, 403 if request.method == "POST" else 200
     if form.validate_on_submit():
         plan = Plan(
@@ -98,6 +104,12 @@ def page() -> str | Response | tuple[str, int]:
             callback_share=(form.callback_share.data or 0) / 100,
             lose_callbacks=(form.lose_share.data or 0) / 100,
         )
+        try:
+            with in_system_scope(current_app):
+                refusal(plan)
+        except SimulationRefused as refused:  # said now, and nothing was started or changed
+            flash(refusal_text(refused.code, refused.count, str(refused)), "error")
+            return redirect(url_for("simulation.page"))
         if not RUNNING.acquire(blocking=False):
             flash(
                 gettext("A simulation is running already; its report will appear below."), "error"
@@ -116,8 +128,29 @@ def page() -> str | Response | tuple[str, int]:
         return redirect(url_for("simulation.page"))
     status = 400 if form.errors else 200
     return render_template(
-        "answering/simulation.html", form=form, runs=_runs(), running=RUNNING.locked()
+        "answering/simulation.html",
+        form=form,
+        runs=_runs(),
+        running=RUNNING.locked(),
+        refusal_text=refusal_text,
     ), status
+
+
+def refusal_text(code: str, count: int, reason: str) -> str:
+    """Why a simulation did not start, in the reader's language (flash and run history)."""
+    if code == "operators_ready":
+        return str(
+            gettext(
+                "Not started: %(count)d operators are ready and would be rung. Ask them to go "
+                "offline or not ready on the operators board, then run it again.",
+                count=count,
+            )
+        )
+    if code == "no_numbers":
+        return str(
+            gettext("Not started: no shop rents a phone number yet. Rent one to a shop first.")
+        )
+    return str(gettext("Not started: %(reason)s", reason=reason))
 
 
 def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:

@@ -152,15 +152,37 @@ def simulated_operators(count: int) -> list[User]:
     return found
 
 
-def other_ready_operators(simulated: list[User]) -> list[str]:
-    ids = {user.id for user in simulated}
+def other_ready_operators() -> list[str]:
+    """Real operators who are ready (or about to be): a simulation would ring their phones."""
     return [
-        str(state.operator_id)
-        for state in db.session.scalars(
-            select(OperatorState).where(OperatorState.state.in_(("ready", "after_call_work")))
+        str(operator_id)
+        for operator_id in db.session.scalars(
+            select(OperatorState.operator_id)
+            .join(User, User.id == OperatorState.operator_id)
+            .where(
+                OperatorState.state.in_(("ready", "after_call_work")),
+                ~User.email.endswith(f"@{SIM_DOMAIN}"),
+            )
         )
-        if state.operator_id not in ids
     ]
+
+
+def refusal(plan: Plan) -> None:
+    """Raise what stops this plan from running now (no number to dial, real operators ready);
+    changes nothing, so the page can say so before anything starts."""
+    if plan.calls < 1 or plan.concurrency < 1 or plan.operators < 1:
+        raise SimulationRefused("calls, concurrency and operators must each be at least 1")
+    if not 0 < plan.scale <= 1:
+        raise SimulationRefused("scale must be above 0 and at most 1")
+    dialled_numbers(plan.shops)
+    others = other_ready_operators()
+    if others:
+        raise SimulationRefused(
+            f"{len(others)} other operators are ready: their phones would be rung; "
+            "set them offline or not ready first",
+            code="operators_ready",
+            count=len(others),
+        )
 
 
 @contextmanager
@@ -212,24 +234,26 @@ def _application(app: Flask, plan: Plan) -> Iterator[str]:
 
 
 def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -> Report:
-    if plan.calls < 1 or plan.concurrency < 1 or plan.operators < 1:
-        raise SimulationRefused("calls, concurrency and operators must each be at least 1")
-    if not 0 < plan.scale <= 1:
-        raise SimulationRefused("scale must be above 0 and at most 1")
-    with in_system_scope(app):
+    with in_system_scope(app):  # a refusal raised in here rolls back: nobody was made ready
+        refusal(plan)
         numbers = dialled_numbers(plan.shops)
-        operators = simulated_operators(plan.operators)
-        others = other_ready_operators(operators)
-        operator_ids = [user.id for user in operators]
+        operator_ids = [user.id for user in simulated_operators(plan.operators)]
         # each simulated operator answers where routing rings them: browser, number or SIP
         identities = [operator_phones.phone_of(operator_id).address for operator_id in operator_ids]
-    if others:
-        raise SimulationRefused(
-            f"{len(others)} other operators are ready: their phones would be rung; "
-            "set them offline or not ready first",
-            code="operators_ready",
-            count=len(others),
-        )
+    try:
+        return _simulate(app, plan, numbers, operator_ids, identities, progress)
+    finally:
+        _offline(app, operator_ids)
+
+
+def _simulate(
+    app: Flask,
+    plan: Plan,
+    numbers: list[str],
+    operator_ids: list[uuid.UUID],
+    identities: list[str],
+    progress: Callable[[int], None] | None,
+) -> Report:
     rng = random.Random(plan.seed)  # noqa: S311 - simulated behaviour, not secrets
     phones = [
         Operator(identity, plan.answer_chance, random.Random(rng.random()))  # noqa: S311
@@ -276,13 +300,18 @@ def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -
         report.callbacks_failed = len(carrier.deliverer.failed)
     report.double_booked = sum(phone.double_booked for phone in phones)
     report.seconds = time.monotonic() - started
+    return report
+
+
+def _offline(app: Flask, operator_ids: list[uuid.UUID]) -> None:
+    """The simulated operators leave when the run ends, however it ends: real callers are never
+    routed to them and the boards do not count them."""
     with in_system_scope(app):
         for operator_id in operator_ids:
             user = db.session.get(User, operator_id)
             state = db.session.get(OperatorState, operator_id)
             if user is not None and state is not None and state.state != "on_call":
                 agents.set_state(user, "offline", reason=None, actor=user)
-    return report
 
 
 class _ReadyAgain:
