@@ -280,6 +280,8 @@ def now() -> Response:
         answered=call_sid is not None and messages.answered(call_sid),
         state=state.state,
         state_label=state_name(state.state),
+        # the state line as the page prints it: the reason of a break, and since when
+        state_line=render_template("answering/_my_state.html", state=state).strip(),
         after_call_left_s=left,
     )
     response.headers["Cache-Control"] = "no-store"

@@ -30,7 +30,7 @@
   // form stays as typed).
   function showState(now) {
     if (!stateLine || !now.state) { return; }
-    var text = now.state_label;
+    var text = now.state_line || now.state_label;
     if (now.after_call_left_s !== null && now.after_call_left_s !== undefined) {
       text += " " + stateLine.dataset.left.replace("{s}", String(now.after_call_left_s));
     }

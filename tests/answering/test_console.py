@@ -36,6 +36,10 @@ def test_operator_goes_ready_takes_a_break_and_every_change_is_logged(app: Flask
     set_state(client, state="break", reason="lunch")
     page = client.get("/console").get_data(as_text=True)
     assert "離席（昼食）" in page
+    # The line the page redraws from its poll is the one it printed: the reason and the time kept.
+    printed = page.split('data-testid="my-state">')[1].split("</p>")[0]
+    assert client.get("/console/now").get_json()["state_line"] == printed
+    assert printed.startswith("離席（昼食） — ")
     with system(app) as session:
         logged = session.scalars(
             select(OperatorStateChange.state).order_by(OperatorStateChange.at)

@@ -301,7 +301,10 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
     ready_operators(app, 1)
     console = app.test_client()
     log_in(console, "op0@answering.example.jp", PASSWORD)
-    assert console.get("/console/now").get_json() == {
+    now = console.get("/console/now").get_json()
+    line = now.pop("state_line")  # the page's state line: since when, in Tokyo time
+    assert re.fullmatch(r"受付可 — \d{1,2}:\d{2} から", line), line
+    assert now == {
         "call": None,
         "answered": False,
         "state": "ready",
@@ -313,7 +316,10 @@ def test_the_console_pops_the_card_of_the_call_given_to_the_operator(app: Flask)
     carrier = app.test_client()
     incoming(app, carrier)
     hold(app, carrier)
-    assert console.get("/console/now").get_json() == {
+    now = console.get("/console/now").get_json()
+    line = now.pop("state_line")  # the page's state line: since when, in Tokyo time
+    assert re.fullmatch(r"通話中 — \d{1,2}:\d{2} から", line), line
+    assert now == {
         "call": "CA1",
         "answered": False,
         "state": "on_call",

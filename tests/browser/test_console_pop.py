@@ -4,6 +4,7 @@ the entry opened is counted as an FAQ hit."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -41,6 +42,10 @@ def test_the_console_pops_the_right_shop_and_finds_half_width_katakana(
     card = page.get_by_test_id("call-card")
     expect(card).to_be_visible(timeout=3000)
     popped = time.monotonic() - routed
+    # The state line redrawn by the poll keeps since when, as the page printed it.
+    expect(page.get_by_test_id("my-state")).to_have_text(
+        re.compile(r"^通話中 — \d{1,2}:\d{2} から$")
+    )
     expect(card.get_by_test_id("greeting")).to_have_text(
         "お電話ありがとうございます。はなこ雑貨店でございます。"
     )
