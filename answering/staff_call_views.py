@@ -4,6 +4,7 @@ one call's page with its timestamps, recording, control log and message."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -48,11 +49,21 @@ def call(call_id: str) -> str:
     return render_template(
         "answering/staff_call.html",
         found=staff_calls.detail(call_id),
+        back_url=_back_to_list(request.args.get("back", "")),
         wait_s=staff_calls.wait_s,
         talk_s=staff_calls.talk_s,
         control_text=control_text,
         dispositions=disposition_labels(),
     )
+
+
+def _back_to_list(given: str) -> str:
+    """The list page the reader came from, filters and page kept; only ever our own list."""
+    home = url_for("staff_calls.calls")
+    parsed = urlsplit(given)
+    if parsed.scheme or parsed.netloc or parsed.path != home or len(given) > 2000:
+        return home
+    return f"{home}?{parsed.query}" if parsed.query else home
 
 
 @bp.get("/staff/calls/<call_id>/recording.mp3")

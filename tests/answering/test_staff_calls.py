@@ -3,6 +3,8 @@ with its timestamps, recording, control log and message; supervisors and admins 
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -200,6 +202,26 @@ def test_paging_keeps_the_filters(app: Flask, two_shops: dict[str, Any]) -> None
     assert f'href="/staff/calls/?page=1&amp;shop={alpha}&amp;caller=090-1234-5678"' in text
 
 
+def test_back_from_a_call_the_list_is_as_it_was_left(app: Flask, two_shops: dict[str, Any]) -> None:
+    alpha = two_shops["shops"]["alpha"]
+    with system(app) as session:
+        for n in range(54):
+            add_call(session, alpha, ARRIVED - timedelta(minutes=n + 1), "abandoned")
+    client = staff_client(app)
+    listed = client.get(f"/staff/calls/?page=2&shop={alpha}&outcome=abandoned")
+    link = re.search(r'<tr data-testid="call-row"><td><a href="([^"]+)"', listed.get_data(True))
+    assert link is not None
+    opened = client.get(html.unescape(link.group(1))).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)" data-testid="back-to-list">', opened)
+    assert back is not None
+    assert html.unescape(back.group(1)) == (f"/staff/calls/?page=2&shop={alpha}&outcome=abandoned")
+    # Only ever back to our own list, whatever the link was made to say.
+    call_id = two_shops["call_id"]
+    for given in ("https://evil.example/staff/calls/", "//evil.example/staff/calls/", "/login"):
+        page = client.get(f"/staff/calls/{call_id}", query_string={"back": given})
+        assert 'href="/staff/calls/" data-testid="back-to-list"' in page.get_data(as_text=True)
+
+
 def test_the_call_page_shows_timestamps_recording_controls_and_message(
     app: Flask, two_shops: dict[str, Any]
 ) -> None:
@@ -271,7 +293,7 @@ def test_a_call_without_recording_controls_or_message_says_so(
 ) -> None:
     client = staff_client(app, StaffRole.ADMIN)
     page = client.get("/staff/calls/").get_data(as_text=True)
-    beta_call = rows(page)[2].split('href="')[1].split('"')[0]
+    beta_call = rows(page)[2].split('href="')[1].split('"')[0].split("?")[0]
     text = client.get(beta_call).get_data(as_text=True)
     assert "録音はありません" in text
     assert "伝言はありません" in text
