@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import StopValidation
 
 from answering.simulator.scenario import Plan, SimulationRefused, refusal, run
 from tenants.auth import current_account, staff_required
@@ -46,25 +46,36 @@ def _menu() -> dict[str, bool]:
     return {"simulation_available": available()}
 
 
+class WholeNumber:
+    """One message for anything but a whole number in range (empty, letters, too big or small),
+    instead of the field's own 'not a valid integer' next to the range's."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.min, self.max = low, high  # the page's input limits read these
+
+    def __call__(self, form: FlaskForm, field: IntegerField) -> None:
+        if field.data is None or not self.min <= field.data <= self.max:
+            field.errors.clear()
+            raise StopValidation(
+                gettext(
+                    "Enter a whole number from %(low)d to %(high)d.", low=self.min, high=self.max
+                )
+            )
+
+
 class SimulationForm(FlaskForm):
-    calls = IntegerField(
-        _l("Number of calls"), default=30, validators=[InputRequired(), NumberRange(1, 500)]
-    )
-    operators = IntegerField(
-        _l("Simulated operators"), default=4, validators=[InputRequired(), NumberRange(1, 40)]
-    )
+    calls = IntegerField(_l("Number of calls"), default=30, validators=[WholeNumber(1, 500)])
+    operators = IntegerField(_l("Simulated operators"), default=4, validators=[WholeNumber(1, 40)])
     concurrency = IntegerField(
-        _l("Callers on the line at once"),
-        default=6,
-        validators=[InputRequired(), NumberRange(1, 50)],
+        _l("Callers on the line at once"), default=6, validators=[WholeNumber(1, 50)]
     )
     callback_share = IntegerField(
         _l("Callers who ask for a callback, in percent"),
         default=0,
-        validators=[NumberRange(0, 100)],
+        validators=[WholeNumber(0, 100)],
     )
     lose_share = IntegerField(
-        _l("Callbacks the carrier loses, in percent"), default=0, validators=[NumberRange(0, 100)]
+        _l("Callbacks the carrier loses, in percent"), default=0, validators=[WholeNumber(0, 100)]
     )
     duplicate = BooleanField(_l("Send every callback twice"))
     shuffle = BooleanField(_l("Deliver callbacks late and out of order"))

@@ -182,6 +182,14 @@ def test_a_supervisor_runs_the_simulation_from_the_page(sim_app: Flask) -> None:
         data={"csrf_token": token, "calls": "0", "operators": "2", "concurrency": "2"},
     )
     assert bad.status_code == 400
+    # One message a person can act on per field, whatever was wrong with it.
+    for calls in ("0", "abc", "501", ""):
+        form = {"csrf_token": token, "calls": calls, "operators": "", "concurrency": "2"}
+        said = client.post("/staff/simulation", data=form).get_data(as_text=True)
+        assert said.count('role="alert"') == 2, calls
+        assert "1〜500の整数で入力してください。" in said
+        assert "1〜40の整数で入力してください。" in said
+        assert "無効な整数" not in said
     started = client.post(
         "/staff/simulation",
         data={
