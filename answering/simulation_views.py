@@ -187,6 +187,8 @@ def _run(app: Any, plan: Plan, actor_id: uuid.UUID) -> None:
                     **{f"outcome.{key}": n for key, n in report.outcomes.items()},
                     "complete": report.complete,
                     "incomplete": len(report.incomplete),
+                    # which, and what is wrong with each (the audit keeps flat text)
+                    "incomplete_calls": "\n".join(report.incomplete[:20]),
                     "double_booked": report.double_booked,
                     "repaired": report.repaired,
                     "requests": report.requests,

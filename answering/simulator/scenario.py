@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
 
-from answering import callbacks, operator_phones, routing
+from answering import callbacks, operator_phones, reports, routing
 from answering.carrier_views import telephony
 from answering.models import Call, CallbackRequest
 from answering.providers import TwilioTelephony
@@ -465,6 +465,7 @@ EXPECTED = {
 def check(app: Flask, runs: list[CallRun]) -> Report:
     """Every call the carrier placed against the record we kept of it."""
     report = Report(placed=len(runs))
+    counted: Counter[str] = Counter()  # outcomes the answer-rate report counts, as it counts them
     with in_system_scope(app):
         sids = [run.sid for run in runs]
         records: dict[str, Call] = {}
@@ -474,6 +475,12 @@ def check(app: Flask, runs: list[CallRun]) -> Report:
                 (call.call_sid, call)
                 for call in db.session.scalars(select(Call).where(Call.call_sid.in_(chunk)))
             )
+            for outcome, count in db.session.execute(
+                select(Call.outcome, func.count())
+                .where(Call.call_sid.in_(chunk), *reports.counted())
+                .group_by(Call.outcome)
+            ):
+                counted[outcome] += count
         for run in runs:
             call = records.get(run.sid)
             if call is None:
@@ -485,9 +492,11 @@ def check(app: Flask, runs: list[CallRun]) -> Report:
                 report.incomplete.append(f"{run.sid}: {problem}")
             else:
                 report.complete += 1
-    report.answered = report.outcomes["answered"]
-    report.abandoned = report.outcomes["abandoned"]
-    report.short_abandoned = report.outcomes["short_abandon"]
+    # Offered and answered as the answer-rate report has them: incoming calls in coverage (our
+    # callbacks and out-of-hours calls are in `outcomes`, not offered).
+    report.answered = counted["answered"]
+    report.abandoned = counted["abandoned"]
+    report.short_abandoned = counted["short_abandon"]
     report.offered = report.answered + report.abandoned
     return report
 

@@ -100,6 +100,9 @@ def test_callers_who_ask_for_a_callback_keep_their_place_and_are_called_back(
         assert back
         assert {call.to_number for call in back} <= callers
         assert all(call.queued_at is None for call in back)  # never counted as offered
+    # Offered and answered as the answer-rate report counts them: our callbacks apart.
+    assert report.outcomes["answered"] == report.answered + len(back)
+    assert report.offered == report.answered + report.abandoned
 
 
 def test_the_carriers_rest_api_is_read_with_the_twilio_library(sim_app: Flask) -> None:
@@ -237,6 +240,23 @@ def test_a_run_refused_from_the_page_says_why_and_what_to_do(sim_app: Flask) -> 
         with system(sim_app) as session:  # leave the module's other runs an empty floor
             person = session.get(User, made["user_id"])
             agents.set_state(person, "offline", reason=None, actor=person)
+
+
+def test_a_run_with_incomplete_records_is_shown_as_failed_naming_them(sim_app: Flask) -> None:
+    from tenants.services import audit
+
+    make_staff(sim_app, StaffRole.SUPERVISOR, "lead3@answering.example.jp")
+    detail = {"placed": 3, "offered": 3, "answered": 3, "complete": 1, "incomplete": 2}
+    problems = "CAone: no record (talked)\nCAtwo: answered without its answer time or recording"
+    with system(sim_app):
+        audit("simulation.finished", actor=None, detail={**detail, "incomplete_calls": problems})
+    client = sim_app.test_client()
+    log_in(client, "lead3@answering.example.jp", PASSWORD)
+    page = client.get("/staff/simulation").get_data(as_text=True)
+    banner = page.split('data-testid="incomplete">')[1].split("</div>")[0]
+    assert "失敗：2件の通話記録が" in banner
+    assert "<code>CAone: no record (talked)</code>" in banner
+    assert "<code>CAtwo: answered without its answer time or recording</code>" in banner
 
 
 def simulated_ready(app: Flask) -> list[str]:
