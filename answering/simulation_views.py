@@ -23,10 +23,16 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import StopValidation
 
-from answering.simulator.scenario import Plan, SimulationRefused, refusal, run
+from answering.simulator.scenario import (
+    Plan,
+    SimulationRefused,
+    refusal,
+    run,
+    shops_outside_hours,
+)
 from tenants.auth import current_account, staff_required
 from tenants.config import settings_from
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.models import AuditEvent, StaffRole
 from tenants.scheduler import in_system_scope
 from tenants.services import audit
@@ -138,9 +144,13 @@ def page() -> str | Response | tuple[str, int]:
         flash(gettext("The simulation has started; reload this page for its report."), "info")
         return redirect(url_for("simulation.page"))
     status = 400 if form.errors else 200
+    with in_system_scope(current_app):
+        outside, with_numbers = shops_outside_hours(utcnow())
     return render_template(
         "answering/simulation.html",
         form=form,
+        outside_hours=outside,
+        none_in_hours=bool(with_numbers) and len(outside) == with_numbers,
         runs=_runs(),
         running=RUNNING.locked(),
         refusal_text=refusal_text,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -34,6 +34,7 @@ from answering.simulator.people import Caller, Operator, callers
 from scheduling import agents
 from scheduling.models import OperatorState
 from tenants.config import settings_from
+from tenants.coverage.services import is_covered
 from tenants.db import db, utcnow
 from tenants.models import Shop, StaffRole, User
 from tenants.numbers.models import PhoneNumber
@@ -127,6 +128,19 @@ def dialled_numbers(slugs: tuple[str, ...]) -> list[str]:
     if not rows:
         raise SimulationRefused("no shop rents a phone number: rent one first", code="no_numbers")
     return sorted(e164 for e164, _ in rows)
+
+
+def shops_outside_hours(at: datetime) -> tuple[list[str], int]:
+    """The names of the shops with a phone number that we do not answer for at `at` (their
+    callers hear the after-hours message), and how many shops have a number at all."""
+    rows = db.session.execute(
+        select(Shop.id, Shop.name)
+        .join(PhoneNumber, PhoneNumber.rented_by_shop_id == Shop.id)
+        .where(PhoneNumber.status == "rented", PhoneNumber.kind == "phone")
+        .distinct()
+        .order_by(Shop.name)
+    ).all()
+    return [name for shop_id, name in rows if not is_covered(shop_id, at)], len(rows)
 
 
 def simulated_operators(count: int) -> list[User]:

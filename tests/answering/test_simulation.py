@@ -259,6 +259,25 @@ def test_a_run_with_incomplete_records_is_shown_as_failed_naming_them(sim_app: F
     assert "<code>CAtwo: answered without its answer time or recording</code>" in banner
 
 
+def test_the_page_warns_when_no_shop_is_answered_now(sim_app: Flask) -> None:
+    from tenants.coverage import services as coverage
+    from tenants.models import Shop
+
+    make_staff(sim_app, StaffRole.SUPERVISOR, "lead4@answering.example.jp")
+    client = sim_app.test_client()
+    log_in(client, "lead4@answering.example.jp", PASSWORD)
+    assert 'data-testid="outside-hours"' not in client.get("/staff/simulation").get_data(True)
+    with system(sim_app) as session:  # 臨時休業: nobody's calls are answered now
+        coverage.start_emergency(session.scalars(select(Shop)).one(), None, "本日休業", None)
+    try:
+        page = client.get("/staff/simulation").get_data(as_text=True)
+        warning = page.split('data-testid="outside-hours">')[1].split("</p>")[0]
+        assert "対応時間内のショップがありません" in warning
+    finally:
+        with system(sim_app) as session:
+            coverage.end_emergency(session.scalars(select(Shop)).one(), None, None)
+
+
 def simulated_ready(app: Flask) -> list[str]:
     """The simulated operators a real caller could be routed to now."""
     with system(app) as session:
