@@ -201,13 +201,18 @@ def answered(row: CallbackRequest, outbound_sid: str, now: datetime) -> Call | N
     return call
 
 
-def try_again(call: Call, now: datetime) -> None:
-    """The caller answered our callback but the operator did not: their place is kept."""
-    row = db.session.scalar(
+def of_outbound(call: Call) -> CallbackRequest | None:
+    """The callback an outbound call was an attempt of."""
+    return db.session.scalar(
         select(CallbackRequest).where(
             CallbackRequest.shop_id == call.shop_id, CallbackRequest.outbound_sid == call.call_sid
         )
     )
+
+
+def try_again(call: Call, now: datetime) -> None:
+    """The caller answered our callback but the operator did not: their place is kept."""
+    row = of_outbound(call)
     if row is not None and row.status == "connected":
         row.status, row.outbound_sid, row.operator_id = "waiting", None, None
         row.next_attempt_at, row.done_at = now, None

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select
 
-from answering import calls, recordings, routing
+from answering import callbacks, calls, recordings, routing
 from answering.models import Call
 from answering.providers import CarrierUnavailable, Telephony
 from tenants.config import settings_from
@@ -71,6 +71,10 @@ def reconcile(
             calls.apply_status(call, params, now, short_abandon)
             calls.report_demand(call, settings.sl_threshold_s)
             routing.call_ended(call, call.ended_at or now)
+            if call.direction == "outbound":  # an attempt of a callback: as its status would
+                attempt = callbacks.of_outbound(call)
+                if attempt is not None:
+                    callbacks.outbound_status(attempt, found.status, now)
             done["status"] += 1
         for recording in held[:1]:
             if call.recording_sid is None:
