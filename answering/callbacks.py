@@ -224,6 +224,38 @@ def outbound_status(row: CallbackRequest, status: str, now: datetime) -> None:
         attempt_failed(row, now)
 
 
+def settle_stale(now: datetime, stale_after: timedelta) -> int:
+    """Callbacks still 'being dialled' although their outbound call ended a while ago (the
+    attempt's outcome was never applied): the attempt failed, the caller is called again later
+    and the reserved operator is free. Returns how many were settled."""
+    set_scope(db.session, SYSTEM)
+    stale = db.session.scalars(
+        select(CallbackRequest)
+        .join(
+            Call,
+            (Call.shop_id == CallbackRequest.shop_id)
+            & (Call.call_sid == CallbackRequest.outbound_sid),
+        )
+        .where(
+            CallbackRequest.status == "dialling",
+            Call.ended_at.is_not(None),
+            Call.ended_at < now - stale_after,
+        )
+        .limit(100)
+    ).all()
+    for row in stale:
+        attempt_failed(row, now)
+    return len(stale)
+
+
+@periodic("settle-stale-callbacks", every=timedelta(minutes=1))
+def sweep_stale_callbacks(app: Flask) -> None:
+    with in_system_scope(app):
+        settled = settle_stale(utcnow(), timedelta(minutes=2))
+        if settled:
+            log.info("settled %d callback(s) whose attempt's end was never applied", settled)
+
+
 def in_shop(row_id: str) -> CallbackRequest | None:
     """The callback a URL we handed out names, with the scope switched to its shop."""
     try:

@@ -74,3 +74,36 @@ def test_a_callback_whose_end_was_lost_is_tried_again_and_frees_its_operator(
         assert (state.state, state.call_sid) == ("ready", None)
         out = session.scalars(select(Call).where(Call.call_sid == "CAout")).one()
         assert (out.outcome, out.carrier_status) == ("failed", "no-answer")
+
+
+def test_a_callback_left_dialling_after_its_call_ended_is_settled_by_the_sweep(app: Flask) -> None:
+    """Repairs what an earlier release left: the outbound call's record ended, the callback
+    still 'being dialled' and its operator still holding it."""
+    two_shops(app)
+    operator_id, _ = operator(app)
+    answered_call(app, app.test_client())
+    with system(app) as session:
+        free = session.get(OperatorState, operator_id)
+        assert free is not None
+        free.state, free.call_sid, free.after_call_until = "ready", None, None
+        asked = session.scalars(select(Call).where(Call.call_sid == "CA1")).one()
+        row = callbacks.request(asked, utcnow())
+        assert callbacks.dial(row, utcnow())
+        row.outbound_sid = "CAout"
+        out = callbacks.outbound_record(row, "CAout", utcnow() - timedelta(minutes=10))
+        out.ended_at, out.outcome, out.carrier_status = utcnow(), "failed", "busy"
+        callback_id = row.id
+    with system(app):
+        assert callbacks.settle_stale(utcnow(), timedelta(minutes=2)) == 0  # just ended: not yet
+        later = utcnow() + timedelta(minutes=3)
+        assert callbacks.settle_stale(later, timedelta(minutes=2)) == 1
+    with system(app) as session:
+        row = session.scalars(
+            select(CallbackRequest).where(CallbackRequest.id == callback_id)
+        ).one()
+        assert (row.status, row.operator_id) == ("waiting", None)
+        state = session.get(OperatorState, operator_id)
+        assert state is not None
+        assert (state.state, state.call_sid) == ("ready", None)
+    with system(app):
+        assert callbacks.settle_stale(later, timedelta(minutes=2)) == 0  # once
