@@ -70,4 +70,4 @@ def test_a_line_without_a_number_reads_as_before(app: Flask) -> None:
     owner = app.test_client()
     log_in(owner, alpha["email"], PASSWORD)
     page = owner.get(f"/shops/alpha/billing/invoices/{invoice_id}").get_data(as_text=True)
-    assert "<td>FAX番号利用料</td><td>7日</td>" in page
+    assert '<td class="item">FAX番号利用料</td><td>7日</td>' in page

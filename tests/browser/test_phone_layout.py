@@ -1,15 +1,61 @@
 """On a 390 px wide phone, the supervisor's and the shop owner's pages never scroll sideways: wide
-tables scroll inside their own box and form controls fit their card."""
+tables scroll inside their own box and form controls fit their card; on the billing pages every
+amount is on screen whole, without scrolling a table."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
+from billing import services
+from billing.runs import Period, write_invoice
+from tenants.coverage.services import today_in_tokyo
+from tenants.models import Shop
 from tests.browser.conftest import log_in_as
+from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.smtp import SmtpStandIn
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
+OWNER = "owner@hanako-zakka.example.jp"
+
+
+@pytest.fixture(scope="module")
+def billed_demo(
+    tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn
+) -> Iterator[tuple[str, str]]:
+    """The demo on a real port, はなこ雑貨店 with an invoice of this month so far; its id."""
+    from tenants.db import db
+
+    app = build_app(
+        fresh_database_url("phone", tmp_path_factory.mktemp("phone")), MAIL_URL=mailbox.url
+    )
+    migrate(app)
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    today = today_in_tokyo()
+    with system(app) as session:
+        shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
+        bill = services.month_bill(shop, today.year, today.month)
+        invoice_id = str(write_invoice(shop, Period(today.year, today.month), today, bill.items).id)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", invoice_id
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(billed_demo: tuple[str, str]) -> str:
+    """This module's pages are measured on the demo with an invoice (one server for all)."""
+    return billed_demo[0]
 
 
 def page_width(page: Page, url: str) -> int:
@@ -56,7 +102,7 @@ def test_pages_fit_a_phone_screen(live_server: str, browser: Browser) -> None:
     measured |= widths(
         browser,
         live_server,
-        "owner@hanako-zakka.example.jp",
+        OWNER,
         [
             "/shops/hanako-zakka/notifications/",
             "/shops/hanako-zakka/billing/",
@@ -83,3 +129,63 @@ def test_the_menu_folds_away_on_a_phone(live_server: str, browser: Browser) -> N
     queues.click()
     page.wait_for_url(f"{live_server}/staff/queues/")
     context.close()
+
+
+#: Where each cell of the page's tables is, how far right it can be seen (the screen's edge, or
+#: that of the box that would scroll or clip it) and whether it shows all of its content.
+CELLS = """() => [...document.querySelectorAll('.table th, .table td')].map(cell => {
+  const box = cell.getBoundingClientRect();
+  const frame = cell.closest('.table-scroll, .card');
+  const edge = Math.min(window.innerWidth, frame ? frame.getBoundingClientRect().right : Infinity);
+  return {text: cell.innerText.trim(), head: cell.closest('thead') !== null,
+          amount: cell.classList.contains('amount'), left: box.left, right: box.right,
+          edge: edge, scrollWidth: cell.scrollWidth, clientWidth: cell.clientWidth};
+})"""
+
+
+def cells_off_screen(page: Page, url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The page's amount cells, and every table cell not wholly within the screen or clipped."""
+    response = page.goto(url)
+    assert response is not None, url
+    assert response.ok, url
+    cells: list[dict[str, Any]] = page.evaluate(CELLS)
+    hidden = [
+        cell
+        for cell in cells
+        if cell["text"]
+        and (
+            cell["left"] < 0
+            or cell["right"] > cell["edge"] + 0.5
+            or (cell["amount"] and cell["scrollWidth"] > cell["clientWidth"])
+        )
+    ]
+    return [cell for cell in cells if cell["amount"] and not cell["head"]], hidden
+
+
+def test_money_on_the_billing_pages_is_whole_on_a_phone(
+    billed_demo: tuple[str, str], browser: Browser
+) -> None:
+    """Every amount, status and link of the estimate, the invoice list and an invoice is on screen
+    whole, with no table to scroll sideways (a total once read 「¥38,2」)."""
+    base, invoice_id = billed_demo
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        log_in_as(page, base, OWNER)
+        for path in (
+            "/shops/hanako-zakka/billing/",
+            f"/shops/hanako-zakka/billing/invoices/{invoice_id}",
+        ):
+            amounts, hidden = cells_off_screen(page, base + path)
+            assert hidden == [], path
+            assert len(amounts) >= 4, path  # the items, the tax and the totals were measured
+            assert all(cell["text"].startswith("¥") for cell in amounts), amounts
+        page.goto(f"{base}/shops/hanako-zakka/billing/")
+        row = page.get_by_test_id("invoices").locator("tbody tr").first
+        for link in (row.get_by_role("link", name="表示"), row.get_by_role("link", name="PDF")):
+            box = link.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= PHONE["width"]
+        assert "お支払い待ち" in row.get_by_test_id("invoice-status").inner_text()
+    finally:
+        context.close()
