@@ -54,6 +54,8 @@ def test_an_invoice_reads_as_a_qualified_invoice(app: Flask) -> None:
     assert "消費税（10%）" in page
     assert "¥3,000" in page
     assert "¥33,000" in page
+    assert "状態：お支払い待ち" in page  # the full-width colon of the lines above it
+    assert "状態:" not in page
 
 
 def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
@@ -175,7 +177,8 @@ def test_the_running_amount_is_explained_item_by_item_as_the_invoice_lists_it(
     total = subtotal + subtotal // 10
     assert f'data-testid="estimate-total"><strong>¥{total:,}</strong></th>' in table
     after = today.replace(day=28) + __import__("datetime").timedelta(days=4)
-    assert f"{after.month}月1日に請求する額: <strong" in page  # the month named
+    assert f"{after.month}月1日に請求する額： <strong" in page  # the month named
+    assert f'¥{total:,}</strong> <span class="muted small">（税込）</span>' in page
     assert f"{today.year}年{today.month}月分（今日まで）" in page
     assert "今月" not in page.split('data-testid="how-computed"')[0].split("<h1>")[1]
     assert "12月29日〜1月3日（年末年始）は土日祝の料金です。" in page
