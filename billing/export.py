@@ -39,8 +39,10 @@ def add_billing_files(sender: Any, *, shop: Shop, files: dict[str, bytes], **_: 
                 invoice.paid_at.isoformat() if invoice.paid_at else "",
             ]
         )
-        files[f"invoices/{invoice.number}.pdf"] = invoice_pdf(invoice)
+        files[f"invoices/{invoice.number}.pdf"] = invoice_pdf(invoice, shop)
     files["invoices.csv"] = ("\ufeff" + out.getvalue()).encode()  # BOM: Excel reads UTF-8
     by_id = {invoice.id: invoice for invoice in invoices}
     for note in credit_notes.notes_of(shop.id):
-        files[f"credit_notes/{note.number}.pdf"] = credit_note_pdf(note, by_id[note.invoice_id])
+        files[f"credit_notes/{note.number}.pdf"] = credit_note_pdf(
+            note, by_id[note.invoice_id], shop
+        )

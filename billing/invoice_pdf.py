@@ -19,6 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from billing import labels
 from billing.models import CreditNote, Invoice
 from tenants.i18n import format_yen
+from tenants.models import Shop
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -49,7 +50,8 @@ def _issuer(name: str, address: str, registration: str) -> list[str]:
     return [name, address, gettext("Registration number: %(number)s", number=registration)]
 
 
-def invoice_document(invoice: Invoice) -> Document:
+def invoice_document(invoice: Invoice, shop: Shop) -> Document:
+    """The shop's invoice (the shop's days with us bound its transaction span)."""
     per_rate: list[tuple[str, str]] = []
     for tax in invoice.taxes:
         per_rate.append((labels.subject_to(tax.rate_percent), format_yen(tax.taxable)))
@@ -60,7 +62,7 @@ def invoice_document(invoice: Invoice) -> Document:
         facts=[
             gettext("Invoice number: %(number)s", number=invoice.number),
             gettext("Issued: %(day)s", day=labels.day(invoice.issued_on)),
-            gettext("Transactions: %(span)s", span=labels.transaction_span(invoice)),
+            gettext("Transactions: %(span)s", span=labels.transaction_span(invoice, shop)),
         ],
         issuer=_issuer(
             invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
@@ -80,7 +82,7 @@ def invoice_document(invoice: Invoice) -> Document:
     )
 
 
-def credit_document(note: CreditNote, invoice: Invoice) -> Document:
+def credit_document(note: CreditNote, invoice: Invoice, shop: Shop) -> Document:
     """The credit note; per tax rate, what is returned and the tax returned on it."""
     rates = [(r.rate_percent, r.amount, r.tax) for r in note.rates] or [
         (note.tax_rate_percent, note.amount, note.tax)
@@ -105,7 +107,7 @@ def credit_document(note: CreditNote, invoice: Invoice) -> Document:
             gettext(
                 "For invoice %(number)s, transactions %(span)s",
                 number=invoice.number,
-                span=labels.transaction_span(invoice),
+                span=labels.transaction_span(invoice, shop),
             ),
         ],
         issuer=_issuer(
@@ -173,9 +175,9 @@ def render_pdf(document: Document, author: str) -> bytes:
     return buffer.getvalue()
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
-    return render_pdf(invoice_document(invoice), invoice.issuer_name)
+def invoice_pdf(invoice: Invoice, shop: Shop) -> bytes:
+    return render_pdf(invoice_document(invoice, shop), invoice.issuer_name)
 
 
-def credit_note_pdf(note: CreditNote, invoice: Invoice) -> bytes:
-    return render_pdf(credit_document(note, invoice), invoice.issuer_name)
+def credit_note_pdf(note: CreditNote, invoice: Invoice, shop: Shop) -> bytes:
+    return render_pdf(credit_document(note, invoice, shop), invoice.issuer_name)

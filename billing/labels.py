@@ -6,8 +6,11 @@ from datetime import date
 
 from flask_babel import gettext as _gettext
 
+from billing import services
 from billing.invoicing import Item
 from billing.models import Invoice, InvoiceLine
+from billing.pricing import days_of
+from tenants.models import Shop
 from tenants.numbers.services import national
 
 
@@ -91,9 +94,14 @@ def period_label(invoice: Invoice) -> str:
     return gettext("%(year)d-%(month)02d", year=year, month=month)
 
 
-def transaction_span(invoice: Invoice) -> str:
-    """The days the invoice covers (取引年月日 of a qualified invoice)."""
+def transaction_span(invoice: Invoice, shop: Shop) -> str:
+    """The days the invoice covers (取引年月日 of a qualified invoice): its month, from the shop's
+    first day with us if it began in that month, to its last if it closed in it (the days the
+    month's amount was charged for)."""
     year, month = (int(part) for part in invoice.period.split("-"))
-    first = date(year, month, 1)
-    last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
-    return f"{day(first)} – {day(date.fromordinal(last))}"
+    month_days = days_of(year, month)
+    active_from, active_until = services.active_days(shop)
+    first, last = max(month_days[0], active_from), min(month_days[-1], active_until or date.max)
+    if first > last:  # never billed so (the run bills active shops only): the whole month
+        first, last = month_days[0], month_days[-1]
+    return gettext("%(first)s – %(last)s", first=day(first), last=day(last))

@@ -65,6 +65,12 @@ def _rentals(shop_id: uuid.UUID) -> list[Rental]:
     ]
 
 
+def active_days(shop: Shop) -> tuple[date, date | None]:
+    """The shop's first day with us and, once it closed, its last (Tokyo days, both charged)."""
+    first = shop.created_at.astimezone(TOKYO).date()
+    return first, shop.closed_at.astimezone(TOKYO).date() if shop.closed_at else None
+
+
 def amount_for(
     shop: Shop,
     year: int,
@@ -73,13 +79,14 @@ def amount_for(
     rates_on: Callable[[date], Rates] | None = None,
 ) -> MonthlyAmount:
     """The shop's amount for a month from its coverage (or `hours`, a draft) and number rentals."""
+    active_from, active_until = active_days(shop)
     return monthly_amount(
         hours or coverage.coverage_for(shop.id),
         year,
         month,
         rates_on or rates_lookup(),
-        active_from=shop.created_at.astimezone(TOKYO).date(),
-        active_until=shop.closed_at.astimezone(TOKYO).date() if shop.closed_at else None,
+        active_from=active_from,
+        active_until=active_until,
         rentals=_rentals(shop.id),
     )
 

@@ -178,7 +178,7 @@ def invoice(slug: str, invoice_id: str) -> str:
         "billing/document.html",
         shop=membership.shop,
         membership=membership,
-        doc=invoice_document(row),
+        doc=invoice_document(row, membership.shop),
         status=labels.status_label(row.status),
         pdf_url=url_for("billing.invoice_download", slug=slug, invoice_id=row.id),
     )
@@ -190,7 +190,7 @@ def invoice_download(slug: str, invoice_id: str) -> Response:
     """The same invoice as a PDF to keep (the qualified invoice the shop files)."""
     membership = shop_of_account(slug, owner=True)
     row = get_for_shop(Invoice, membership.shop_id, invoice_id)
-    response = Response(invoice_pdf(row), mimetype="application/pdf")
+    response = Response(invoice_pdf(row, membership.shop), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="invoice-{row.number}.pdf"'
     return response
 
@@ -206,7 +206,7 @@ def credit_note(slug: str, note_id: str) -> str:
         "billing/document.html",
         shop=membership.shop,
         membership=membership,
-        doc=credit_document(note, invoice),
+        doc=credit_document(note, invoice, membership.shop),
         status=None,
         pdf_url=url_for("billing.credit_note_download", slug=slug, note_id=note.id),
     )
@@ -218,6 +218,6 @@ def credit_note_download(slug: str, note_id: str) -> Response:
     membership = shop_of_account(slug, owner=True)
     note = get_for_shop(CreditNote, membership.shop_id, note_id)
     invoice = get_for_shop(Invoice, membership.shop_id, note.invoice_id)
-    response = Response(credit_note_pdf(note, invoice), mimetype="application/pdf")
+    response = Response(credit_note_pdf(note, invoice, membership.shop), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="credit-{note.number}.pdf"'
     return response

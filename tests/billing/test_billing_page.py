@@ -7,23 +7,28 @@ import calendar
 import io
 import re
 import zipfile
+from datetime import date, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from billing.invoice_pdf import invoice_pdf
 from billing.models import Invoice
 from tenants import services
+from tenants.coverage.services import TOKYO
 from tenants.models import Shop, ShopRole
 from tests.billing.support import ISSUER, REGISTRATION, add_rate_card, last_month, old_shop
 from tests.conftest import csrf_token, log_in, system
 from tests.factories import PASSWORD
 
 
-def billed_owner(app: Flask, slug: str = "alpha") -> tuple[FlaskClient, str]:
+def billed_owner(
+    app: Flask, slug: str = "alpha", since: date = date(2025, 1, 1)
+) -> tuple[FlaskClient, str]:
     add_rate_card(app)
-    shop = old_shop(app, slug)
+    shop = old_shop(app, slug, since)
     result = app.test_cli_runner().invoke(args=["billing", "run", "--period", str(last_month())])
     assert result.exit_code == 0, result.output
     with system(app) as session:
@@ -56,6 +61,7 @@ def test_an_invoice_reads_as_a_qualified_invoice(app: Flask) -> None:
     assert "¥33,000" in page
     assert "状態：お支払い待ち" in page  # the full-width colon of the lines above it
     assert "状態:" not in page
+    assert f"取引期間：{span(1)}" in page  # the whole month: the shop was with us all of it
 
 
 def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
@@ -77,6 +83,51 @@ def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
         "¥33,000",
     ):
         assert expected in text, (expected, text)
+
+
+def span(first: int, last: int | None = None) -> str:
+    """Last month from its day `first` to its day `last` (its last day), as an invoice writes it."""
+    month = last_month()
+    end = last or month.last_day.day
+    return f"{month.year}年{month.month}月{first}日〜{month.year}年{month.month}月{end}日"
+
+
+def test_a_shop_that_started_in_the_month_has_its_transactions_from_its_first_day(
+    app: Flask,
+) -> None:
+    """Created on the 25th: the invoice and its PDF date the transactions from the 25th, 〜."""
+    month = last_month()
+    client, invoice_id = billed_owner(app, since=date(month.year, month.month, 25))
+    page = client.get(f"/shops/alpha/billing/invoices/{invoice_id}").get_data(as_text=True)
+    assert f"取引期間：{span(25)}" in page
+    pdf = client.get(f"/shops/alpha/billing/invoices/{invoice_id}/pdf").data
+    assert f"取引期間：{span(25)}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_a_shop_that_closed_in_the_month_has_its_transactions_to_its_last_day(
+    app: Flask,
+) -> None:
+    """Closed on the 10th (in the evening, Tokyo): its last invoice ends on the 10th."""
+    month = last_month()
+    add_rate_card(app)
+    old_shop(app, "alpha")
+    old_shop(app, "beta")  # with us all month: its invoice keeps the whole month
+    closed = datetime(month.year, month.month, 10, 21, tzinfo=TOKYO)
+    with system(app) as session:
+        session.execute(
+            update(Shop).where(Shop.slug == "alpha").values(status="closed", closed_at=closed)
+        )
+    result = app.test_cli_runner().invoke(args=["billing", "run", "--period", str(month)])
+    assert result.exit_code == 0, result.output
+    with system(app) as session:
+        texts = {
+            shop.slug: PdfReader(io.BytesIO(invoice_pdf(invoice, shop))).pages[0].extract_text()
+            for invoice, shop in session.execute(
+                select(Invoice, Shop).join(Shop, Shop.id == Invoice.shop_id)
+            )
+        }
+    assert f"取引期間：{span(1, 10)}" in texts["alpha"]
+    assert f"取引期間：{span(1)}" in texts["beta"]
 
 
 def test_other_shops_get_404_and_members_403(app: Flask) -> None:
