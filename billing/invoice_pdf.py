@@ -16,7 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from billing import labels
+from billing import labels, overdue
 from billing.models import CreditNote, Invoice
 from tenants.i18n import format_yen
 from tenants.models import Shop
@@ -34,6 +34,7 @@ class Document:
     facts: list[str]  # number, dates (right column, under the title)
     issuer: list[str]  # name, address, registration number
     headline: str
+    terms: list[str]  # when and how it is paid (under the headline)
     rows: list[tuple[str, str, str, str]]  # item, quantity, tax rate, amount before tax
     per_rate: list[tuple[str, str]]  # label, amount: the total of each rate, then its tax
     total: tuple[str, str]
@@ -68,6 +69,7 @@ def invoice_document(invoice: Invoice, shop: Shop) -> Document:
             invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
         ),
         headline=gettext("Amount due: %(amount)s", amount=format_yen(invoice.total)),
+        terms=payment_terms(invoice),
         rows=[
             (
                 labels.item_label(line),
@@ -80,6 +82,19 @@ def invoice_document(invoice: Invoice, shop: Shop) -> Document:
         per_rate=per_rate,
         total=(gettext("Total (tax included)"), format_yen(invoice.total)),
     )
+
+
+def payment_terms(invoice: Invoice) -> list[str]:
+    """The due date and the payment method, as the collection and the overdue rule have them.
+
+    The billing run charges the saved card through Stripe as soon as it issues the invoice
+    (`collection.collect_invoice`); one still unpaid 30 days after its issue is overdue, so its due
+    date is the day before (`overdue.due_on`).
+    """
+    return [
+        gettext("Payment due: %(day)s", day=labels.day(overdue.due_on(invoice.issued_on))),
+        gettext("Payment method: your registered credit card (charged on the issue date)"),
+    ]
 
 
 def credit_document(note: CreditNote, invoice: Invoice, shop: Shop) -> Document:
@@ -114,6 +129,7 @@ def credit_document(note: CreditNote, invoice: Invoice, shop: Shop) -> Document:
             invoice.issuer_name, invoice.issuer_address, invoice.issuer_registration_number
         ),
         headline=gettext("Amount returned: %(amount)s", amount=format_yen(note.total)),
+        terms=[],
         rows=[(note.reason, "", _rate(rate), format_yen(amount)) for rate, amount, _ in rates],
         per_rate=per_rate,
         total=(gettext("Total returned (tax included)"), format_yen(note.total)),
@@ -145,7 +161,11 @@ def render_pdf(document: Document, author: str) -> bytes:
         y -= 5 * mm
     y -= 4 * mm
     text(left, document.headline, 14)
-    y -= 12 * mm
+    y -= 7 * mm
+    for line in document.terms:
+        text(left, line, 10)
+        y -= 5 * mm
+    y -= 5 * mm
     columns = (left, left + 105 * mm, left + 135 * mm, right)
     headings = (
         gettext("Item"),

@@ -39,12 +39,18 @@ class Overdue:
         return all(i.suspension_notice_at is not None for i in self.invoices)
 
 
+def due_on(issued_on: date) -> date:
+    """An invoice's payment due date (お支払期限): the last day before it counts as overdue, which
+    it does 30 days after its issue (`overdue_shops`)."""
+    return issued_on + OVERDUE_AFTER - timedelta(days=1)
+
+
 def overdue_shops(today: date) -> list[Overdue]:
     """Shops with open invoices issued more than 30 days ago, oldest debt first (system scope)."""
     rows = db.session.execute(
         select(Shop, Invoice)
         .join(Invoice, Invoice.shop_id == Shop.id)
-        .where(Invoice.status == "open", Invoice.issued_on <= today - OVERDUE_AFTER)
+        .where(Invoice.status == "open", Invoice.issued_on <= today - OVERDUE_AFTER)  # past due_on
         .order_by(Invoice.issued_on, Shop.slug)
     ).all()
     found: dict[uuid.UUID, Overdue] = {}

@@ -7,7 +7,7 @@ import calendar
 import io
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -62,6 +62,8 @@ def test_an_invoice_reads_as_a_qualified_invoice(app: Flask) -> None:
     assert "状態：お支払い待ち" in page  # the full-width colon of the lines above it
     assert "状態:" not in page
     assert f"取引期間：{span(1)}" in page  # the whole month: the shop was with us all of it
+    assert f"お支払期限：{due_date(app)}" in page
+    assert "お支払方法：ご登録のクレジットカード（発行日に決済）" in page
 
 
 def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
@@ -81,8 +83,18 @@ def test_the_pdf_carries_the_same_figures(app: Flask) -> None:
         "10%対象",
         "¥3,000",
         "¥33,000",
+        f"お支払期限：{due_date(app)}",
+        "お支払方法：ご登録のクレジットカード（発行日に決済）",
     ):
         assert expected in text, (expected, text)
+
+
+def due_date(app: Flask) -> str:
+    """The invoice's issue date + 29 days: unpaid the day after, it counts as overdue."""
+    with system(app) as session:
+        issued = session.scalars(select(Invoice.issued_on)).one()
+    due = issued + timedelta(days=29)
+    return f"{due.year}年{due.month}月{due.day}日"
 
 
 def span(first: int, last: int | None = None) -> str:

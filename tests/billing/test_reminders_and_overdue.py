@@ -116,3 +116,24 @@ def test_only_admins_see_overdue_shops(app: Flask) -> None:
     owner = app.test_client()
     log_in(owner, "owner@alpha.example.jp", PASSWORD)
     assert owner.get(OVERDUE).status_code == 404
+
+
+def test_an_invoice_is_overdue_from_the_day_after_the_due_date_it_prints(app: Flask) -> None:
+    """The due date on the invoice is the last day the admins' overdue list leaves it out."""
+    add_rate_card(app)
+    alpha = old_shop(app, "alpha")
+    run_billing(app)
+    owner, admin = app.test_client(), app.test_client()
+    log_in(owner, alpha["email"], PASSWORD)
+    log_in(admin, make_staff(app, StaffRole.ADMIN)["email"], PASSWORD)
+    today = today_in_tokyo()
+    for issued, due, overdue in (
+        (today - timedelta(days=29), today, False),
+        (today - timedelta(days=30), today - timedelta(days=1), True),
+    ):
+        with system(app) as session:
+            session.execute(update(Invoice).values(issued_on=issued))
+            invoice_id = session.scalars(select(Invoice.id)).one()
+        page = owner.get(f"/shops/alpha/billing/invoices/{invoice_id}").get_data(as_text=True)
+        assert f"お支払期限：{due.year}年{due.month}月{due.day}日" in page
+        assert ("alpha shop" in admin.get(OVERDUE).get_data(as_text=True)) is overdue
