@@ -146,7 +146,13 @@ def render_pdf(document: Document, author: str) -> bytes:
     left, right = 20 * mm, width - 20 * mm
     y = height - 25 * mm
 
-    def text(x: float, value: str, size: float = 10, align: str = "left") -> None:
+    def text(
+        x: float, value: str, size: float = 10, align: str = "left", room: float | None = None
+    ) -> None:
+        """`value` at `x`; smaller if it would take more than `room`, never into the next column."""
+        natural = pdfmetrics.stringWidth(value, FONT, size)
+        if room is not None and natural > room:
+            size = max(size * room / natural, 5)
         pdf.setFont(FONT, size)
         if align == "right":
             pdf.drawRightString(x, y, value)
@@ -166,30 +172,34 @@ def render_pdf(document: Document, author: str) -> bytes:
         text(left, line, 10)
         y -= 5 * mm
     y -= 5 * mm
-    columns = (left, left + 105 * mm, left + 135 * mm, right)
+    # Item, quantity (a number's rent names its days: 「6日（11月25日〜11月30日）」), tax rate, and
+    # the amount, right-aligned: each cell has the room up to the next column, less a gap.
+    columns = (left, left + 80 * mm, left + 130 * mm, right)
+    rooms = (77 * mm, 47 * mm, 12 * mm, 28 * mm)
+    aligns = ("left", "left", "left", "right")
     headings = (
         gettext("Item"),
         gettext("Quantity"),
         gettext("Tax rate"),
         gettext("Amount (excl. tax)"),
     )
-    for x, title, align in zip(columns, headings, ("left", "left", "left", "right"), strict=True):
-        text(x, title, 9, align)
+    for x, title, align, room in zip(columns, headings, aligns, rooms, strict=True):
+        text(x, title, 9, align, room)
     y -= 2 * mm
     pdf.line(left, y, right, y)
     y -= 5 * mm
     for row in document.rows:
-        for x, value, align in zip(columns, row, ("left", "left", "left", "right"), strict=True):
-            text(x, value, 9, align)
+        for x, value, align, room in zip(columns, row, aligns, rooms, strict=True):
+            text(x, value, 9, align, room)
         y -= 6 * mm
     pdf.line(left, y + 3 * mm, right, y + 3 * mm)
     y -= 3 * mm
     for label, amount in document.per_rate:
-        text(columns[1], label, 9)
-        text(columns[3], amount, 9, "right")
+        text(columns[1], label, 9, room=columns[3] - columns[1] - rooms[3])
+        text(columns[3], amount, 9, "right", rooms[3])
         y -= 5 * mm
-    text(columns[1], document.total[0], 11)
-    text(columns[3], document.total[1], 11, "right")
+    text(columns[1], document.total[0], 11, room=columns[3] - columns[1] - rooms[3])
+    text(columns[3], document.total[1], 11, "right", rooms[3])
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

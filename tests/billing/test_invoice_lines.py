@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import calendar
 import io
+from collections import defaultdict
 from datetime import datetime
+from itertools import pairwise
+from typing import Any
 
 from flask import Flask
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 from sqlalchemy import select, update
 
 from billing import collection
+from billing.invoice_pdf import FONT
 from billing.invoicing import Item
 from billing.models import Invoice
 from billing.runs import invoice_shop, write_invoice
@@ -23,6 +28,24 @@ from tenants.numbers.models import NumberRental
 from tests.billing.support import add_rate_card, last_month, old_shop
 from tests.conftest import log_in, system
 from tests.factories import PASSWORD
+
+
+def overlaps(pdf: bytes) -> list[tuple[str, str]]:
+    """Pairs of texts the PDF prints on one line where the first runs into the second."""
+    printed: dict[float, list[tuple[float, float, str]]] = defaultdict(list)
+
+    def seen(text: str, _cm: Any, tm: list[float], _font: Any, size: float) -> None:
+        if text.strip():
+            width = pdfmetrics.stringWidth(text.strip(), FONT, size * tm[0])
+            printed[round(tm[5], 1)].append((tm[4], tm[4] + width, text.strip()))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return [
+        (first, second)
+        for line in printed.values()
+        for (_, end, first), (start, _, second) in pairwise(sorted(line))
+        if end + 2 > start  # less than 2 pt apart
+    ]
 
 
 def test_a_number_rented_mid_month_is_named_with_its_days(app: Flask) -> None:
@@ -53,6 +76,7 @@ def test_a_number_rented_mid_month_is_named_with_its_days(app: Flask) -> None:
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     assert "電話番号利用料 03-4500-0001" in text
     assert days in text
+    assert overlaps(pdf.data) == []  # the days once ran into the tax rate beside them
     with system(app) as session:
         invoice = session.scalars(select(Invoice).where(Invoice.id == invoice_id)).one()
         described = [name for name, _ in collection.stripe_items(invoice)]
