@@ -1,5 +1,8 @@
 """What the shop portal shows of its calls: the call list (a page at a time, filtered by day and
-result) and today's counts. Every function takes the shop and filters on it in the same query."""
+result) and today's counts. Every function takes the shop and filters on it in the same query.
+
+The staff's call records (`answering.staff_calls`) read their filters and pages with the same
+functions, so both lists take the same input and say the same about what they could not use."""
 
 from __future__ import annotations
 
@@ -35,20 +38,31 @@ class CallFilters:
 
 
 @dataclass(frozen=True)
-class CallPage:
-    calls: list[Call]
-    total: int  # calls matching the filters, on every page
+class Paging:
+    """Where one page of a list sits among every row that matches: the count line and the pager."""
+
+    total: int  # rows matching the filters, on every page
     number: int  # this page, from 1
     pages: int  # at least 1, even when nothing matches
 
     @property
+    def offset(self) -> int:
+        return (self.number - 1) * PAGE_SIZE
+
+    @property
     def first(self) -> int:
-        """Position of the page's first call among all that match (1-based; 0 when none)."""
-        return (self.number - 1) * PAGE_SIZE + 1 if self.calls else 0
+        """Position of the page's first row among all that match (1-based; 0 when none)."""
+        return self.offset + 1 if self.total else 0
 
     @property
     def last(self) -> int:
-        return self.first + len(self.calls) - 1 if self.calls else 0
+        return min(self.offset + PAGE_SIZE, self.total)
+
+
+@dataclass(frozen=True)
+class CallPage:
+    calls: list[Call]
+    paging: Paging
 
 
 def parse_filters(args: dict[str, str]) -> tuple[CallFilters, list[str]]:
@@ -90,24 +104,49 @@ def day_from(raw: str) -> tuple[date | None, str | None]:
     return day, None
 
 
-def page_number(raw: str) -> int:
-    """The page asked for in the query string; anything that is not a page number is page 1."""
-    return max(int(raw), 1) if raw.isascii() and raw.isdigit() else 1
-
-
-def call_page(shop_id: uuid.UUID, filters: CallFilters, number: int) -> CallPage:
-    """One page of the shop's calls, newest first; a page past the last shows the last. Two
-    queries, however many calls there are."""
-    query = _filtered(shop_id, filters)
-    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    pages = max(-(-total // PAGE_SIZE), 1)
-    number = min(number, pages)
-    calls = db.session.scalars(
-        query.order_by(Call.arrived_at.desc(), Call.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((number - 1) * PAGE_SIZE)
+def asked_page(raw: str | None) -> tuple[int, str | None]:
+    """The page asked for in the query string (from 1; full-width digits too), or page 1 and why
+    when it is no page number. No page at all is page 1, without a word."""
+    typed = unicodedata.normalize("NFKC", raw or "").strip()
+    if not typed:
+        return 1, None
+    # Past 18 digits it is no page anyone means (and Python refuses to read very long numbers).
+    if typed.isascii() and typed.isdigit() and len(typed) <= 18 and int(typed) >= 1:
+        return int(typed), None
+    return 1, gettext(
+        "“%(typed)s” is not a page number (pages are counted from 1), so the first page is shown.",
+        typed=typed[:20],
     )
-    return CallPage(list(calls), total, number, pages)
+
+
+def paging(count: Select[int], asked: int) -> tuple[Paging, str | None]:
+    """Where the page asked for sits, from one COUNT statement of the matching rows; a page past
+    the last shows the last, and the message says so."""
+    total = int(db.session.scalar(count) or 0)
+    pages = max(-(-total // PAGE_SIZE), 1)
+    if asked <= pages:
+        return Paging(total, asked, pages), None
+    problem = gettext(
+        "There is no page %(asked)d (the list has %(pages)d), so the last page is shown.",
+        asked=asked,
+        pages=pages,
+    )
+    return Paging(total, pages, pages), problem
+
+
+def call_page(shop_id: uuid.UUID, filters: CallFilters, asked: int) -> tuple[CallPage, str | None]:
+    """One page of the shop's calls, newest first; a page past the last shows the last (and the
+    message says so). Two statements, however many calls there are."""
+    conditions = _conditions(shop_id, filters)
+    at, problem = paging(select(func.count()).select_from(Call).where(*conditions), asked)
+    calls = db.session.scalars(
+        select(Call)
+        .where(*conditions)
+        .order_by(Call.arrived_at.desc(), Call.id.desc())
+        .limit(PAGE_SIZE)
+        .offset(at.offset)
+    )
+    return CallPage(list(calls), at), problem
 
 
 def within_days(
@@ -122,13 +161,11 @@ def within_days(
     return found
 
 
-def _filtered(shop_id: uuid.UUID, filters: CallFilters) -> Select[Call]:
-    query = select(Call).where(
-        Call.shop_id == shop_id, *within_days(Call.arrived_at, filters.since, filters.until)
-    )
+def _conditions(shop_id: uuid.UUID, filters: CallFilters) -> list[ColumnElement[bool]]:
+    found = [Call.shop_id == shop_id, *within_days(Call.arrived_at, filters.since, filters.until)]
     if filters.outcome:
-        query = query.where(Call.outcome == filters.outcome)
-    return query
+        found.append(Call.outcome == filters.outcome)
+    return found
 
 
 def today_counts(shop_id: uuid.UUID) -> Counter[str]:

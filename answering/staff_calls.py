@@ -2,8 +2,8 @@
 result, operator and caller, fifty to a page; and one call with everything recorded about it.
 
 Staff read across shops: the request's staff scope admits every shop's rows. One page of the list
-is one statement (the shop's and operator's names joined in; the recording is a column of the call),
-however many rows it holds.
+is two statements (the count, then the rows with the shop's and operator's names joined in; the
+recording is a column of the call), however many rows it holds.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
@@ -25,9 +25,6 @@ from tenants.db import db
 from tenants.models import Shop, StaffRole, User
 from tenants.numbers.services import to_e164
 from tenants.scoping import parse_id
-
-PAGE = 50
-MAX_PAGE = 10_000  # past this, the offset costs more than anyone reads
 
 
 @dataclass(frozen=True)
@@ -109,11 +106,6 @@ def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters,
     return filters, problems
 
 
-def page_number(raw: str | None) -> int:
-    """The page asked for, counted from 1 and at most `MAX_PAGE`; anything else is the first."""
-    return min(history.page_number(raw or ""), MAX_PAGE)
-
-
 @dataclass(frozen=True)
 class Row:
     call: Call
@@ -124,8 +116,7 @@ class Row:
 @dataclass(frozen=True)
 class Page:
     rows: list[Row]
-    number: int
-    has_next: bool
+    paging: history.Paging
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -147,20 +138,23 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return found
 
 
-def calls(filters: Filters, number: int = 1) -> Page:
-    """One page of calls of every shop (or the filtered ones), newest first."""
+def calls(filters: Filters, asked: int = 1) -> tuple[Page, str | None]:
+    """One page of calls of every shop (or the filtered ones), newest first, fifty to a page as
+    the shop's own list; a page past the last shows the last, and the message says so. Two
+    statements: the count and the page."""
+    conditions = _conditions(filters)
+    at, problem = history.paging(select(func.count()).select_from(Call).where(*conditions), asked)
     query = (
         select(Call, Shop.name, User.display_name)
         .join(Shop, Shop.id == Call.shop_id)
         .outerjoin(User, User.id == Call.operator_id)
-        .where(*_conditions(filters))
+        .where(*conditions)
         .order_by(Call.arrived_at.desc(), Call.id.desc())
-        .offset((number - 1) * PAGE)
-        .limit(PAGE + 1)  # one more than shown says whether a next page exists
+        .offset(at.offset)
+        .limit(history.PAGE_SIZE)
     )
-    found = db.session.execute(query).all()
-    rows = [Row(call, shop, operator) for call, shop, operator in found[:PAGE]]
-    return Page(rows, number, len(found) > PAGE)
+    rows = [Row(call, shop, operator) for call, shop, operator in db.session.execute(query)]
+    return Page(rows, at), problem
 
 
 def wait_s(call: Call) -> int | None:

@@ -106,15 +106,34 @@ def test_the_list_shows_fifty_calls_a_page_with_a_count_and_previous_next(
 
 
 @pytest.mark.parametrize(
-    ("query", "shown"),
-    [("?page=abc", 1), ("?page=0", 1), ("?page=-2", 1), ("?page=", 1), ("?page=4", 3)],
+    ("query", "shown", "message"),
+    [
+        ("?page=", 1, None),
+        ("?page=２", 2, None),
+        ("?page=abc", 1, "「abc」はページ番号ではありません"),
+        ("?page=0", 1, "「0」はページ番号ではありません"),
+        ("?page=-2", 1, "「-2」はページ番号ではありません"),
+        ("?page=1.5", 1, "「1.5」はページ番号ではありません"),
+        ("?page=4", 3, "4ページ目はありません（全3ページ）。最後のページを表示しています。"),
+        ("?page=" + "9" * 30, 1, "ページ番号ではありません"),
+    ],
 )
-def test_a_page_that_does_not_exist_shows_the_nearest_one(
-    app: Flask, shops: tuple[dict[str, str], dict[str, str]], query: str, shown: int
+def test_a_page_that_does_not_exist_shows_the_nearest_one_and_says_so(
+    app: Flask,
+    shops: tuple[dict[str, str], dict[str, str]],
+    query: str,
+    shown: int,
+    message: str | None,
 ) -> None:
     page = listed(owner_of(app, shops[0]), query)
     assert f"{shown} / 3 ページ" in page
     assert count_line(page).startswith("全123件中 ")
+    problems = re.findall(r'data-testid="filter-problem">([^<]*)<', page)
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert message in problems[0]
 
 
 def test_days_are_tokyo_days_and_the_pager_keeps_the_filters(

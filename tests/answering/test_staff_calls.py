@@ -202,6 +202,62 @@ def test_paging_keeps_the_filters(app: Flask, two_shops: dict[str, Any]) -> None
     assert f'href="/staff/calls/?page=1&amp;shop={alpha}&amp;caller=090-1234-5678"' in text
 
 
+def count_line(page: str) -> str:
+    found = re.search(r'data-testid="call-count">([^<]*)<', page)
+    return found.group(1) if found else ""
+
+
+def problems(page: str) -> list[str]:
+    return re.findall(r'data-testid="filter-problem">([^<]*)<', page)
+
+
+def test_the_list_counts_its_calls_and_pages_as_the_shops_own_list_does(
+    app: Flask, two_shops: dict[str, Any]
+) -> None:
+    alpha = two_shops["shops"]["alpha"]
+    with system(app) as session:
+        for n in range(64):
+            add_call(session, alpha, ARRIVED - timedelta(minutes=n + 1), "abandoned")
+    client = staff_client(app)
+    first = client.get("/staff/calls/").get_data(as_text=True)
+    assert count_line(first) == "全67件中 1〜50件"
+    assert "1 / 2 ページ" in first
+    assert problems(first) == []
+    last = client.get("/staff/calls/?page=2").get_data(as_text=True)
+    assert count_line(last) == "全67件中 51〜67件"
+    assert "2 / 2 ページ" in last
+    assert len(rows(last)) == 17
+    filtered = client.get("/staff/calls/?outcome=answered").get_data(as_text=True)
+    assert count_line(filtered) == "全1件中 1〜1件"
+    assert 'data-testid="pager"' not in filtered
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "message"),
+    [
+        ("999", 2, "999ページ目はありません（全2ページ）。最後のページを表示しています。"),
+        ("3", 2, "3ページ目はありません（全2ページ）。最後のページを表示しています。"),
+        ("abc", 1, "「abc」はページ番号ではありません（ページは1から数えます）。"),
+        ("0", 1, "「0」はページ番号ではありません"),
+        ("-1", 1, "「-1」はページ番号ではありません"),
+    ],
+)
+def test_a_page_that_does_not_exist_shows_the_nearest_one_and_says_so(
+    app: Flask, two_shops: dict[str, Any], asked: str, shown: int, message: str
+) -> None:
+    alpha = two_shops["shops"]["alpha"]
+    with system(app) as session:
+        for n in range(64):
+            add_call(session, alpha, ARRIVED - timedelta(minutes=n + 1), "abandoned")
+    page = staff_client(app).get(f"/staff/calls/?page={asked}").get_data(as_text=True)
+    assert f"{shown} / 2 ページ" in page
+    assert len(rows(page)) == (50 if shown == 1 else 17)
+    assert len(problems(page)) == 1
+    assert message in problems(page)[0]
+    if shown == 2:  # the way back leads to a page that exists
+        assert 'href="/staff/calls/?page=1" rel="prev"' in page
+
+
 def test_back_from_a_call_the_list_is_as_it_was_left(app: Flask, two_shops: dict[str, Any]) -> None:
     alpha = two_shops["shops"]["alpha"]
     with system(app) as session:
