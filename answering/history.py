@@ -1,5 +1,5 @@
-"""What the shop portal shows of its calls: the call list (a page at a time, filtered by day and
-result) and today's counts. Every function takes the shop and filters on it in the same query.
+"""What the shop portal shows of its calls: the call list (a page at a time, filtered by day,
+result and caller) and today's counts. Every function takes the shop and filters on it in the same query.
 
 The staff's call records (`answering.staff_calls`) read their filters and pages with the same
 functions, so both lists take the same input and say the same about what they could not use."""
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
 
 from answering.models import OUTCOMES, Call
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import db
+from tenants.numbers.services import to_e164
 
 PAGE_SIZE = 50
 # Days outside these years are typing mistakes; they would also overflow the conversion to UTC.
@@ -26,14 +27,40 @@ FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
 @dataclass(frozen=True)
+class CallerSearch:
+    """The caller's number a list is narrowed to, and the text typed for it."""
+
+    typed: str = ""  # as it was typed, to show in the form again
+    number: str = ""  # E.164; empty narrows nothing
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The calls with this caller: the number that called us, or the customer we called back
+        (on our callbacks the customer's number is the one dialled)."""
+        if not self.number:
+            return []
+        return [
+            or_(
+                and_(Call.direction != "outbound", Call.from_number == self.number),
+                and_(Call.direction == "outbound", Call.to_number == self.number),
+            )
+        ]
+
+
+@dataclass(frozen=True)
 class CallFilters:
     since: date | None = None  # first day shown, Asia/Tokyo
     until: date | None = None  # last day shown, inclusive
     outcome: str = ""  # one of `OUTCOMES`, or every result
+    caller: CallerSearch = CallerSearch()
 
     def query_args(self) -> dict[str, str]:
         """The filters as the list's query string, for links that keep them."""
-        args = {"from": self.since, "to": self.until, "outcome": self.outcome}
+        args = {
+            "from": self.since,
+            "to": self.until,
+            "outcome": self.outcome,
+            "caller": self.caller.typed,
+        }
         return {name: str(value) for name, value in args.items() if value}
 
 
@@ -65,12 +92,33 @@ class CallPage:
     paging: Paging
 
 
-def parse_filters(args: dict[str, str]) -> tuple[CallFilters, list[str]]:
+def parse_filters(args: Mapping[str, str]) -> tuple[CallFilters, list[str]]:
     """Filters from the list's query string, and what was wrong with it in words for the shop: a
-    malformed day is left out, an end before the start swaps the two, an unknown result shows all."""
+    field that makes no sense (a malformed day, a result not in the list, a number that is no
+    number) is left out with a message, an end before the start swaps the two; the other fields
+    still apply."""
     since, until, problems = day_range(args)
-    outcome = args.get("outcome", "")
-    return CallFilters(since, until, outcome if outcome in OUTCOMES else ""), problems
+    outcome, refused = outcome_from(args.get("outcome", ""))
+    caller, unreadable = caller_from(args.get("caller", ""))
+    problems += [problem for problem in (refused, unreadable) if problem]
+    return CallFilters(since, until, outcome, caller), problems
+
+
+def outcome_from(raw: str) -> tuple[str, str | None]:
+    """The result a list is narrowed to (one of `OUTCOMES`), or every result and why."""
+    if not raw or raw in OUTCOMES:
+        return raw, None
+    return "", gettext("Choose a result from the list.")
+
+
+def caller_from(raw: str) -> tuple[CallerSearch, str | None]:
+    """The caller's number typed in a list's filter (09012345678, 090-1234-5678, +81…, full-width
+    digits), or no caller and why."""
+    typed = raw.strip()[:40]
+    number = to_e164(typed) if typed else None
+    if typed and number is None:
+        return CallerSearch(), gettext("Enter a phone number like 03-1234-5678 or 090-1234-5678.")
+    return CallerSearch(typed, number or ""), None
 
 
 def day_range(args: Mapping[str, str]) -> tuple[date | None, date | None, list[str]]:
@@ -162,7 +210,11 @@ def within_days(
 
 
 def _conditions(shop_id: uuid.UUID, filters: CallFilters) -> list[ColumnElement[bool]]:
-    found = [Call.shop_id == shop_id, *within_days(Call.arrived_at, filters.since, filters.until)]
+    found = [
+        Call.shop_id == shop_id,
+        *within_days(Call.arrived_at, filters.since, filters.until),
+        *filters.caller.conditions(),
+    ]
     if filters.outcome:
         found.append(Call.outcome == filters.outcome)
     return found

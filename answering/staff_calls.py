@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from answering import history
 from answering.call_controls import controls_of
-from answering.models import OUTCOMES, Call, CallControl, Message
+from answering.models import Call, CallControl, Message
 from tenants.db import db
 from tenants.models import Shop, StaffRole, User
-from tenants.numbers.services import to_e164
 from tenants.scoping import parse_id
 
 
@@ -36,8 +35,7 @@ class Filters:
     until: date | None = None
     outcome: str = ""
     operator_id: uuid.UUID | None = None
-    caller: str = ""  # E.164
-    caller_typed: str = ""  # as it was typed, to show in the form again
+    caller: history.CallerSearch = field(default_factory=history.CallerSearch)
 
     def as_args(self) -> dict[str, str]:
         """The filters as the form's query string, for links that keep them (paging)."""
@@ -47,7 +45,7 @@ class Filters:
             "to": self.until.isoformat() if self.until else "",
             "outcome": self.outcome,
             "operator": str(self.operator_id or ""),
-            "caller": self.caller_typed,
+            "caller": self.caller.typed,
         }
         return {name: value for name, value in args.items() if value}
 
@@ -93,17 +91,10 @@ def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters,
         operator_id = _known_id(args["operator"], offered.operators)
         if operator_id is None:
             problems.append(gettext("No such operator."))
-    outcome = args.get("outcome", "")
-    if outcome and outcome not in OUTCOMES:
-        outcome = ""
-        problems.append(gettext("Choose a result from the list."))
-    typed = args.get("caller", "").strip()[:40]
-    caller = to_e164(typed) if typed else None
-    if typed and caller is None:
-        typed = ""
-        problems.append(gettext("Enter a phone number like 03-1234-5678 or 090-1234-5678."))
-    filters = Filters(shop_id, since, until, outcome, operator_id, caller or "", typed)
-    return filters, problems
+    outcome, refused = history.outcome_from(args.get("outcome", ""))
+    caller, unreadable = history.caller_from(args.get("caller", ""))
+    problems += [problem for problem in (refused, unreadable) if problem]
+    return Filters(shop_id, since, until, outcome, operator_id, caller), problems
 
 
 @dataclass(frozen=True)
@@ -127,14 +118,7 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(Call.outcome == filters.outcome)
     if filters.operator_id:
         found.append(Call.operator_id == filters.operator_id)
-    if filters.caller:
-        # Our callbacks are placed to the customer: their number is the one dialled.
-        found.append(
-            or_(
-                Call.from_number == filters.caller,
-                and_(Call.direction == "outbound", Call.to_number == filters.caller),
-            )
-        )
+    found += filters.caller.conditions()
     return found
 
 

@@ -59,7 +59,7 @@ def fax_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
 @login_required
 def calls_page(slug: str) -> str:
     membership = shop_of_account(slug)
-    filters, problems = history.parse_filters(request.args.to_dict())
+    filters, problems = history.parse_filters(request.args)
     asked, refused = history.asked_page(request.args.get("page"))
     page, past_the_end = history.call_page(membership.shop_id, filters, asked)
     problems += [problem for problem in (refused, past_the_end) if problem]

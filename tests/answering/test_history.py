@@ -1,5 +1,5 @@
-"""The shop's call list (着信履歴): fifty calls a page, newest first, filtered by day (Asia/Tokyo)
-and by result, with a count line; bad filters get a message or the nearest page, never an error;
+"""The shop's call list (着信履歴): fifty calls a page, newest first, filtered by day (Asia/Tokyo),
+by result and by caller, with a count line; bad filters get a message or the nearest page, never an error;
 another shop's calls never show."""
 
 from __future__ import annotations
@@ -169,7 +169,67 @@ def test_the_result_filter_uses_the_result_words(
     assert rows(messages) == ["03-1234-5678", "03-1234-5678"]
     assert '<option value="after_hours_message" selected>' in messages
     assert rows(listed(owner, "?outcome=abandoned&from=2026-03-02")) == ["03-9876-5432"]
-    assert count_line(listed(owner, "?outcome=nonsense")) == "全126件中 1〜50件"
+    nonsense = listed(owner, "?outcome=nonsense")
+    assert count_line(nonsense) == "全126件中 1〜50件"
+    assert "結果は一覧から選んでください。" in nonsense
+
+
+def add_callback(app: Flask, shop_id: str, customer: str, outcome: str = "answered") -> None:
+    """Our callback from the shop's number to `customer`, placed an hour after noon."""
+    with system(app) as session:
+        session.add(
+            Call(
+                id=new_id(),
+                shop_id=uuid.UUID(shop_id),
+                call_sid=f"CA{uuid.uuid4().hex}",
+                direction="outbound",
+                from_number="+81345000001",
+                to_number=customer,
+                arrived_at=NOON + timedelta(hours=1),
+                in_coverage=True,
+                outcome=outcome,
+                carrier_status="completed",
+            )
+        )
+
+
+def test_the_caller_filter_finds_a_callers_calls_and_our_callbacks_to_them(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    alpha = shops[0]
+    add_calls(app, alpha["shop_id"], 3, caller="+819011112222")
+    add_callback(app, alpha["shop_id"], "+819011112222")
+    owner = owner_of(app, alpha)
+    page = listed(owner, "?caller=090-1111-2222")
+    assert count_line(page) == "全4件中 1〜4件"
+    assert "（こちらから折り返し）" in page
+    assert rows(page) == ["090-1111-2222"] * 3  # and the callback, whose cell says so
+    assert 'name="caller" value="090-1111-2222"' in page
+    assert count_line(listed(owner, "?caller=09011112222&outcome=answered")) == "全4件中 1〜4件"
+    # Our shop's own number placed the callback; it is no caller of the shop.
+    assert "条件に合う着信はありません。" in listed(owner, "?caller=03-4500-0001")
+
+
+def test_the_pager_keeps_the_caller(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    alpha = shops[0]
+    add_calls(app, alpha["shop_id"], 55, caller="+819011112222")
+    page = listed(owner_of(app, alpha), "?caller=090-1111-2222")
+    assert count_line(page) == "全55件中 1〜50件"
+    assert pager_links(page) == {"次へ": CALLS + "?page=2&caller=090-1111-2222"}
+
+
+def test_another_shops_caller_is_not_found(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]]
+) -> None:
+    alpha, beta = shops
+    page = listed(owner_of(app, alpha), "?caller=03-1111-2222")
+    assert rows(page) == []
+    assert "条件に合う着信はありません。" in page
+    theirs = listed_as(owner_of(app, beta), "/shops/beta/calls/?caller=090-1000-0001")
+    assert rows(theirs) == []
+    assert owner_of(app, alpha).get("/shops/beta/calls/?caller=03-1111-2222").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -179,9 +239,11 @@ def test_the_result_filter_uses_the_result_words(
         ("?to=yesterday", "日付は 2026-11-24 の形式で入力してください"),
         ("?from=0001-01-01", "2000年から2200年までの日付を入力してください"),
         ("?to=9999-12-31", "2000年から2200年までの日付を入力してください"),
+        ("?outcome=bogus", "結果は一覧から選んでください。"),
+        ("?caller=12", "03-1234-5678 や 090-1234-5678 のように電話番号を入力してください。"),
     ],
 )
-def test_a_bad_date_is_left_out_with_a_message(
+def test_a_bad_filter_is_left_out_with_a_message(
     app: Flask, shops: tuple[dict[str, str], dict[str, str]], query: str, message: str
 ) -> None:
     page = listed(owner_of(app, shops[0]), query)
