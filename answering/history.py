@@ -6,6 +6,7 @@ functions, so both lists take the same input and say the same about what they co
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import uuid
 from collections import Counter
@@ -15,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from answering.models import OUTCOMES, Call
 from tenants.coverage.services import TOKYO, today_in_tokyo
@@ -22,26 +24,38 @@ from tenants.db import db
 from tenants.numbers.services import to_e164
 
 PAGE_SIZE = 50
+# Fewer last digits than this match too many numbers to be a search for one caller.
+MIN_ENDING = 4
+# What people put between the digits of a number (after NFKC, which makes full-width ones ASCII);
+# ー is the long-vowel mark typed for a hyphen on a Japanese keyboard.
+NUMBER_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー()]")
 # Days outside these years are typing mistakes; they would also overflow the conversion to UTC.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
 @dataclass(frozen=True)
 class CallerSearch:
-    """The caller's number a list is narrowed to, and the text typed for it."""
+    """The caller's number a list is narrowed to (the whole number, or its last digits), and the
+    text typed for it; neither narrows nothing."""
 
     typed: str = ""  # as it was typed, to show in the form again
-    number: str = ""  # E.164; empty narrows nothing
+    number: str = ""  # a whole number, E.164
+    ending: str = ""  # the last digits of the number (at least `MIN_ENDING`), digits only
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """The calls with this caller: the number that called us, or the customer we called back
         (on our callbacks the customer's number is the one dialled)."""
-        if not self.number:
+        if not (self.number or self.ending):
             return []
+
+        def matches(column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+            # Digits only, so the ending carries no LIKE wildcard.
+            return column == self.number if self.number else column.endswith(self.ending)
+
         return [
             or_(
-                and_(Call.direction != "outbound", Call.from_number == self.number),
-                and_(Call.direction == "outbound", Call.to_number == self.number),
+                and_(Call.direction != "outbound", matches(Call.from_number)),
+                and_(Call.direction == "outbound", matches(Call.to_number)),
             )
         ]
 
@@ -112,13 +126,30 @@ def outcome_from(raw: str) -> tuple[str, str | None]:
 
 
 def caller_from(raw: str) -> tuple[CallerSearch, str | None]:
-    """The caller's number typed in a list's filter (09012345678, 090-1234-5678, +81…, full-width
-    digits), or no caller and why."""
+    """The caller's number typed in a list's filter: a whole number (09012345678, 090-1234-5678,
+    +81…) or its last `MIN_ENDING` digits or more (9801, 12-9801), hyphens and spaces ignored and
+    full-width digits read; otherwise no caller, and why. The typed text is kept either way, so
+    the form shows it again."""
     typed = raw.strip()[:40]
-    number = to_e164(typed) if typed else None
-    if typed and number is None:
-        return CallerSearch(), gettext("Enter a phone number like 03-1234-5678 or 090-1234-5678.")
-    return CallerSearch(typed, number or ""), None
+    if not typed:
+        return CallerSearch(), None
+    number = to_e164(typed)
+    if number is not None:
+        return CallerSearch(typed, number=number), None
+    digits = NUMBER_SEPARATORS.sub("", unicodedata.normalize("NFKC", typed))
+    if not (digits.isascii() and digits.isdigit()) and not (
+        digits.startswith("+") and digits[1:].isascii() and digits[1:].isdigit()
+    ):
+        return CallerSearch(typed), gettext(
+            "A phone number is digits only (hyphens and spaces are fine), so “%(typed)s” was not"
+            " searched. Enter the whole number, like 090-1234-5678, or its last 4 digits or more.",
+            typed=typed,
+        )
+    if digits.startswith("+") or len(digits) < MIN_ENDING:
+        return CallerSearch(typed), gettext(
+            "Enter the caller's whole number, like 090-1234-5678, or its last 4 digits or more."
+        )
+    return CallerSearch(typed, ending=digits), None
 
 
 def day_range(args: Mapping[str, str]) -> tuple[date | None, date | None, list[str]]:

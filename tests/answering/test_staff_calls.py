@@ -133,6 +133,11 @@ def test_the_list_shows_every_shops_calls_newest_first_in_japanese(
         ("caller=09012345678", ["090-1234-5678"]),
         ("caller=%2B81+3-4500-1234", ["03-4500-1234"]),
         ("caller=０３４５００１２３４", ["03-4500-1234"]),
+        ("caller=5678", ["090-1234-5678"]),
+        ("caller=1234", ["03-4500-1234"]),
+        ("caller=００-１２３４", ["03-4500-1234"]),
+        ("caller=4500+1234", ["03-4500-1234"]),  # + is a space in a query string
+        ("caller=0000", []),
     ],
 )
 def test_each_filter_narrows_the_list(
@@ -171,7 +176,11 @@ def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[s
         ("shop=not-an-id", "そのショップはありません。"),
         ("operator=nobody", "そのオペレーターはいません。"),
         ("outcome=bogus", "結果は一覧から選んでください。"),
-        ("caller=12", "03-1234-5678 や 090-1234-5678 のように"),
+        (
+            "caller=12",
+            "発信者番号は 090-1234-5678 のように番号全体か、下4桁以上を入力してください。",
+        ),
+        ("caller=abc", "電話番号は数字で入力してください（ハイフンや空白は入れても構いません）。"),
     ],
 )
 def test_bad_filter_input_says_so_and_leaves_that_field_out(
@@ -182,6 +191,49 @@ def test_bad_filter_input_says_so_and_leaves_that_field_out(
     text = page.get_data(as_text=True)
     assert message in text
     assert len(rows(text)) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("9801", None),
+        ("090-1234-5678", None),
+        ("98", "下4桁以上"),
+        ("abc", "「abc」では検索していません"),
+        ("090-12x4", "「090-12x4」では検索していません"),
+    ],
+)
+def test_the_typed_caller_stays_in_the_box(
+    app: Flask, two_shops: dict[str, Any], typed: str, message: str | None
+) -> None:
+    page = staff_client(app).get("/staff/calls/", query_string={"caller": typed})
+    text = page.get_data(as_text=True)
+    assert f'name="caller" value="{typed}"' in text
+    if message is None:
+        assert problems(text) == []
+    else:
+        assert message in problems(text)[0]
+        assert len(rows(text)) == 3  # the caller was left out, every call shows
+
+
+def test_a_callback_is_found_by_its_customers_number(app: Flask, two_shops: dict[str, Any]) -> None:
+    with system(app) as session:
+        callback = add_call(
+            session,
+            two_shops["shops"]["alpha"],
+            ARRIVED + timedelta(hours=1),
+            "answered",
+            "+81345000001",  # the shop's number placed it
+            direction="outbound",
+        )
+        callback.to_number = "+819077779801"
+    client = staff_client(app)
+    for typed in ("9801", "090-7777-9801"):
+        found = rows(client.get(f"/staff/calls/?caller={typed}").get_data(as_text=True))
+        assert len(found) == 1, typed
+        assert "090-7777-9801" in found[0]
+        assert "（こちらから折り返し）" in found[0]
+    assert rows(client.get("/staff/calls/?caller=0001").get_data(as_text=True)) == []
 
 
 def test_paging_keeps_the_filters(app: Flask, two_shops: dict[str, Any]) -> None:
