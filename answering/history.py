@@ -31,6 +31,12 @@ MIN_ENDING = 4
 NUMBER_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー()]")
 # Days outside these years are typing mistakes; they would also overflow the conversion to UTC.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
+# How a day is written: as the date input sends it, and as people type or paste it.
+DAY_FORMS = (
+    re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"),
+    re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})"),
+    re.compile(r"([0-9]{4})年\s*([0-9]{1,2})月\s*([0-9]{1,2})日?"),
+)
 
 
 @dataclass(frozen=True)
@@ -170,17 +176,25 @@ def day_range(args: Mapping[str, str]) -> tuple[date | None, date | None, list[s
 
 
 def day_from(raw: str) -> tuple[date | None, str | None]:
-    """A day typed in a filter (2026-11-24, full-width digits too), or None and why it was left
-    out: malformed, or outside the years anyone means (which would also overflow the conversion
-    to UTC)."""
-    raw = unicodedata.normalize("NFKC", raw).strip()
-    try:
-        day = date.fromisoformat(raw) if raw else None
-    except ValueError:
+    """A day typed in a filter (2026-11-24 as the date input sends it, or 2026/11/24 and
+    2026年11月24日 as people type and paste them; full-width digits too), or None and why it was
+    left out: malformed, a day the calendar does not have (2026-02-30), or outside the years
+    anyone means (which would also overflow the conversion to UTC)."""
+    typed = unicodedata.normalize("NFKC", raw).strip()
+    if not typed:
+        return None, None
+    found = next((m for form in DAY_FORMS if (m := form.fullmatch(typed))), None)
+    if found is None:
         return None, gettext("Dates look like 2026-11-24; that one was left out.")
-    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+    year, month, day = (int(part) for part in found.groups())
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         return None, gettext("Choose a day between 2000 and 2200; that one was left out.")
-    return day, None
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, gettext(
+            "There is no such day as %(typed)s; that one was left out.", typed=typed
+        )
 
 
 def asked_page(raw: str | None) -> tuple[int, str | None]:

@@ -271,8 +271,13 @@ def test_another_shops_caller_is_not_found(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("?from=2026-13-01", "日付は 2026-11-24 の形式で入力してください"),
+        ("?from=2026-02-30", "2026-02-30 という日付はありません（この条件は使いませんでした）。"),
+        ("?from=2026-13-01", "2026-13-01 という日付はありません"),
+        ("?to=2026/02/29", "2026/02/29 という日付はありません"),
+        ("?to=2026年2月30日", "2026年2月30日 という日付はありません"),
         ("?to=yesterday", "日付は 2026-11-24 の形式で入力してください"),
+        ("?to=2026.03.02", "日付は 2026-11-24 の形式で入力してください"),
+        ("?to=2026-03/02", "日付は 2026-11-24 の形式で入力してください"),
         ("?from=0001-01-01", "2000年から2200年までの日付を入力してください"),
         ("?to=9999-12-31", "2000年から2200年までの日付を入力してください"),
         ("?outcome=bogus", "結果は一覧から選んでください。"),
@@ -285,6 +290,20 @@ def test_a_bad_filter_is_left_out_with_a_message(
     page = listed(owner_of(app, shops[0]), query)
     assert message in page
     assert count_line(page) == "全123件中 1〜50件"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026-03-02", "2026/03/02", "2026/3/2", "2026年3月2日", "2026年3月2", "２０２６／０３／０２"],
+)
+def test_a_day_is_read_as_people_write_it(
+    app: Flask, shops: tuple[dict[str, str], dict[str, str]], typed: str
+) -> None:
+    page = listed(owner_of(app, shops[0]), f"?from={quote(typed)}&to={quote(typed)}")
+    assert count_line(page) == "全73件中 1〜50件"
+    assert 'data-testid="filter-problem"' not in page
+    assert 'name="from" value="2026-03-02"' in page  # the date input shows it its own way
+    assert 'name="to" value="2026-03-02"' in page
 
 
 def test_an_end_before_the_start_is_swapped_with_a_message(
