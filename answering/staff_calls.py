@@ -52,20 +52,28 @@ class Filters:
 
 @dataclass(frozen=True)
 class Choices:
-    """What the form's selects offer: every shop and every operator or supervisor, by name."""
+    """What the form's selects offer: every shop and every operator or supervisor, by name; and
+    each shop's id by its slug, for a link that names the shop as its own pages do."""
 
     shops: list[tuple[uuid.UUID, str]]
     operators: list[tuple[uuid.UUID, str]]
+    shop_slugs: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 def choices() -> Choices:
-    shops = db.session.execute(select(Shop.id, Shop.name).order_by(Shop.name, Shop.id)).all()
+    shops = db.session.execute(
+        select(Shop.id, Shop.name, Shop.slug).order_by(Shop.name, Shop.id)
+    ).all()
     people = db.session.execute(
         select(User.id, User.display_name)
         .where(User.staff_role.in_((StaffRole.OPERATOR, StaffRole.SUPERVISOR)))
         .order_by(User.display_name, User.id)
     ).all()
-    return Choices([(s.id, s.name) for s in shops], [(u.id, u.display_name) for u in people])
+    return Choices(
+        [(s.id, s.name) for s in shops],
+        [(u.id, u.display_name) for u in people],
+        {s.slug: s.id for s in shops},
+    )
 
 
 def _known_id(raw: str, known: list[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
@@ -77,13 +85,15 @@ def _known_id(raw: str, known: list[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
 
 
 def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters, list[str]]:
-    """Filters from the query string. A field that makes no sense (a malformed date, an end
-    before the start, a shop or operator that does not exist, a number that is no number) is
-    left out, and a message says so; the other fields still apply."""
+    """Filters from the query string; the shop by its id or its slug (hanako-zakka). A field that
+    makes no sense (a malformed date, an end before the start, a shop or operator that does not
+    exist, a number that is no number) is left out, and a message says so; the other fields
+    still apply."""
     since, until, problems = history.day_range(args)
     shop_id = None
     if args.get("shop"):
-        shop_id = _known_id(args["shop"], offered.shops)
+        wanted = args["shop"].strip()
+        shop_id = _known_id(wanted, offered.shops) or offered.shop_slugs.get(wanted.lower())
         if shop_id is None:
             problems.append(gettext("No such shop."))
     operator_id = None

@@ -154,9 +154,13 @@ def test_each_filter_narrows_the_list(
 
 def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[str, Any]) -> None:
     client = staff_client(app)
-    beta = client.get(f"/staff/calls/?shop={two_shops['shops']['beta']}").get_data(as_text=True)
-    assert len(rows(beta)) == 2
-    assert "alpha shop" not in "".join(rows(beta))
+    beta_id = two_shops["shops"]["beta"]
+    for given in (beta_id, "beta", "Beta", " beta "):
+        beta = client.get("/staff/calls/", query_string={"shop": given}).get_data(as_text=True)
+        assert len(rows(beta)) == 2, given
+        assert "alpha shop" not in "".join(rows(beta))
+        assert problems(beta) == []
+        assert f'<option value="{beta_id}" selected>beta shop</option>' in beta
     operator = two_shops["operator"]["user_id"]
     theirs = client.get(f"/staff/calls/?operator={operator}").get_data(as_text=True)
     assert len(rows(theirs)) == 1
@@ -178,6 +182,7 @@ def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[s
             "そのショップはありません。",
         ),  # no shop has it
         ("shop=not-an-id", "そのショップはありません。"),
+        ("shop=gamma", "そのショップはありません。"),
         ("operator=nobody", "そのオペレーターはいません。"),
         ("outcome=bogus", "結果は一覧から選んでください。"),
         (
