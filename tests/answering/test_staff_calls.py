@@ -38,24 +38,21 @@ def add_call(
     **fields: Any,
 ) -> Call:
     """A call that arrived at `arrived`, queued 5 s later, waited `wait` seconds and (answered)
-    talked `talk` seconds."""
+    talked `talk` seconds; `fields` set the call's other columns, or replace these."""
     queued = arrived + timedelta(seconds=5)
     answered = queued + timedelta(seconds=wait) if outcome == "answered" else None
-    call = Call(
-        id=new_id(),
-        shop_id=shop_id,
-        call_sid=f"CA{uuid.uuid4().hex}",
-        from_number=caller,
-        to_number="+81345000001",
-        arrived_at=arrived,
-        queued_at=queued,
-        answered_at=answered,
-        ended_at=(answered or queued + timedelta(seconds=wait)) + timedelta(seconds=talk),
-        in_coverage=True,
-        outcome=outcome,
-        carrier_status="completed",
-        **fields,
-    )
+    columns: dict[str, Any] = {
+        "from_number": caller,
+        "to_number": "+81345000001",
+        "arrived_at": arrived,
+        "queued_at": queued,
+        "answered_at": answered,
+        "ended_at": (answered or queued + timedelta(seconds=wait)) + timedelta(seconds=talk),
+        "in_coverage": True,
+        "outcome": outcome,
+        "carrier_status": "completed",
+    }
+    call = Call(id=new_id(), shop_id=shop_id, call_sid=f"CA{uuid.uuid4().hex}", **columns | fields)
     session.add(call)
     return call
 
@@ -227,15 +224,15 @@ def test_the_typed_caller_stays_in_the_box(
 
 def test_a_callback_is_found_by_its_customers_number(app: Flask, two_shops: dict[str, Any]) -> None:
     with system(app) as session:
-        callback = add_call(
+        add_call(
             session,
             two_shops["shops"]["alpha"],
             ARRIVED + timedelta(hours=1),
             "answered",
             "+81345000001",  # the shop's number placed it
             direction="outbound",
+            to_number="+819077779801",
         )
-        callback.to_number = "+819077779801"
     client = staff_client(app)
     for typed in ("9801", "090-7777-9801"):
         found = rows(client.get(f"/staff/calls/?caller={typed}").get_data(as_text=True))
@@ -415,6 +412,70 @@ def test_a_call_without_recording_controls_or_message_says_so(
     assert "録音はありません" in text
     assert "伝言はありません" in text
     assert client.get(beta_call + "/recording.mp3").status_code == 404
+
+
+def facts(page: str) -> dict[str, str]:
+    """The call page's facts, label by label, tags stripped."""
+    block = page.split('data-testid="call-facts">')[1].split("</dl>")[0]
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", block, re.S)
+    return {label: html.unescape(re.sub(r"<[^>]+>", "", value)) for label, value in pairs}
+
+
+@pytest.mark.parametrize(
+    ("status", "result"),
+    [
+        ("no-answer", "失敗（応答なし）"),
+        ("busy", "失敗（話し中）"),
+        ("failed", "失敗（通信事業者側で接続できませんでした）"),
+        ("canceled", "失敗（応答前に取り消されました）"),
+        ("completed", "失敗"),  # the carrier gave no reason
+    ],
+)
+def test_our_callback_is_shown_as_a_call_we_placed_with_the_carriers_reason_it_failed(
+    app: Flask, two_shops: dict[str, Any], status: str, result: str
+) -> None:
+    with system(app) as session:
+        callback = add_call(
+            session,
+            two_shops["shops"]["alpha"],
+            ARRIVED + timedelta(hours=1),
+            "failed",
+            "+81345000001",  # the shop's number placed it
+            direction="outbound",
+            queued_at=None,
+            carrier_status=status,
+            to_number="+819077779801",
+        )
+        call_id = callback.id
+    shown = facts(staff_client(app).get(f"/staff/calls/{call_id}").get_data(as_text=True))
+    assert shown["発信先"] == "090-7777-9801 （こちらから折り返し）"
+    assert shown["発信元"] == "03-4500-0001"
+    assert shown["発信日時"] == "2026年11月24日 11:00:05"
+    for inbound in ("着信日時", "着信番号", "発信者", "待ち開始", "待ち時間"):
+        assert inbound not in shown
+    assert shown["結果"] == result
+    assert shown["通話時間"] == "—"  # nobody answered
+
+
+def test_an_inbound_call_that_failed_says_why_and_after_call_work_is_blank_only_unfiled(
+    app: Flask, two_shops: dict[str, Any]
+) -> None:
+    with system(app) as session:
+        alpha = two_shops["shops"]["alpha"]
+        busy = add_call(session, alpha, ARRIVED, "failed", queued_at=None, carrier_status="busy")
+        filed_in_talk = add_call(session, alpha, ARRIVED, "answered", talk=30, after_call_work_s=0)
+        unfiled = add_call(session, alpha, ARRIVED, "answered", talk=30)
+        ids = busy.id, filed_in_talk.id, unfiled.id
+    client = staff_client(app)
+    busy_page, filed_page, unfiled_page = (
+        facts(client.get(f"/staff/calls/{call_id}").get_data(as_text=True)) for call_id in ids
+    )
+    assert busy_page["結果"] == "失敗（話し中）"
+    assert busy_page["着信日時"] == "2026年11月24日 10:00:05"
+    assert busy_page["発信者"] == "090-1234-5678"
+    assert filed_page["後処理"] == "0:00"  # filed while talking: no after-call work at all
+    # Only filing records the after-call work: a call never filed has none to show.
+    assert unfiled_page["後処理"] == "—"
 
 
 def test_unknown_or_malformed_call_ids_are_not_found(app: Flask, two_shops: dict[str, Any]) -> None:
