@@ -242,6 +242,15 @@ def call_page(shop_id: uuid.UUID, filters: CallFilters, asked: int) -> tuple[Cal
     return CallPage(list(calls), at), problem
 
 
+def talk_s(call: Call) -> int | None:
+    """The call's talk time, as both call lists show it: seconds from the answer to the end of the
+    call; None when nobody answered (the carrier's duration counts the voice menu, the queue and
+    the ringing too) or while the call goes on."""
+    if call.answered_at is None or call.ended_at is None:
+        return None
+    return max(int((call.ended_at - call.answered_at).total_seconds()), 0)
+
+
 def within_days(
     column: SQLColumnExpression[datetime], since: date | None, until: date | None
 ) -> list[ColumnElement[bool]]:

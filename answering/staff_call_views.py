@@ -36,7 +36,7 @@ def calls() -> str:
         choices=offered,
         page_url=lambda n: url_for("staff_calls.calls", page=n, **args),
         wait_s=staff_calls.wait_s,
-        talk_s=staff_calls.talk_s,
+        talk_s=history.talk_s,
     )
 
 
@@ -48,7 +48,7 @@ def call(call_id: str) -> str:
         found=staff_calls.detail(call_id),
         back_url=_back_to_list(request.args.get("back", "")),
         wait_s=staff_calls.wait_s,
-        talk_s=staff_calls.talk_s,
+        talk_s=history.talk_s,
         control_text=control_text,
         dispositions=disposition_labels(),
     )

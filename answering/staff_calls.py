@@ -159,13 +159,6 @@ def wait_s(call: Call) -> int | None:
     return max(int((end - call.queued_at).total_seconds()), 0)
 
 
-def talk_s(call: Call) -> int | None:
-    """Seconds from the answer to the end of the call."""
-    if call.answered_at is None or call.ended_at is None:
-        return None
-    return max(int((call.ended_at - call.answered_at).total_seconds()), 0)
-
-
 @dataclass(frozen=True)
 class Detail:
     """One call with everything recorded about it, for the staff's call page."""

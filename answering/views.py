@@ -72,6 +72,7 @@ def calls_page(slug: str) -> str:
         filters=filters,
         problems=problems,
         national=numbers.national,
+        talk_s=history.talk_s,
         page_url=lambda n: url_for("answering.calls_page", slug=slug, page=n, **args),
     )
 

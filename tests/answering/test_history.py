@@ -17,8 +17,9 @@ from sqlalchemy import event
 
 from answering.models import Call
 from tenants.db import new_id
+from tenants.models import StaffRole
 from tests.conftest import log_in, system
-from tests.factories import PASSWORD, make_shop
+from tests.factories import PASSWORD, make_shop, make_staff
 
 CALLS = "/shops/alpha/calls/"
 # 2026-03-02 12:00 in Tokyo; the alpha calls arrive one every ten minutes before it.
@@ -313,6 +314,58 @@ def test_an_end_before_the_start_is_swapped_with_a_message(
     assert "終了日が開始日より前だったため、入れ替えて表示しています。" in page
     assert count_line(page) == "全123件中 1〜50件"
     assert 'name="from" value="2026-03-01"' in page
+
+
+def talk_column(page: str, header: str = "通話時間") -> list[str]:
+    """The talk time of each listed call, read under the column's header."""
+    table = page.split("<thead>")[1]
+    headers = re.findall(r"<th>([^<]*)</th>", table.split("</thead>")[0])
+    column = headers.index(header)
+    found = []
+    for row in table.split('data-testid="call-row"')[1:]:
+        cells = re.findall(r"<td>(.*?)</td>", row.split("</tr>")[0], re.S)
+        found.append(re.sub(r"<[^>]+>", "", cells[column]).strip())
+    return found
+
+
+def test_talk_time_is_from_the_answer_to_the_end_in_both_lists(app: Flask) -> None:
+    """The carrier's duration counts the voice menu, the queue and the ringing: a caller who asked
+    for a callback talked to nobody, and an answered caller talked from the answer to the end."""
+    shop = make_shop(app, "alpha")
+    with system(app) as session:
+        for place, (answered_after, ended_after, carrier_s, callback) in enumerate(
+            [(40, 135, 136, False), (None, 30, 1, True), (None, 20, 21, False)]
+        ):
+            arrived = NOON - timedelta(minutes=place)
+            session.add(
+                Call(
+                    id=new_id(),
+                    shop_id=uuid.UUID(shop["shop_id"]),
+                    call_sid=f"CA{uuid.uuid4().hex}",
+                    from_number=f"+8190{20000000 + place}",
+                    to_number="+81345000001",
+                    arrived_at=arrived,
+                    queued_at=arrived + timedelta(seconds=10),
+                    answered_at=arrived + timedelta(seconds=answered_after)
+                    if answered_after
+                    else None,
+                    ended_at=arrived + timedelta(seconds=ended_after),
+                    callback_requested_at=arrived + timedelta(seconds=25) if callback else None,
+                    in_coverage=True,
+                    outcome="answered"
+                    if answered_after
+                    else ("callback" if callback else "abandoned"),
+                    carrier_status="completed",
+                    duration_s=carrier_s,
+                )
+            )
+    owners = listed(owner_of(app, shop))
+    assert talk_column(owners) == ["1:35", "—", "—"]
+    staff = make_staff(app, StaffRole.SUPERVISOR)
+    supervisor = app.test_client()
+    log_in(supervisor, staff["email"], PASSWORD)
+    staffs = listed_as(supervisor, "/staff/calls/")
+    assert talk_column(staffs) == talk_column(owners)
 
 
 def test_no_match_says_so_and_offers_every_call(
