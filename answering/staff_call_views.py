@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from answering import recordings, staff_calls
+from answering import history, recordings, staff_calls
 from answering.console_views import control_text
 from answering.messages import disposition_labels
 from tenants.auth import staff_required
@@ -24,7 +24,9 @@ READERS = (StaffRole.SUPERVISOR, StaffRole.ADMIN)
 def calls() -> str:
     offered = staff_calls.choices()
     filters, problems = staff_calls.parse_filters(request.args, offered)
-    page = staff_calls.calls(filters, staff_calls.page_number(request.args.get("page")))
+    asked, refused = history.asked_page(request.args.get("page"))
+    page, past_the_end = staff_calls.calls(filters, asked)
+    problems += [problem for problem in (refused, past_the_end) if problem]
     args: dict[str, Any] = filters.as_args()
     return render_template(
         "answering/staff_calls.html",
@@ -32,14 +34,9 @@ def calls() -> str:
         filters=filters,
         problems=problems,
         choices=offered,
-        previous_url=url_for("staff_calls.calls", page=page.number - 1, **args)
-        if page.number > 1
-        else None,
-        next_url=url_for("staff_calls.calls", page=page.number + 1, **args)
-        if page.has_next
-        else None,
+        page_url=lambda n: url_for("staff_calls.calls", page=n, **args),
         wait_s=staff_calls.wait_s,
-        talk_s=staff_calls.talk_s,
+        talk_s=history.talk_s,
     )
 
 
@@ -51,7 +48,7 @@ def call(call_id: str) -> str:
         found=staff_calls.detail(call_id),
         back_url=_back_to_list(request.args.get("back", "")),
         wait_s=staff_calls.wait_s,
-        talk_s=staff_calls.talk_s,
+        talk_s=history.talk_s,
         control_text=control_text,
         dispositions=disposition_labels(),
     )

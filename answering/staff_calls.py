@@ -2,8 +2,8 @@
 result, operator and caller, fifty to a page; and one call with everything recorded about it.
 
 Staff read across shops: the request's staff scope admits every shop's rows. One page of the list
-is one statement (the shop's and operator's names joined in; the recording is a column of the call),
-however many rows it holds.
+is two statements (the count, then the rows with the shop's and operator's names joined in; the
+recording is a column of the call), however many rows it holds.
 """
 
 from __future__ import annotations
@@ -13,21 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from answering import history
 from answering.call_controls import controls_of
-from answering.models import OUTCOMES, Call, CallControl, Message
+from answering.models import Call, CallControl, Message
 from tenants.db import db
 from tenants.models import Shop, StaffRole, User
-from tenants.numbers.services import to_e164
 from tenants.scoping import parse_id
-
-PAGE = 50
-MAX_PAGE = 10_000  # past this, the offset costs more than anyone reads
 
 
 @dataclass(frozen=True)
@@ -39,8 +35,7 @@ class Filters:
     until: date | None = None
     outcome: str = ""
     operator_id: uuid.UUID | None = None
-    caller: str = ""  # E.164
-    caller_typed: str = ""  # as it was typed, to show in the form again
+    caller: history.CallerSearch = field(default_factory=history.CallerSearch)
 
     def as_args(self) -> dict[str, str]:
         """The filters as the form's query string, for links that keep them (paging)."""
@@ -50,27 +45,35 @@ class Filters:
             "to": self.until.isoformat() if self.until else "",
             "outcome": self.outcome,
             "operator": str(self.operator_id or ""),
-            "caller": self.caller_typed,
+            "caller": self.caller.typed,
         }
         return {name: value for name, value in args.items() if value}
 
 
 @dataclass(frozen=True)
 class Choices:
-    """What the form's selects offer: every shop and every operator or supervisor, by name."""
+    """What the form's selects offer: every shop and every operator or supervisor, by name; and
+    each shop's id by its slug, for a link that names the shop as its own pages do."""
 
     shops: list[tuple[uuid.UUID, str]]
     operators: list[tuple[uuid.UUID, str]]
+    shop_slugs: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 def choices() -> Choices:
-    shops = db.session.execute(select(Shop.id, Shop.name).order_by(Shop.name, Shop.id)).all()
+    shops = db.session.execute(
+        select(Shop.id, Shop.name, Shop.slug).order_by(Shop.name, Shop.id)
+    ).all()
     people = db.session.execute(
         select(User.id, User.display_name)
         .where(User.staff_role.in_((StaffRole.OPERATOR, StaffRole.SUPERVISOR)))
         .order_by(User.display_name, User.id)
     ).all()
-    return Choices([(s.id, s.name) for s in shops], [(u.id, u.display_name) for u in people])
+    return Choices(
+        [(s.id, s.name) for s in shops],
+        [(u.id, u.display_name) for u in people],
+        {s.slug: s.id for s in shops},
+    )
 
 
 def _known_id(raw: str, known: list[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
@@ -82,13 +85,15 @@ def _known_id(raw: str, known: list[tuple[uuid.UUID, str]]) -> uuid.UUID | None:
 
 
 def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters, list[str]]:
-    """Filters from the query string. A field that makes no sense (a malformed date, an end
-    before the start, a shop or operator that does not exist, a number that is no number) is
-    left out, and a message says so; the other fields still apply."""
+    """Filters from the query string; the shop by its id or its slug (hanako-zakka). A field that
+    makes no sense (a malformed date, an end before the start, a shop or operator that does not
+    exist, a number that is no number) is left out, and a message says so; the other fields
+    still apply."""
     since, until, problems = history.day_range(args)
     shop_id = None
     if args.get("shop"):
-        shop_id = _known_id(args["shop"], offered.shops)
+        wanted = args["shop"].strip()
+        shop_id = _known_id(wanted, offered.shops) or offered.shop_slugs.get(wanted.lower())
         if shop_id is None:
             problems.append(gettext("No such shop."))
     operator_id = None
@@ -96,22 +101,10 @@ def parse_filters(args: MultiDict[str, str], offered: Choices) -> tuple[Filters,
         operator_id = _known_id(args["operator"], offered.operators)
         if operator_id is None:
             problems.append(gettext("No such operator."))
-    outcome = args.get("outcome", "")
-    if outcome and outcome not in OUTCOMES:
-        outcome = ""
-        problems.append(gettext("Choose a result from the list."))
-    typed = args.get("caller", "").strip()[:40]
-    caller = to_e164(typed) if typed else None
-    if typed and caller is None:
-        typed = ""
-        problems.append(gettext("Enter a phone number like 03-1234-5678 or 090-1234-5678."))
-    filters = Filters(shop_id, since, until, outcome, operator_id, caller or "", typed)
-    return filters, problems
-
-
-def page_number(raw: str | None) -> int:
-    """The page asked for, counted from 1 and at most `MAX_PAGE`; anything else is the first."""
-    return min(history.page_number(raw or ""), MAX_PAGE)
+    outcome, refused = history.outcome_from(args.get("outcome", ""))
+    caller, unreadable = history.caller_from(args.get("caller", ""))
+    problems += [problem for problem in (refused, unreadable) if problem]
+    return Filters(shop_id, since, until, outcome, operator_id, caller), problems
 
 
 @dataclass(frozen=True)
@@ -124,8 +117,7 @@ class Row:
 @dataclass(frozen=True)
 class Page:
     rows: list[Row]
-    number: int
-    has_next: bool
+    paging: history.Paging
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -136,31 +128,27 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(Call.outcome == filters.outcome)
     if filters.operator_id:
         found.append(Call.operator_id == filters.operator_id)
-    if filters.caller:
-        # Our callbacks are placed to the customer: their number is the one dialled.
-        found.append(
-            or_(
-                Call.from_number == filters.caller,
-                and_(Call.direction == "outbound", Call.to_number == filters.caller),
-            )
-        )
+    found += filters.caller.conditions()
     return found
 
 
-def calls(filters: Filters, number: int = 1) -> Page:
-    """One page of calls of every shop (or the filtered ones), newest first."""
+def calls(filters: Filters, asked: int = 1) -> tuple[Page, str | None]:
+    """One page of calls of every shop (or the filtered ones), newest first, fifty to a page as
+    the shop's own list; a page past the last shows the last, and the message says so. Two
+    statements: the count and the page."""
+    conditions = _conditions(filters)
+    at, problem = history.paging(select(func.count()).select_from(Call).where(*conditions), asked)
     query = (
         select(Call, Shop.name, User.display_name)
         .join(Shop, Shop.id == Call.shop_id)
         .outerjoin(User, User.id == Call.operator_id)
-        .where(*_conditions(filters))
+        .where(*conditions)
         .order_by(Call.arrived_at.desc(), Call.id.desc())
-        .offset((number - 1) * PAGE)
-        .limit(PAGE + 1)  # one more than shown says whether a next page exists
+        .offset(at.offset)
+        .limit(history.PAGE_SIZE)
     )
-    found = db.session.execute(query).all()
-    rows = [Row(call, shop, operator) for call, shop, operator in found[:PAGE]]
-    return Page(rows, number, len(found) > PAGE)
+    rows = [Row(call, shop, operator) for call, shop, operator in db.session.execute(query)]
+    return Page(rows, at), problem
 
 
 def wait_s(call: Call) -> int | None:
@@ -169,13 +157,6 @@ def wait_s(call: Call) -> int | None:
     if call.queued_at is None or end is None:
         return None
     return max(int((end - call.queued_at).total_seconds()), 0)
-
-
-def talk_s(call: Call) -> int | None:
-    """Seconds from the answer to the end of the call."""
-    if call.answered_at is None or call.ended_at is None:
-        return None
-    return max(int((call.ended_at - call.answered_at).total_seconds()), 0)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -59,10 +59,11 @@ def fax_card(sender: Any, *, shop: Shop, **_: Any) -> Markup | None:
 @login_required
 def calls_page(slug: str) -> str:
     membership = shop_of_account(slug)
-    filters, problems = history.parse_filters(request.args.to_dict())
-    page = history.call_page(
-        membership.shop_id, filters, history.page_number(request.args.get("page", ""))
-    )
+    filters, problems = history.parse_filters(request.args)
+    asked, refused = history.asked_page(request.args.get("page"))
+    page, past_the_end = history.call_page(membership.shop_id, filters, asked)
+    problems += [problem for problem in (refused, past_the_end) if problem]
+    args: dict[str, Any] = filters.query_args()
     return render_template(
         "answering/calls.html",
         shop=membership.shop,
@@ -71,6 +72,8 @@ def calls_page(slug: str) -> str:
         filters=filters,
         problems=problems,
         national=numbers.national,
+        talk_s=history.talk_s,
+        page_url=lambda n: url_for("answering.calls_page", slug=slug, page=n, **args),
     )
 
 

@@ -38,24 +38,21 @@ def add_call(
     **fields: Any,
 ) -> Call:
     """A call that arrived at `arrived`, queued 5 s later, waited `wait` seconds and (answered)
-    talked `talk` seconds."""
+    talked `talk` seconds; `fields` set the call's other columns, or replace these."""
     queued = arrived + timedelta(seconds=5)
     answered = queued + timedelta(seconds=wait) if outcome == "answered" else None
-    call = Call(
-        id=new_id(),
-        shop_id=shop_id,
-        call_sid=f"CA{uuid.uuid4().hex}",
-        from_number=caller,
-        to_number="+81345000001",
-        arrived_at=arrived,
-        queued_at=queued,
-        answered_at=answered,
-        ended_at=(answered or queued + timedelta(seconds=wait)) + timedelta(seconds=talk),
-        in_coverage=True,
-        outcome=outcome,
-        carrier_status="completed",
-        **fields,
-    )
+    columns: dict[str, Any] = {
+        "from_number": caller,
+        "to_number": "+81345000001",
+        "arrived_at": arrived,
+        "queued_at": queued,
+        "answered_at": answered,
+        "ended_at": (answered or queued + timedelta(seconds=wait)) + timedelta(seconds=talk),
+        "in_coverage": True,
+        "outcome": outcome,
+        "carrier_status": "completed",
+    }
+    call = Call(id=new_id(), shop_id=shop_id, call_sid=f"CA{uuid.uuid4().hex}", **columns | fields)
     session.add(call)
     return call
 
@@ -129,10 +126,17 @@ def test_the_list_shows_every_shops_calls_newest_first_in_japanese(
         ("outcome=abandoned", ["03-4500-1234"]),
         ("from=2026-11-21&to=2026-11-23", ["非通知"]),
         ("from=2026-11-24", ["090-1234-5678"]),
+        ("from=2026/11/24", ["090-1234-5678"]),
+        ("from=2026年11月22日&to=2026年11月22日", ["非通知"]),
         ("to=2026-11-20", ["03-4500-1234"]),
         ("caller=09012345678", ["090-1234-5678"]),
         ("caller=%2B81+3-4500-1234", ["03-4500-1234"]),
         ("caller=０３４５００１２３４", ["03-4500-1234"]),
+        ("caller=5678", ["090-1234-5678"]),
+        ("caller=1234", ["03-4500-1234"]),
+        ("caller=００-１２３４", ["03-4500-1234"]),
+        ("caller=4500+1234", ["03-4500-1234"]),  # + is a space in a query string
+        ("caller=0000", []),
     ],
 )
 def test_each_filter_narrows_the_list(
@@ -147,9 +151,13 @@ def test_each_filter_narrows_the_list(
 
 def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[str, Any]) -> None:
     client = staff_client(app)
-    beta = client.get(f"/staff/calls/?shop={two_shops['shops']['beta']}").get_data(as_text=True)
-    assert len(rows(beta)) == 2
-    assert "alpha shop" not in "".join(rows(beta))
+    beta_id = two_shops["shops"]["beta"]
+    for given in (beta_id, "beta", "Beta", " beta "):
+        beta = client.get("/staff/calls/", query_string={"shop": given}).get_data(as_text=True)
+        assert len(rows(beta)) == 2, given
+        assert "alpha shop" not in "".join(rows(beta))
+        assert problems(beta) == []
+        assert f'<option value="{beta_id}" selected>beta shop</option>' in beta
     operator = two_shops["operator"]["user_id"]
     theirs = client.get(f"/staff/calls/?operator={operator}").get_data(as_text=True)
     assert len(rows(theirs)) == 1
@@ -159,7 +167,9 @@ def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[s
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=2026-13-45", "日付は 2026-11-24 の形式で入力してください"),
+        ("from=2026-13-45", "2026-13-45 という日付はありません"),
+        ("from=2026-02-30", "2026-02-30 という日付はありません"),
+        ("to=24.11.2026", "日付は 2026-11-24 の形式で入力してください"),
         (
             "from=2026-11-24&to=2026-11-20",
             "終了日が開始日より前だったため、入れ替えて表示しています",
@@ -169,9 +179,14 @@ def test_shop_and_operator_filters_narrow_the_list(app: Flask, two_shops: dict[s
             "そのショップはありません。",
         ),  # no shop has it
         ("shop=not-an-id", "そのショップはありません。"),
+        ("shop=gamma", "そのショップはありません。"),
         ("operator=nobody", "そのオペレーターはいません。"),
         ("outcome=bogus", "結果は一覧から選んでください。"),
-        ("caller=12", "03-1234-5678 や 090-1234-5678 のように"),
+        (
+            "caller=12",
+            "発信者番号は 090-1234-5678 のように番号全体か、下4桁以上を入力してください。",
+        ),
+        ("caller=abc", "電話番号は数字で入力してください（ハイフンや空白は入れても構いません）。"),
     ],
 )
 def test_bad_filter_input_says_so_and_leaves_that_field_out(
@@ -182,6 +197,49 @@ def test_bad_filter_input_says_so_and_leaves_that_field_out(
     text = page.get_data(as_text=True)
     assert message in text
     assert len(rows(text)) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("9801", None),
+        ("090-1234-5678", None),
+        ("98", "下4桁以上"),
+        ("abc", "「abc」では検索していません"),
+        ("090-12x4", "「090-12x4」では検索していません"),
+    ],
+)
+def test_the_typed_caller_stays_in_the_box(
+    app: Flask, two_shops: dict[str, Any], typed: str, message: str | None
+) -> None:
+    page = staff_client(app).get("/staff/calls/", query_string={"caller": typed})
+    text = page.get_data(as_text=True)
+    assert f'name="caller" value="{typed}"' in text
+    if message is None:
+        assert problems(text) == []
+    else:
+        assert message in problems(text)[0]
+        assert len(rows(text)) == 3  # the caller was left out, every call shows
+
+
+def test_a_callback_is_found_by_its_customers_number(app: Flask, two_shops: dict[str, Any]) -> None:
+    with system(app) as session:
+        add_call(
+            session,
+            two_shops["shops"]["alpha"],
+            ARRIVED + timedelta(hours=1),
+            "answered",
+            "+81345000001",  # the shop's number placed it
+            direction="outbound",
+            to_number="+819077779801",
+        )
+    client = staff_client(app)
+    for typed in ("9801", "090-7777-9801"):
+        found = rows(client.get(f"/staff/calls/?caller={typed}").get_data(as_text=True))
+        assert len(found) == 1, typed
+        assert "090-7777-9801" in found[0]
+        assert "（こちらから折り返し）" in found[0]
+    assert rows(client.get("/staff/calls/?caller=0001").get_data(as_text=True)) == []
 
 
 def test_paging_keeps_the_filters(app: Flask, two_shops: dict[str, Any]) -> None:
@@ -200,6 +258,62 @@ def test_paging_keeps_the_filters(app: Flask, two_shops: dict[str, Any]) -> None
     assert "次へ" not in text
     assert all("alpha shop" in row for row in rows(text))
     assert f'href="/staff/calls/?page=1&amp;shop={alpha}&amp;caller=090-1234-5678"' in text
+
+
+def count_line(page: str) -> str:
+    found = re.search(r'data-testid="call-count">([^<]*)<', page)
+    return found.group(1) if found else ""
+
+
+def problems(page: str) -> list[str]:
+    return re.findall(r'data-testid="filter-problem">([^<]*)<', page)
+
+
+def test_the_list_counts_its_calls_and_pages_as_the_shops_own_list_does(
+    app: Flask, two_shops: dict[str, Any]
+) -> None:
+    alpha = two_shops["shops"]["alpha"]
+    with system(app) as session:
+        for n in range(64):
+            add_call(session, alpha, ARRIVED - timedelta(minutes=n + 1), "abandoned")
+    client = staff_client(app)
+    first = client.get("/staff/calls/").get_data(as_text=True)
+    assert count_line(first) == "全67件中 1〜50件"
+    assert "1 / 2 ページ" in first
+    assert problems(first) == []
+    last = client.get("/staff/calls/?page=2").get_data(as_text=True)
+    assert count_line(last) == "全67件中 51〜67件"
+    assert "2 / 2 ページ" in last
+    assert len(rows(last)) == 17
+    filtered = client.get("/staff/calls/?outcome=answered").get_data(as_text=True)
+    assert count_line(filtered) == "全1件中 1〜1件"
+    assert 'data-testid="pager"' not in filtered
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "message"),
+    [
+        ("999", 2, "999ページ目はありません（全2ページ）。最後のページを表示しています。"),
+        ("3", 2, "3ページ目はありません（全2ページ）。最後のページを表示しています。"),
+        ("abc", 1, "「abc」はページ番号ではありません（ページは1から数えます）。"),
+        ("0", 1, "「0」はページ番号ではありません"),
+        ("-1", 1, "「-1」はページ番号ではありません"),
+    ],
+)
+def test_a_page_that_does_not_exist_shows_the_nearest_one_and_says_so(
+    app: Flask, two_shops: dict[str, Any], asked: str, shown: int, message: str
+) -> None:
+    alpha = two_shops["shops"]["alpha"]
+    with system(app) as session:
+        for n in range(64):
+            add_call(session, alpha, ARRIVED - timedelta(minutes=n + 1), "abandoned")
+    page = staff_client(app).get(f"/staff/calls/?page={asked}").get_data(as_text=True)
+    assert f"{shown} / 2 ページ" in page
+    assert len(rows(page)) == (50 if shown == 1 else 17)
+    assert len(problems(page)) == 1
+    assert message in problems(page)[0]
+    if shown == 2:  # the way back leads to a page that exists
+        assert 'href="/staff/calls/?page=1" rel="prev"' in page
 
 
 def test_back_from_a_call_the_list_is_as_it_was_left(app: Flask, two_shops: dict[str, Any]) -> None:
@@ -298,6 +412,70 @@ def test_a_call_without_recording_controls_or_message_says_so(
     assert "録音はありません" in text
     assert "伝言はありません" in text
     assert client.get(beta_call + "/recording.mp3").status_code == 404
+
+
+def facts(page: str) -> dict[str, str]:
+    """The call page's facts, label by label, tags stripped."""
+    block = page.split('data-testid="call-facts">')[1].split("</dl>")[0]
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", block, re.S)
+    return {label: html.unescape(re.sub(r"<[^>]+>", "", value)) for label, value in pairs}
+
+
+@pytest.mark.parametrize(
+    ("status", "result"),
+    [
+        ("no-answer", "失敗（応答なし）"),
+        ("busy", "失敗（話し中）"),
+        ("failed", "失敗（通信事業者側で接続できませんでした）"),
+        ("canceled", "失敗（応答前に取り消されました）"),
+        ("completed", "失敗"),  # the carrier gave no reason
+    ],
+)
+def test_our_callback_is_shown_as_a_call_we_placed_with_the_carriers_reason_it_failed(
+    app: Flask, two_shops: dict[str, Any], status: str, result: str
+) -> None:
+    with system(app) as session:
+        callback = add_call(
+            session,
+            two_shops["shops"]["alpha"],
+            ARRIVED + timedelta(hours=1),
+            "failed",
+            "+81345000001",  # the shop's number placed it
+            direction="outbound",
+            queued_at=None,
+            carrier_status=status,
+            to_number="+819077779801",
+        )
+        call_id = callback.id
+    shown = facts(staff_client(app).get(f"/staff/calls/{call_id}").get_data(as_text=True))
+    assert shown["発信先"] == "090-7777-9801 （こちらから折り返し）"
+    assert shown["発信元"] == "03-4500-0001"
+    assert shown["発信日時"] == "2026年11月24日 11:00:05"
+    for inbound in ("着信日時", "着信番号", "発信者", "待ち開始", "待ち時間"):
+        assert inbound not in shown
+    assert shown["結果"] == result
+    assert shown["通話時間"] == "—"  # nobody answered
+
+
+def test_an_inbound_call_that_failed_says_why_and_after_call_work_is_blank_only_unfiled(
+    app: Flask, two_shops: dict[str, Any]
+) -> None:
+    with system(app) as session:
+        alpha = two_shops["shops"]["alpha"]
+        busy = add_call(session, alpha, ARRIVED, "failed", queued_at=None, carrier_status="busy")
+        filed_in_talk = add_call(session, alpha, ARRIVED, "answered", talk=30, after_call_work_s=0)
+        unfiled = add_call(session, alpha, ARRIVED, "answered", talk=30)
+        ids = busy.id, filed_in_talk.id, unfiled.id
+    client = staff_client(app)
+    busy_page, filed_page, unfiled_page = (
+        facts(client.get(f"/staff/calls/{call_id}").get_data(as_text=True)) for call_id in ids
+    )
+    assert busy_page["結果"] == "失敗（話し中）"
+    assert busy_page["着信日時"] == "2026年11月24日 10:00:05"
+    assert busy_page["発信者"] == "090-1234-5678"
+    assert filed_page["後処理"] == "0:00"  # filed while talking: no after-call work at all
+    # Only filing records the after-call work: a call never filed has none to show.
+    assert unfiled_page["後処理"] == "—"
 
 
 def test_unknown_or_malformed_call_ids_are_not_found(app: Flask, two_shops: dict[str, Any]) -> None:
