@@ -148,7 +148,8 @@ def attempt_failed(row: CallbackRequest, now: datetime) -> None:
         return
     if row.operator_id is not None:
         agents.release(row.operator_id, placeholder(row), "ready", now, timedelta(0))
-    row.operator_id = None
+    # The next attempt is a new outbound call: it is placed only while no call is named here.
+    row.operator_id, row.outbound_sid = None, None
     if row.attempts >= MAX_ATTEMPTS:
         row.status, row.done_at = "failed", now
     else:
@@ -218,8 +219,11 @@ def try_again(call: Call, now: datetime) -> None:
         row.next_attempt_at, row.done_at = now, None
 
 
-def outbound_status(row: CallbackRequest, status: str, now: datetime) -> None:
-    """The outbound call ended without being answered: the attempt failed."""
+def outbound_status(row: CallbackRequest, call_sid: str, status: str, now: datetime) -> None:
+    """The outbound call of this attempt ended without being answered: the attempt failed. A late
+    report of an earlier attempt's call changes nothing (the caller's phone may be ringing again)."""
+    if call_sid != row.outbound_sid:
+        return
     if status in TERMINAL and status != "completed" and row.status == "dialling":
         attempt_failed(row, now)
 
@@ -229,7 +233,7 @@ def settle_stale(now: datetime, stale_after: timedelta) -> int:
     attempt's outcome was never applied): the attempt failed, the caller is called again later
     and the reserved operator is free. Returns how many were settled."""
     set_scope(db.session, SYSTEM)
-    stale = db.session.scalars(
+    query = (
         select(CallbackRequest)
         .join(
             Call,
@@ -242,7 +246,10 @@ def settle_stale(now: datetime, stale_after: timedelta) -> int:
             Call.ended_at < now - stale_after,
         )
         .limit(100)
-    ).all()
+    )
+    if db.session.get_bind().dialect.name == "postgresql":  # one settler per row
+        query = query.with_for_update(of=CallbackRequest, skip_locked=True)
+    stale = db.session.scalars(query).all()
     for row in stale:
         attempt_failed(row, now)
     return len(stale)

@@ -111,7 +111,7 @@ def callback_status() -> Response:
     params = signed_params()
     row = _callback_target()
     now = utcnow()
-    callbacks.outbound_status(row, params.get("CallStatus", ""), now)
+    callbacks.outbound_status(row, params["CallSid"], params.get("CallStatus", ""), now)
     call = calls.find_call(row.shop_id, params["CallSid"], lock=True)
     if call is not None:
         calls.apply_status(call, params, now, short_abandon())

@@ -74,7 +74,7 @@ def reconcile(
             if call.direction == "outbound":  # an attempt of a callback: as its status would
                 attempt = callbacks.of_outbound(call)
                 if attempt is not None:
-                    callbacks.outbound_status(attempt, found.status, now)
+                    callbacks.outbound_status(attempt, call.call_sid, found.status, now)
             done["status"] += 1
         for recording in held[:1]:
             if call.recording_sid is None:
