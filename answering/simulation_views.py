@@ -122,8 +122,7 @@ def page() -> str | Response | tuple[str, int]:
             lose_callbacks=(form.lose_share.data or 0) / 100,
         )
         try:
-            with in_system_scope(current_app):
-                refusal(plan)
+            refusal(plan)  # read in this request's own transaction (staff: every shop)
         except SimulationRefused as refused:  # said now, and nothing was started or changed
             flash(refusal_text(refused.code, refused.count, str(refused)), "error")
             return redirect(url_for("simulation.page"))
@@ -144,8 +143,7 @@ def page() -> str | Response | tuple[str, int]:
         flash(gettext("The simulation has started; reload this page for its report."), "info")
         return redirect(url_for("simulation.page"))
     status = 400 if form.errors else 200
-    with in_system_scope(current_app):
-        outside, with_numbers = shops_outside_hours(utcnow())
+    outside, with_numbers = shops_outside_hours(utcnow())
     return render_template(
         "answering/simulation.html",
         form=form,
