@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
 
+from answering.simulator.scenario import serving
 from tests.conftest import build_app, fresh_database_url, migrate
 from tests.services import detect
 from tests.smtp import SmtpStandIn
@@ -48,24 +50,28 @@ def mailbox() -> Iterator[SmtpStandIn]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn) -> Iterator[str]:
-    """The real application on a real port, on its own database with the demo seeded."""
+@contextmanager
+def seeded_demo(name: str, folder: Any, **overrides: Any) -> Iterator[Flask]:
+    """The application on its own database (`name`, in `folder`) with the demo seeded."""
     from tenants.db import db
 
-    app = build_app(
-        fresh_database_url("browser", tmp_path_factory.mktemp("browser")), MAIL_URL=mailbox.url
-    )
+    app = build_app(fresh_database_url(name, folder), **overrides)
     migrate(app)
     seeded = app.test_cli_runner().invoke(args=["seed-demo"])
     assert seeded.exit_code == 0, seeded.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn) -> Iterator[str]:
+    """The real application on a real port, on its own database with the demo seeded."""
+    folder = tmp_path_factory.mktemp("browser")
+    with seeded_demo("browser", folder, MAIL_URL=mailbox.url) as app, serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from answering.simulator.scenario import serving
 from tenants.coverage import services as coverage
 from tenants.models import Shop
 from tenants.numbers.models import PhoneNumber
-from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.browser.conftest import seeded_demo
+from tests.conftest import system
 
 SHOP = "hanako-zakka"
 
@@ -27,19 +28,13 @@ def demo_answered_around_the_clock(
     name: str, folder: Any, **overrides: Any
 ) -> Iterator[tuple[Flask, str]]:
     """The seeded demo on its own database and port; はなこ雑貨店 is covered whatever the hour."""
-    from tenants.db import db
-
-    app = build_app(fresh_database_url(name, folder), **overrides)
-    migrate(app)
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-    with system(app) as session:
-        shop = session.scalars(select(Shop).where(Shop.slug == SHOP)).one()
-        week = {day: "00:00-24:00" for day in range(7)}
-        coverage.save_version(shop, None, coverage.WeekInput(week, "as_weekday", "", None))
-    with serving(app) as base:
-        yield app, base
-    with app.app_context():
-        db.engine.dispose()
+    with seeded_demo(name, folder, **overrides) as app:
+        with system(app) as session:
+            shop = session.scalars(select(Shop).where(Shop.slug == SHOP)).one()
+            week = {day: "00:00-24:00" for day in range(7)}
+            coverage.save_version(shop, None, coverage.WeekInput(week, "as_weekday", "", None))
+        with serving(app) as base:
+            yield app, base
 
 
 def shop_number(app: Flask) -> str:

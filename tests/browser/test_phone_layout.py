@@ -4,21 +4,20 @@ amount is on screen whole, without scrolling a table."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
+from answering.simulator.scenario import serving
 from billing import services
 from billing.runs import Period, write_invoice
 from tenants.coverage.services import today_in_tokyo
 from tenants.models import Shop
-from tests.browser.conftest import log_in_as
-from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.browser.conftest import log_in_as, seeded_demo
+from tests.conftest import system
 from tests.smtp import SmtpStandIn
 
 pytestmark = pytest.mark.browser
@@ -31,25 +30,16 @@ def billed_demo(
     tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn
 ) -> Iterator[tuple[str, str]]:
     """The demo on a real port, はなこ雑貨店 with an invoice of this month so far; its id."""
-    from tenants.db import db
-
-    app = build_app(
-        fresh_database_url("phone", tmp_path_factory.mktemp("phone")), MAIL_URL=mailbox.url
-    )
-    migrate(app)
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-    today = today_in_tokyo()
-    with system(app) as session:
-        shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
-        bill = services.month_bill(shop, today.year, today.month)
-        invoice_id = str(write_invoice(shop, Period(today.year, today.month), today, bill.items).id)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", invoice_id
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    folder = tmp_path_factory.mktemp("phone")
+    with seeded_demo("phone", folder, MAIL_URL=mailbox.url) as app:
+        today = today_in_tokyo()
+        with system(app) as session:
+            shop = session.scalars(select(Shop).where(Shop.slug == "hanako-zakka")).one()
+            bill = services.month_bill(shop, today.year, today.month)
+            period = Period(today.year, today.month)
+            invoice_id = str(write_invoice(shop, period, today, bill.items).id)
+        with serving(app) as base:
+            yield base, invoice_id
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ report with its charts and its CSV, and a quality review from the sample to the 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -16,16 +15,16 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from answering import quality
+from answering.simulator.scenario import serving
 from tenants.coverage.services import TOKYO, today_in_tokyo
 from tenants.db import utcnow
 from tenants.models import Shop, User
 from tenants.storage import store
 from tests.answering.call_records import add_call
-from tests.browser.conftest import log_in_as
-from tests.conftest import build_app, fresh_database_url, migrate, system
+from tests.browser.conftest import log_in_as, seeded_demo
+from tests.conftest import system
 from tests.smtp import SmtpStandIn
 
 pytestmark = pytest.mark.browser
@@ -44,13 +43,13 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, mailbox: SmtpStandIn
 ) -> Iterator[tuple[Flask, str]]:
     """The demo, with answered and abandoned calls today and last week, on a real port."""
-    from tenants.db import db
+    folder = tmp_path_factory.mktemp("reports")
+    with seeded_demo("reports", folder, MAIL_URL=mailbox.url) as app, serving(app) as base:
+        _calls_today_and_last_week(app)
+        yield app, base
 
-    app = build_app(
-        fresh_database_url("reports", tmp_path_factory.mktemp("reports")), MAIL_URL=mailbox.url
-    )
-    migrate(app)
-    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+
+def _calls_today_and_last_week(app: Flask) -> None:
     with system(app) as session:
         operator = session.scalars(
             select(User).where(User.email == "operator1@answering.example.jp")
@@ -73,13 +72,6 @@ def server(
     # Ten seconds of silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz): a file the player
     # can read the length of and seek in.
     store(app).put("recordings/silence.mp3", (b"\xff\xfb\x90\x64" + bytes(413)) * 383)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    with app.app_context():
-        db.engine.dispose()
 
 
 def until(check: Callable[[], bool], seconds: float = 10) -> bool:
