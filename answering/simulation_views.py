@@ -26,7 +26,7 @@ from wtforms.validators import StopValidation
 from answering.simulator.scenario import (
     Plan,
     SimulationRefused,
-    refusal,
+    numbers_to_dial,
     run,
     shops_outside_hours,
 )
@@ -122,7 +122,7 @@ def page() -> str | Response | tuple[str, int]:
             lose_callbacks=(form.lose_share.data or 0) / 100,
         )
         try:
-            refusal(plan)  # read in this request's own transaction (staff: every shop)
+            numbers_to_dial(plan)  # read in this request's own transaction (staff: every shop)
         except SimulationRefused as refused:  # said now, and nothing was started or changed
             flash(refusal_text(refused.code, refused.count, str(refused)), "error")
             return redirect(url_for("simulation.page"))

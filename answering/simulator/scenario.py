@@ -181,14 +181,15 @@ def other_ready_operators() -> list[str]:
     ]
 
 
-def refusal(plan: Plan) -> None:
-    """Raise what stops this plan from running now (no number to dial, real operators ready);
-    changes nothing, so the page can say so before anything starts."""
+def numbers_to_dial(plan: Plan) -> list[str]:
+    """The numbers this plan would ring, or SimulationRefused saying what stops it from running
+    now (no number to dial, real operators ready); changes nothing, so the page can say so
+    before anything starts."""
     if plan.calls < 1 or plan.concurrency < 1 or plan.operators < 1:
         raise SimulationRefused("calls, concurrency and operators must each be at least 1")
     if not 0 < plan.scale <= 1:
         raise SimulationRefused("scale must be above 0 and at most 1")
-    dialled_numbers(plan.shops)
+    numbers = dialled_numbers(plan.shops)
     others = other_ready_operators()
     if others:
         raise SimulationRefused(
@@ -197,6 +198,7 @@ def refusal(plan: Plan) -> None:
             code="operators_ready",
             count=len(others),
         )
+    return numbers
 
 
 @contextmanager
@@ -249,8 +251,7 @@ def _application(app: Flask, plan: Plan) -> Iterator[str]:
 
 def run(app: Flask, plan: Plan, progress: Callable[[int], None] | None = None) -> Report:
     with in_system_scope(app):  # a refusal raised in here rolls back: nobody was made ready
-        refusal(plan)
-        numbers = dialled_numbers(plan.shops)
+        numbers = numbers_to_dial(plan)
         operator_ids = [user.id for user in simulated_operators(plan.operators)]
         # each simulated operator answers where routing rings them: browser, number or SIP
         identities = [operator_phones.phone_of(operator_id).address for operator_id in operator_ids]
